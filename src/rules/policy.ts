@@ -1,0 +1,83 @@
+/**
+ * A loaded policy: what the YAML file in rules/ says, validated and normalised (durations
+ * in school days, defaults filled in). The loader (loader.ts) produces it; the evaluator
+ * consumes it. rules/README.md documents the file format.
+ */
+import type { AttendanceStatus, CIRCUMSTANCE_KINDS } from "../data/schema.ts";
+import type { MetricName, MetricParams } from "../metrics/registry.ts";
+
+export const SEVERITIES = ["low", "medium", "high"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { low: 1, medium: 2, high: 3 };
+
+export const COMPARATORS = ["below", "at_most", "above", "at_least", "equals"] as const;
+export type Comparator = (typeof COMPARATORS)[number];
+
+export type Condition =
+  | { kind: "all"; of: Condition[] }
+  | { kind: "any"; of: Condition[] }
+  | { kind: "not"; of: Condition }
+  | {
+      kind: "metric";
+      metric: MetricName;
+      params: MetricParams;
+      op: Comparator;
+      threshold: number;
+    };
+
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface Rule {
+  id: string;
+  name: string;
+  description?: string;
+  severity: Severity;
+  when: Condition;
+  /** Consecutive runs the condition must hold before the rule fires (1 = at once). */
+  forRuns: number;
+  /** School days after a case closes before this rule may open another; overrides the policy. */
+  cooldownDays?: number;
+  /** Message template suggested to the adviser. */
+  outreach?: string;
+  enabled: boolean;
+  position: SourcePosition;
+}
+
+export interface Suppressions {
+  /** Circumstance kinds whose dates suppress findings. */
+  circumstances: (typeof CIRCUMSTANCE_KINDS)[number][];
+  withdrawn: boolean;
+  onLeave: boolean;
+  /** No findings during a student's first N school days of enrolment. */
+  firstDaysOfEnrolment: number;
+}
+
+export interface Escalation {
+  noContactAfterDays?: number;
+  unansweredAttempts?: number;
+  to: string;
+}
+
+export interface Policy {
+  id: string;
+  name: string;
+  schools: string[];
+  timezone: string;
+  schedule: string;
+  channel?: string;
+  /** The clean-slate window: only these last school days count. */
+  windowDays: number;
+  absentStatuses: AttendanceStatus[];
+  access: "advisees" | "school";
+  suppress: Suppressions;
+  cooldownDays: number;
+  /** A high-severity signal hides lower ones on the card. */
+  severityInhibition: boolean;
+  rules: Rule[];
+  escalation?: Escalation;
+  file: string;
+}
