@@ -1,0 +1,282 @@
+/**
+ * The canonical data model: every adapter turns its source format into these records.
+ * Field names are stable; docs/data-contract.md documents each one.
+ *
+ * Each entity has a *row schema* that validates one row of Reach's canonical CSV bundle
+ * (strings in, typed record out). The types of the records are inferred from the schemas.
+ */
+import { z } from "zod/v4";
+import { parseIsoDate, parseIsoDay } from "./dates.ts";
+
+export const ATTENDANCE_STATUSES = [
+  "present",
+  "tardy",
+  "early_departure",
+  "partial",
+  "excused_absence",
+  "unexcused_absence",
+] as const;
+export type AttendanceStatus = (typeof ATTENDANCE_STATUSES)[number];
+
+export const STUDENT_STATUSES = ["active", "on_leave", "withdrawn"] as const;
+export const STAFF_ROLES = ["adviser", "engagement_lead", "support_officer", "admin"] as const;
+export const CIRCUMSTANCE_KINDS = ["extenuating_circumstances", "leave", "placement"] as const;
+
+/** Fields that are special-category personal data: never visible to a rule or a card. */
+export const SPECIAL_CATEGORY_FIELDS = [
+  "ethnicity",
+  "race",
+  "disability",
+  "religion",
+  "belief",
+  "health",
+  "medical",
+  "sexuality",
+  "sexual_orientation",
+  "gender_identity",
+  "trans_status",
+  "pregnancy",
+  "political_opinion",
+  "trade_union",
+  "genetic",
+  "biometric",
+  "immigration_status",
+  "free_school_meals",
+  "special_educational_needs",
+] as const;
+
+const text = z.string().trim();
+const requiredText = (what: string) => text.min(1, `${what} is required`);
+const optionalText = text.transform((v) => (v === "" ? undefined : v));
+
+/** A `YYYY-MM-DD` date, as a day number. */
+export const isoDate = text.transform((v, ctx) => {
+  const day = parseIsoDate(v);
+  if (day === undefined) {
+    ctx.addIssue({ code: "custom", message: `expected a date as YYYY-MM-DD, got "${v}"` });
+    return z.NEVER;
+  }
+  return day;
+});
+/** A date or an ISO timestamp (its date part is kept). */
+export const isoDay = text.transform((v, ctx) => {
+  const day = parseIsoDay(v);
+  if (day === undefined) {
+    ctx.addIssue({ code: "custom", message: `expected a date as YYYY-MM-DD, got "${v}"` });
+    return z.NEVER;
+  }
+  return day;
+});
+const optionalDate = z.union([z.literal("").transform(() => undefined), isoDate]);
+const idList = text.transform((v) =>
+  v === ""
+    ? []
+    : v
+        .split(/[;|]/)
+        .map((s) => s.trim())
+        .filter((s) => s !== ""),
+);
+
+export const StudentRow = z
+  .object({
+    id: requiredText("id"),
+    display_name: requiredText("display_name"),
+    preferred_name: optionalText.optional(),
+    email: optionalText.optional(),
+    aad_object_id: optionalText.optional(),
+    school: requiredText("school"),
+    year: optionalText.optional(),
+    programme: optionalText.optional(),
+    cohort: optionalText.optional(),
+    adviser_ids: idList.optional(),
+    status: z.enum(STUDENT_STATUSES).default("active"),
+    status_from: optionalDate.optional(),
+    enrolled_from: optionalDate.optional(),
+  })
+  .transform((r) => ({
+    id: r.id,
+    displayName: r.display_name,
+    preferredName: r.preferred_name,
+    email: r.email,
+    aadObjectId: r.aad_object_id,
+    school: r.school,
+    year: r.year,
+    programme: r.programme,
+    cohort: r.cohort,
+    adviserIds: r.adviser_ids ?? [],
+    status: r.status,
+    statusFrom: r.status_from,
+    enrolledFrom: r.enrolled_from,
+  }));
+export type Student = z.output<typeof StudentRow>;
+
+export const StaffRow = z
+  .object({
+    id: requiredText("id"),
+    name: requiredText("name"),
+    email: optionalText.optional(),
+    aad_object_id: optionalText.optional(),
+    school: requiredText("school"),
+    roles: text.transform((v, ctx) => {
+      const roles = v
+        .split(/[;|]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const role of roles) {
+        if (!(STAFF_ROLES as readonly string[]).includes(role)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `unknown role "${role}" (expected ${STAFF_ROLES.join(", ")})`,
+          });
+        }
+      }
+      return roles as (typeof STAFF_ROLES)[number][];
+    }),
+  })
+  .transform((r) => ({
+    id: r.id,
+    name: r.name,
+    email: r.email,
+    aadObjectId: r.aad_object_id,
+    school: r.school,
+    roles: r.roles,
+  }));
+export type Staff = z.output<typeof StaffRow>;
+
+export const SectionRow = z
+  .object({
+    id: requiredText("id"),
+    name: requiredText("name"),
+    school: requiredText("school"),
+  })
+  .transform((r) => ({ id: r.id, name: r.name, school: r.school }));
+export type Section = z.output<typeof SectionRow>;
+
+export const EnrolmentRow = z
+  .object({
+    student_id: requiredText("student_id"),
+    section_id: requiredText("section_id"),
+    start: isoDate,
+    end: optionalDate.optional(),
+  })
+  .transform((r) => ({
+    studentId: r.student_id,
+    sectionId: r.section_id,
+    start: r.start,
+    end: r.end,
+  }));
+export type Enrolment = z.output<typeof EnrolmentRow>;
+
+const yesNo = text.transform((v, ctx) => {
+  const lower = v.toLowerCase();
+  if (["", "true", "yes", "y", "1"].includes(lower)) return true;
+  if (["false", "no", "n", "0"].includes(lower)) return false;
+  ctx.addIssue({ code: "custom", message: `expected true or false, got "${v}"` });
+  return z.NEVER;
+});
+
+export const CalendarRow = z
+  .object({
+    school: requiredText("school"),
+    date: isoDate,
+    instructional: yesNo.optional(),
+  })
+  .transform((r) => ({ school: r.school, date: r.date, instructional: r.instructional ?? true }));
+export type CalendarDay = z.output<typeof CalendarRow>;
+
+const nonNegativeInt = (what: string) =>
+  text.regex(/^\d+$/, `${what} must be a whole number ≥ 0`).transform(Number);
+
+export const AttendanceRow = z
+  .object({
+    student_id: requiredText("student_id"),
+    date: isoDate,
+    section_id: optionalText.optional(),
+    status: text.transform((v) => v.toLowerCase()).pipe(z.enum(ATTENDANCE_STATUSES)),
+    minutes: z.union([z.literal("").transform(() => undefined), nonNegativeInt("minutes")]).optional(),
+  })
+  .transform((r) => ({
+    studentId: r.student_id,
+    date: r.date,
+    sectionId: r.section_id,
+    status: r.status,
+    minutes: r.minutes,
+  }));
+export type AttendanceEvent = z.output<typeof AttendanceRow>;
+
+export const ActivityRow = z
+  .object({
+    student_id: requiredText("student_id"),
+    date: isoDay,
+    source: requiredText("source").transform((v) => v.toLowerCase()),
+    kind: optionalText.optional(),
+    count: z.union([z.literal("").transform(() => 1), nonNegativeInt("count")]).optional(),
+  })
+  .transform((r) => ({
+    studentId: r.student_id,
+    date: r.date,
+    source: r.source,
+    kind: r.kind ?? "activity",
+    count: r.count ?? 1,
+  }));
+export type ActivityEvent = z.output<typeof ActivityRow>;
+
+export const SubmissionRow = z
+  .object({
+    student_id: requiredText("student_id"),
+    assessment_id: requiredText("assessment_id"),
+    due_date: isoDate,
+    submitted_date: optionalDate.optional(),
+    late: yesNo.optional(),
+  })
+  .transform((r) => ({
+    studentId: r.student_id,
+    assessmentId: r.assessment_id,
+    dueDate: r.due_date,
+    submittedDate: r.submitted_date,
+    late:
+      r.submitted_date !== undefined && r.late === undefined
+        ? r.submitted_date > r.due_date
+        : (r.late ?? false),
+  }));
+export type Submission = z.output<typeof SubmissionRow>;
+
+export const CircumstanceRow = z
+  .object({
+    student_id: requiredText("student_id"),
+    from: isoDate,
+    to: isoDate,
+    kind: z.enum(CIRCUMSTANCE_KINDS),
+    approved_by: optionalText.optional(),
+  })
+  .refine((r) => r.to >= r.from, { message: "to must not be before from", path: ["to"] })
+  .transform((r) => ({
+    studentId: r.student_id,
+    from: r.from,
+    to: r.to,
+    kind: r.kind,
+    approvedBy: r.approved_by,
+  }));
+export type Circumstance = z.output<typeof CircumstanceRow>;
+
+/**
+ * Demographics are loaded only for aggregate equality monitoring. They are kept apart
+ * from the data set that rules and cards see, so no code path can reach them from there.
+ */
+export const DemographicRow = z
+  .object({
+    student_id: requiredText("student_id"),
+    field: requiredText("field"),
+    value: text,
+  })
+  .transform((r) => ({ studentId: r.student_id, field: r.field, value: r.value }));
+export type Demographic = z.output<typeof DemographicRow>;
+
+export const SchoolRow = z
+  .object({
+    id: requiredText("id"),
+    name: requiredText("name"),
+    attendance_recording: z.enum(["all_days", "absences_only"]).default("all_days"),
+  })
+  .transform((r) => ({ id: r.id, name: r.name, attendanceRecording: r.attendance_recording }));
+export type School = z.output<typeof SchoolRow>;

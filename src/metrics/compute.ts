@@ -1,0 +1,33 @@
+/** Dispatches a metric by name. */
+import { activityChange, activityCount, daysSinceActivity } from "./activity-metrics.ts";
+import {
+  absences,
+  attendanceRate,
+  consecutiveAbsences,
+  sessionsRecorded,
+  tardies,
+} from "./attendance-metrics.ts";
+import { activityVsCohort } from "./cohort.ts";
+import type { MetricResult, StudentContext } from "./context.ts";
+import { hybridEngagement, missedSubmissions } from "./engagement-metrics.ts";
+import type { MetricName, MetricParams } from "./registry.ts";
+
+type MetricFn = (ctx: StudentContext, params: MetricParams) => MetricResult;
+
+export const METRIC_FUNCTIONS: Readonly<Record<MetricName, MetricFn>> = {
+  attendance_rate: attendanceRate,
+  absences,
+  consecutive_absences: consecutiveAbsences,
+  tardies,
+  days_since_activity: daysSinceActivity,
+  activity_count: activityCount,
+  activity_change: activityChange,
+  activity_vs_cohort: activityVsCohort,
+  missed_submissions: missedSubmissions,
+  hybrid_engagement: hybridEngagement,
+  sessions_recorded: sessionsRecorded,
+};
+
+export function computeMetric(name: MetricName, ctx: StudentContext, params: MetricParams): MetricResult {
+  return METRIC_FUNCTIONS[name](ctx, params);
+}

@@ -1,0 +1,448 @@
+/**
+ * The evaluator: a pure function of (data set, policy, evaluation date, previous rule
+ * state) that returns the findings — one per student, grouping every rule that fired —
+ * and the next rule state. No clock, no I/O: the same inputs give the same output, byte
+ * for byte, whatever the order of the input rows.
+ *
+ * Semantics (rules/README.md):
+ * - a rule's condition must hold on `for` consecutive runs before it fires (pending → firing);
+ * - a metric that cannot be computed (no data) is "unknown": a condition that depends on
+ *   it is not met, and `not` of unknown is unknown — thin data never opens a case;
+ * - suppressed students (withdrawn, on leave, under an approved circumstance, in their
+ *   first N school days, snoozed) get no finding and their streaks restart;
+ * - days covered by an approved circumstance count neither for nor against a student;
+ * - a rule in cool-down for a student is not evaluated for them;
+ * - with severity inhibition, signals below the highest fired severity are kept apart
+ *   (`inhibited`) so the card shows the serious one.
+ */
+import { buildCalendars, type SchoolCalendar } from "../calendar/school-calendar.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { type DayNumber, formatDay } from "../data/dates.ts";
+import type { Circumstance, Submission } from "../data/schema.ts";
+import { absentMaskOf } from "../metrics/attendance-metrics.ts";
+import { CohortStats } from "../metrics/cohort.ts";
+import { computeMetric } from "../metrics/compute.ts";
+import type { MetricResult, StudentContext } from "../metrics/context.ts";
+import type { MetricName, MetricParams } from "../metrics/registry.ts";
+import type { Comparator, Condition, Policy, Rule, Severity } from "./policy.ts";
+import { SEVERITY_RANK } from "./policy.ts";
+import { byStudentThenRule, type HoldingEntry, type RuleState } from "./rule-state.ts";
+
+export interface ConditionEvidence {
+  metric: MetricName;
+  params: MetricParams;
+  op: Comparator;
+  threshold: number;
+  /** null when the data cannot say. */
+  value: number | null;
+  met: boolean | null;
+  evidence: string;
+  window: MetricResult["window"];
+}
+
+export interface Signal {
+  ruleId: string;
+  ruleName: string;
+  severity: Severity;
+  /** Every metric test of the rule, in the order written, with its value and evidence. */
+  conditions: ConditionEvidence[];
+  /** Consecutive runs the condition has held, and since when. */
+  runs: number;
+  since: string;
+  outreach?: string;
+}
+
+export interface Finding {
+  studentId: string;
+  policyId: string;
+  asOf: string;
+  severity: Severity;
+  /** Every rule that fired, most severe first. */
+  ruleIds: string[];
+  /** The signals shown on the card. */
+  signals: Signal[];
+  /** Signals hidden by severity inhibition (still recorded). */
+  inhibited: Signal[];
+}
+
+export type SuppressionReason =
+  | "withdrawn"
+  | "on_leave"
+  | "extenuating_circumstances"
+  | "leave"
+  | "placement"
+  | "new_enrolment"
+  | "snoozed";
+
+export interface Evaluation {
+  policyId: string;
+  asOf: string;
+  findings: Finding[];
+  pending: { studentId: string; ruleId: string; runs: number; needed: number }[];
+  suppressed: { studentId: string; reason: SuppressionReason }[];
+  counts: {
+    studentsInScope: number;
+    studentsEvaluated: number;
+    suppressed: Partial<Record<SuppressionReason, number>>;
+    pending: number;
+    findings: number;
+    byRule: Record<string, number>;
+    bySeverity: Partial<Record<Severity, number>>;
+  };
+  state: RuleState;
+}
+
+export interface EvaluateInput {
+  dataset: Dataset;
+  policy: Policy;
+  asOf: DayNumber;
+  previous: RuleState;
+  /** Precomputed calendars (the evaluator builds them when absent). */
+  calendars?: Map<string, SchoolCalendar>;
+}
+
+type Truth = 1 | 0 | -1; // met, not met, unknown
+
+/** A metric test compiled to a slot, so each (metric, params) is computed once per student. */
+interface Slot {
+  metric: MetricName;
+  params: MetricParams;
+}
+
+type Compiled =
+  | { kind: "all" | "any"; of: Compiled[] }
+  | { kind: "not"; of: Compiled }
+  | { kind: "metric"; slot: number; op: Comparator; threshold: number; source: Condition & { kind: "metric" } };
+
+function compile(condition: Condition, slots: Slot[], slotKeys: Map<string, number>): Compiled {
+  switch (condition.kind) {
+    case "all":
+    case "any":
+      return { kind: condition.kind, of: condition.of.map((c) => compile(c, slots, slotKeys)) };
+    case "not":
+      return { kind: "not", of: compile(condition.of, slots, slotKeys) };
+    case "metric": {
+      const key = JSON.stringify([condition.metric, sortedParams(condition.params)]);
+      let slot = slotKeys.get(key);
+      if (slot === undefined) {
+        slot = slots.length;
+        slots.push({ metric: condition.metric, params: condition.params });
+        slotKeys.set(key, slot);
+      }
+      return { kind: "metric", slot, op: condition.op, threshold: condition.threshold, source: condition };
+    }
+  }
+}
+
+function sortedParams(params: MetricParams): [string, unknown][] {
+  return Object.entries(params)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+function compare(value: number, op: Comparator, threshold: number): boolean {
+  switch (op) {
+    case "below":
+      return value < threshold;
+    case "at_most":
+      return value <= threshold;
+    case "above":
+      return value > threshold;
+    case "at_least":
+      return value >= threshold;
+    case "equals":
+      return value === threshold;
+  }
+}
+
+export function evaluate(input: EvaluateInput): Evaluation {
+  const { dataset, policy, asOf, previous } = input;
+  const calendars = input.calendars ?? buildCalendars(dataset);
+  const rules = policy.rules.filter((r) => r.enabled);
+  const slots: Slot[] = [];
+  const slotKeys = new Map<string, number>();
+  const compiled = rules.map((r) => compile(r.when, slots, slotKeys));
+  const absentMask = absentMaskOf(policy.absentStatuses);
+  const schools = new Set(policy.schools);
+
+  const previousHolding = new Map<string, HoldingEntry>();
+  for (const e of previous.policyId === policy.id ? previous.holding : []) {
+    previousHolding.set(`${e.studentId}\u0000${e.ruleId}`, e);
+  }
+  const cooldowns = new Map<string, DayNumber>();
+  for (const c of previous.cooldowns) {
+    if (c.until < asOf) continue;
+    const key = `${c.studentId}\u0000${c.ruleId ?? "*"}`;
+    cooldowns.set(key, Math.max(cooldowns.get(key) ?? c.until, c.until));
+  }
+  const snoozes = new Map<string, DayNumber>();
+  for (const s of previous.snoozes) if (s.until >= asOf) snoozes.set(s.studentId, s.until);
+
+  const circumstancesByStudent = groupBy(dataset.circumstances, (c) => c.studentId);
+  const submissionsByStudent = groupBy(dataset.submissions, (s) => s.studentId);
+  const suppressKinds = new Set<string>(policy.suppress.circumstances);
+
+  // Contexts of every student in scope and not suppressed: the cohort metric needs them all.
+  const contexts: StudentContext[] = [];
+  const cohorts = new CohortStats(() => contexts);
+  const suppressed: Evaluation["suppressed"] = [];
+  let inScope = 0;
+
+  for (let index = 0; index < dataset.students.length; index++) {
+    const student = dataset.students[index];
+    if (!schools.has(student.school)) continue;
+    inScope++;
+    const calendar = calendars.get(student.school);
+    if (!calendar) continue;
+    const circumstances = (circumstancesByStudent.get(student.id) ?? []).filter((c) => suppressKinds.has(c.kind));
+    const reason = suppression(policy, student, asOf, calendar, circumstances, snoozes);
+    if (reason) {
+      suppressed.push({ studentId: student.id, reason });
+      continue;
+    }
+    contexts.push({
+      dataset,
+      index,
+      student,
+      calendar,
+      asOf,
+      policyWindow: policy.windowDays,
+      absentMask,
+      absencesOnly: dataset.schools.get(student.school)?.attendanceRecording === "absences_only",
+      excluded: circumstances.map((c) => [c.from, c.to] as const),
+      submissions: submissionsByStudent.get(student.id) ?? EMPTY,
+      cohorts,
+    });
+  }
+
+  const findings: Finding[] = [];
+  const pending: Evaluation["pending"] = [];
+  const holding: HoldingEntry[] = [];
+  const results: (MetricResult | undefined)[] = new Array(slots.length);
+
+  for (const ctx of contexts) {
+    results.fill(undefined);
+    const metric = (slot: number): MetricResult => {
+      let r = results[slot];
+      if (r === undefined) {
+        r = computeMetric(slots[slot].metric, ctx, slots[slot].params);
+        results[slot] = r;
+      }
+      return r;
+    };
+    const truth = (c: Compiled): Truth => {
+      switch (c.kind) {
+        case "metric": {
+          const v = metric(c.slot).value;
+          return Number.isNaN(v) ? -1 : compare(v, c.op, c.threshold) ? 1 : 0;
+        }
+        case "not": {
+          const t = truth(c.of);
+          return t === -1 ? -1 : t === 1 ? 0 : 1;
+        }
+        case "all": {
+          let unknown = false;
+          for (const part of c.of) {
+            const t = truth(part);
+            if (t === 0) return 0;
+            if (t === -1) unknown = true;
+          }
+          return unknown ? -1 : 1;
+        }
+        case "any": {
+          let unknown = false;
+          for (const part of c.of) {
+            const t = truth(part);
+            if (t === 1) return 1;
+            if (t === -1) unknown = true;
+          }
+          return unknown ? -1 : 0;
+        }
+      }
+    };
+
+    const fired: Signal[] = [];
+    for (let k = 0; k < rules.length; k++) {
+      const rule = rules[k];
+      const sid = ctx.student.id;
+      if (cooldowns.has(`${sid}\u0000${rule.id}`) || cooldowns.has(`${sid}\u0000*`)) continue;
+      const key = `${sid}\u0000${rule.id}`;
+      const before = previousHolding.get(key);
+      if (truth(compiled[k]) !== 1) {
+        if (before && before.lastDay > asOf) holding.push(before);
+        continue;
+      }
+      const entry = advance(before, sid, rule.id, asOf);
+      holding.push(entry.stored);
+      if (entry.runs < rule.forRuns) {
+        pending.push({ studentId: sid, ruleId: rule.id, runs: entry.runs, needed: rule.forRuns });
+        continue;
+      }
+      fired.push(signalOf(rule, compiled[k], metric, entry.runs, entry.since));
+    }
+    if (fired.length > 0) findings.push(findingOf(policy, ctx.student.id, asOf, fired));
+  }
+
+  findings.sort((a, b) => (a.studentId < b.studentId ? -1 : a.studentId > b.studentId ? 1 : 0));
+  pending.sort((a, b) => byStudentThenRule(a as unknown as HoldingEntry, b as unknown as HoldingEntry));
+  suppressed.sort((a, b) => (a.studentId < b.studentId ? -1 : a.studentId > b.studentId ? 1 : 0));
+  holding.sort(byStudentThenRule);
+
+  const byRule: Record<string, number> = {};
+  for (const r of rules) byRule[r.id] = 0;
+  const bySeverity: Evaluation["counts"]["bySeverity"] = {};
+  for (const f of findings) {
+    for (const id of f.ruleIds) byRule[id]++;
+    bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
+  }
+  const suppressedCounts: Evaluation["counts"]["suppressed"] = {};
+  for (const s of suppressed) suppressedCounts[s.reason] = (suppressedCounts[s.reason] ?? 0) + 1;
+
+  return {
+    policyId: policy.id,
+    asOf: formatDay(asOf),
+    findings,
+    pending,
+    suppressed,
+    counts: {
+      studentsInScope: inScope,
+      studentsEvaluated: contexts.length,
+      suppressed: suppressedCounts,
+      pending: pending.length,
+      findings: findings.length,
+      byRule,
+      bySeverity,
+    },
+    state: {
+      policyId: policy.id,
+      holding,
+      cooldowns: previous.cooldowns.filter((c) => c.until >= asOf),
+      snoozes: previous.snoozes.filter((s) => s.until >= asOf),
+    },
+  };
+}
+
+const EMPTY: readonly Submission[] = [];
+
+/**
+ * Moves a (student, rule) streak on to `asOf`. A re-run of the same date starts from the
+ * count before that date, so running a day twice never counts it twice. A date earlier
+ * than the last one seen (a back-fill) is evaluated as a first run and leaves the stored
+ * streak as it was.
+ */
+function advance(
+  before: HoldingEntry | undefined,
+  studentId: string,
+  ruleId: string,
+  asOf: DayNumber,
+): { runs: number; since: DayNumber; stored: HoldingEntry } {
+  if (!before) {
+    const stored = { studentId, ruleId, runs: 1, runsBefore: 0, since: asOf, lastDay: asOf };
+    return { runs: 1, since: asOf, stored };
+  }
+  if (asOf > before.lastDay) {
+    const stored = { studentId, ruleId, runs: before.runs + 1, runsBefore: before.runs, since: before.since, lastDay: asOf };
+    return { runs: stored.runs, since: stored.since, stored };
+  }
+  if (asOf === before.lastDay) {
+    const runs = before.runsBefore + 1;
+    const since = before.runsBefore === 0 ? asOf : before.since;
+    const stored = { studentId, ruleId, runs, runsBefore: before.runsBefore, since, lastDay: asOf };
+    return { runs, since, stored };
+  }
+  return { runs: 1, since: asOf, stored: before };
+}
+
+function suppression(
+  policy: Policy,
+  student: Dataset["students"][number],
+  asOf: DayNumber,
+  calendar: SchoolCalendar,
+  circumstances: readonly Circumstance[],
+  snoozes: Map<string, DayNumber>,
+): SuppressionReason | undefined {
+  const { suppress } = policy;
+  const from = student.statusFrom ?? Number.NEGATIVE_INFINITY;
+  if (suppress.withdrawn && student.status === "withdrawn" && from <= asOf) return "withdrawn";
+  if (suppress.onLeave && student.status === "on_leave" && from <= asOf) return "on_leave";
+  for (const c of circumstances) if (c.from <= asOf && asOf <= c.to) return c.kind;
+  if (
+    suppress.firstDaysOfEnrolment > 0 &&
+    student.enrolledFrom !== undefined &&
+    calendar.countBetween(student.enrolledFrom, asOf) <= suppress.firstDaysOfEnrolment
+  ) {
+    return "new_enrolment";
+  }
+  if (snoozes.has(student.id)) return "snoozed";
+  return undefined;
+}
+
+function signalOf(
+  rule: Rule,
+  condition: Compiled,
+  metric: (slot: number) => MetricResult,
+  runs: number,
+  since: DayNumber,
+): Signal {
+  const conditions: ConditionEvidence[] = [];
+  const walk = (c: Compiled) => {
+    if (c.kind === "metric") {
+      const r = metric(c.slot);
+      const known = !Number.isNaN(r.value);
+      conditions.push({
+        metric: c.source.metric,
+        params: c.source.params,
+        op: c.op,
+        threshold: c.threshold,
+        value: known ? r.value : null,
+        met: known ? compare(r.value, c.op, c.threshold) : null,
+        evidence: r.evidence,
+        window: r.window,
+      });
+    } else if (c.kind === "not") walk(c.of);
+    else for (const part of c.of) walk(part);
+  };
+  walk(condition);
+  const signal: Signal = {
+    ruleId: rule.id,
+    ruleName: rule.name,
+    severity: rule.severity,
+    conditions,
+    runs,
+    since: formatDay(since),
+  };
+  if (rule.outreach !== undefined) signal.outreach = rule.outreach;
+  return signal;
+}
+
+function findingOf(policy: Policy, studentId: string, asOf: DayNumber, fired: Signal[]): Finding {
+  const order = new Map(policy.rules.map((r, i) => [r.id, i]));
+  fired.sort(
+    (a, b) =>
+      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+      (order.get(a.ruleId) ?? 0) - (order.get(b.ruleId) ?? 0),
+  );
+  const top = fired[0].severity;
+  const shown = policy.severityInhibition ? fired.filter((s) => s.severity === top) : fired;
+  const inhibited = policy.severityInhibition ? fired.filter((s) => s.severity !== top) : [];
+  return {
+    studentId,
+    policyId: policy.id,
+    asOf: formatDay(asOf),
+    severity: top,
+    ruleIds: fired.map((s) => s.ruleId),
+    signals: shown,
+    inhibited,
+  };
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}
