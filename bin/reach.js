@@ -4,4 +4,6 @@
 import { register } from "tsx/esm/api";
 
 register();
-await import("../src/cli/main.ts");
+const { main } = await import("../src/cli/main.ts");
+const { processOutput } = await import("../src/cli/output.ts");
+process.exitCode = await main(process.argv.slice(2), processOutput());

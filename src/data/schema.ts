@@ -92,6 +92,7 @@ export const StudentRow = z
     status: z.enum(STUDENT_STATUSES).default("active"),
     status_from: optionalDate.optional(),
     enrolled_from: optionalDate.optional(),
+    enrolled_until: optionalDate.optional(),
   })
   .transform((r) => ({
     id: r.id,
@@ -107,6 +108,8 @@ export const StudentRow = z
     status: r.status,
     statusFrom: r.status_from,
     enrolledFrom: r.enrolled_from,
+    /** Last day of enrolment (course finished); after it the student is out of scope. */
+    enrolledUntil: r.enrolled_until,
   }));
 export type Student = z.output<typeof StudentRow>;
 

@@ -72,6 +72,7 @@ export type SuppressionReason =
   | "leave"
   | "placement"
   | "new_enrolment"
+  | "enrolment_ended"
   | "snoozed";
 
 export interface Evaluation {
@@ -164,6 +165,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
   const compiled = rules.map((r) => compile(r.when, slots, slotKeys));
   const absentMask = absentMaskOf(policy.absentStatuses);
   const schools = new Set(policy.schools);
+  const allSchools = schools.has("*");
 
   const previousHolding = new Map<string, HoldingEntry>();
   for (const e of previous.policyId === policy.id ? previous.holding : []) {
@@ -190,7 +192,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
 
   for (let index = 0; index < dataset.students.length; index++) {
     const student = dataset.students[index];
-    if (!schools.has(student.school)) continue;
+    if (!allSchools && !schools.has(student.school)) continue;
     inScope++;
     const calendar = calendars.get(student.school);
     if (!calendar) continue;
@@ -364,6 +366,7 @@ function suppression(
   const { suppress } = policy;
   const from = student.statusFrom ?? Number.NEGATIVE_INFINITY;
   if (suppress.withdrawn && student.status === "withdrawn" && from <= asOf) return "withdrawn";
+  if (student.enrolledUntil !== undefined && student.enrolledUntil < asOf) return "enrolment_ended";
   if (suppress.onLeave && student.status === "on_leave" && from <= asOf) return "on_leave";
   for (const c of circumstances) if (c.from <= asOf && asOf <= c.to) return c.kind;
   if (

@@ -41,7 +41,7 @@ export const CANONICAL_FILES = {
     file: "students.csv",
     entity: "student",
     required: ["id", "display_name", "school"],
-    optional: ["preferred_name", "email", "aad_object_id", "year", "programme", "cohort", "adviser_ids", "status", "status_from", "enrolled_from"],
+    optional: ["preferred_name", "email", "aad_object_id", "year", "programme", "cohort", "adviser_ids", "status", "status_from", "enrolled_from", "enrolled_until"],
   },
   staff: { file: "staff.csv", entity: "staff", required: ["id", "name", "school", "roles"], optional: ["email", "aad_object_id"] },
   sections: { file: "sections.csv", entity: "section", required: ["id", "name", "school"], optional: [] },
@@ -172,7 +172,7 @@ export async function importCanonical(dir: string, options: ImportOptions = {}):
       (_header, fields, line, tally) => {
         const row = checkAttendance(fields, cols as FastColumns);
         if (typeof row === "string") {
-          tally.reject(line, row.startsWith("expected") ? "wrong_column_count" : "invalid_value", row, fieldOf(row), fields.join(","));
+          rejectFast(tally, line, row, fields);
           return;
         }
         const student = b.studentIndexOf(row.studentId);
@@ -202,7 +202,7 @@ export async function importCanonical(dir: string, options: ImportOptions = {}):
       (_header, fields, line, tally) => {
         const row = checkActivity(fields, cols as FastColumns);
         if (typeof row === "string") {
-          tally.reject(line, row.startsWith("expected") ? "wrong_column_count" : "invalid_value", row, fieldOf(row), fields.join(","));
+          rejectFast(tally, line, row, fields);
           return;
         }
         const student = b.studentIndexOf(row.studentId);
@@ -269,10 +269,11 @@ export async function importCanonical(dir: string, options: ImportOptions = {}):
   }
 }
 
-/** The field a fast-row message names (messages start with the field name). */
-function fieldOf(message: string): string | undefined {
-  const m = /^([a-z_]+):/.exec(message);
-  return m ? m[1] : undefined;
+/** Rejects a row with a fast-row message (`field: reason`, or a column-count message). */
+function rejectFast(tally: FileTally, line: number, message: string, fields: string[]): void {
+  const m = /^([a-z_]+): (.*)$/s.exec(message);
+  if (m) tally.reject(line, "invalid_value", m[2], m[1], fields.join(","));
+  else tally.reject(line, "wrong_column_count", message, undefined, fields.join(","));
 }
 
 export const canonicalAdapter: Adapter = {

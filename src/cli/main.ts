@@ -1,0 +1,88 @@
+/**
+ * The `reach` command line. Each command is a function of parsed arguments and an
+ * Output, returning the exit code, so tests call them directly.
+ */
+import { parseArgs } from "node:util";
+import type { Output } from "./output.ts";
+import { rulesCheck } from "./rules-check.ts";
+import { EXIT_ERROR, runCommand } from "./run-command.ts";
+
+const HELP = `reach — student engagement policies to intervention cases
+
+Usage:
+  reach rules check <file|dir>...      check policy files; every problem as file:line:column
+  reach run --dry-run --policy <file> --source <canonical|oulad|oea> --data <dir>
+            --as-of <YYYY-MM-DD> [--json] [--limit N] [--quarantine <file>]
+                                       who would get a case, with rules and evidence
+  reach help
+
+Exit codes: 0 ok; 1 error (nothing done); 3 dry run done but the import was partial.
+`;
+
+export async function main(argv: string[], out: Output): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "rules": {
+      const [sub, ...paths] = rest;
+      if (sub !== "check" || paths.length === 0) {
+        out.error("usage: reach rules check <file|dir>...");
+        return EXIT_ERROR;
+      }
+      return rulesCheck(paths, out);
+    }
+    case "run": {
+      let values: ReturnType<typeof parseRun>;
+      try {
+        values = parseRun(rest);
+      } catch (e) {
+        out.error(`reach run: ${(e as Error).message}`);
+        return EXIT_ERROR;
+      }
+      const limit = values.limit === undefined ? undefined : Number(values.limit);
+      if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
+        out.error(`reach run: --limit ${values.limit} is not a whole number`);
+        return EXIT_ERROR;
+      }
+      return runCommand(
+        {
+          dryRun: values["dry-run"] ?? false,
+          policy: values.policy,
+          source: values.source,
+          data: values.data,
+          asOf: values["as-of"],
+          json: values.json ?? false,
+          limit,
+          quarantine: values.quarantine,
+        },
+        out,
+      );
+    }
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      out.log(HELP);
+      return command === undefined ? EXIT_ERROR : 0;
+    default:
+      out.error(`reach: unknown command "${command}"\n\n${HELP}`);
+      return EXIT_ERROR;
+  }
+}
+
+function parseRun(args: string[]) {
+  return parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      "dry-run": { type: "boolean" },
+      policy: { type: "string" },
+      source: { type: "string" },
+      data: { type: "string" },
+      "as-of": { type: "string" },
+      json: { type: "boolean" },
+      limit: { type: "string" },
+      quarantine: { type: "string" },
+    },
+  }).values;
+}

@@ -1,0 +1,158 @@
+/**
+ * `reach run --dry-run`: who would get a case on a date under a policy, and why.
+ *
+ * Exit codes: 0 = complete import; 3 = findings computed but some rows or files were
+ * rejected (a partial import); 1 = nothing computed (bad arguments, invalid policy,
+ * unreadable data folder).
+ */
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { ADAPTERS, isSourceName } from "../data/adapters/index.ts";
+import { formatDay, parseIsoDate } from "../data/dates.ts";
+import type { Finding } from "../rules/evaluate.ts";
+import { formatProblem, loadPolicyFile } from "../rules/loader.ts";
+import { dryRun } from "../run/dry-run.ts";
+import { importSummaryLines, printImportProblems } from "./import-summary.ts";
+import { megabytes, type Output, table } from "./output.ts";
+
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_PARTIAL_IMPORT = 3;
+
+export interface RunArgs {
+  dryRun: boolean;
+  policy?: string;
+  source?: string;
+  data?: string;
+  asOf?: string;
+  json: boolean;
+  limit?: number;
+  quarantine?: string;
+}
+
+export async function runCommand(args: RunArgs, out: Output): Promise<number> {
+  const problems: string[] = [];
+  if (!args.dryRun) {
+    problems.push("only --dry-run is available: applying findings to cases comes with the case store");
+  }
+  if (!args.policy) problems.push("--policy <file> is required");
+  if (!args.source) problems.push(`--source is required (${Object.keys(ADAPTERS).join(", ")})`);
+  else if (!isSourceName(args.source)) {
+    problems.push(`--source ${args.source} is not one of ${Object.keys(ADAPTERS).join(", ")}`);
+  }
+  if (!args.data) problems.push("--data <dir> is required");
+  else if (!existsSync(args.data) || !statSync(args.data).isDirectory()) {
+    problems.push(`--data ${args.data} is not a folder`);
+  }
+  const asOf = args.asOf === undefined ? undefined : parseIsoDate(args.asOf);
+  if (args.asOf === undefined) problems.push("--as-of <YYYY-MM-DD> is required");
+  else if (asOf === undefined) problems.push(`--as-of ${args.asOf} is not a date as YYYY-MM-DD`);
+  if (problems.length > 0) {
+    for (const p of problems) out.error(`reach run: ${p}`);
+    return EXIT_ERROR;
+  }
+
+  const loaded = await loadPolicyFile(args.policy as string);
+  if (!loaded.ok) {
+    for (const p of loaded.errors) out.error(formatProblem(p));
+    out.error(`reach run: ${args.policy} is not a valid policy; nothing was evaluated`);
+    return EXIT_ERROR;
+  }
+  const { policy } = loaded;
+  const source = args.source as keyof typeof ADAPTERS;
+  const result = await dryRun({
+    policy,
+    source,
+    dataDir: args.data as string,
+    asOf: asOf as number,
+    onProgress: (p) =>
+      out.progress(
+        `reading ${p.file} ${Math.floor((100 * p.bytesRead) / Math.max(1, p.totalBytes))}% (${megabytes(p.bytesRead)} of ${megabytes(p.totalBytes)})`,
+      ),
+  });
+  out.progress(undefined);
+  const { report, evaluation, dataset } = result;
+
+  const quarantine =
+    report.rowsRejected > 0
+      ? (args.quarantine ?? join("data", "quarantine", `${source}-${formatDay(asOf as number)}.csv`))
+      : undefined;
+  if (quarantine) report.writeQuarantine(quarantine);
+  printImportProblems(report, out, quarantine);
+
+  if (args.json) {
+    const findings = evaluation.findings.map((f) => ({
+      ...f,
+      displayName: dataset.students[dataset.studentIndex.get(f.studentId) ?? -1]?.displayName,
+    }));
+    out.write(
+      `${JSON.stringify({
+        policy: { id: policy.id, name: policy.name, file: policy.file },
+        source,
+        asOf: evaluation.asOf,
+        findings,
+        pending: evaluation.pending,
+        suppressed: evaluation.suppressed,
+        counts: evaluation.counts,
+        import: {
+          partial: report.partial,
+          rowsAccepted: report.rowsAccepted,
+          rowsRejected: report.rowsRejected,
+          files: report.files,
+          quarantine,
+        },
+        timings: result.timings,
+      })}\n`,
+    );
+  } else {
+    printTable(evaluation.findings, dataset, args.limit ?? 100, out);
+    out.log("");
+    out.log(`Policy ${policy.id} (${policy.name}), as of ${evaluation.asOf}, ${policy.windowDays}-school-day window`);
+    const c = evaluation.counts;
+    out.log(
+      `  ${c.findings} of ${c.studentsEvaluated} students evaluated would get a case` +
+        ` (${c.studentsInScope} in scope, ${c.studentsInScope - c.studentsEvaluated} suppressed, ${c.pending} rule(s) pending)`,
+    );
+    const bySeverity = Object.entries(c.bySeverity).map(([s, n]) => `${n} ${s}`);
+    if (bySeverity.length > 0) out.log(`  by severity: ${bySeverity.join(", ")}`);
+    out.log(`  by rule: ${Object.entries(c.byRule).map(([r, n]) => `${r} ${n}`).join(", ")}`);
+    const suppressed = Object.entries(c.suppressed).map(([r, n]) => `${n} ${r.replace(/_/g, " ")}`);
+    if (suppressed.length > 0) out.log(`  suppressed: ${suppressed.join(", ")}`);
+    out.log(`Import (${source}): ${report.rowsAccepted} rows accepted, ${report.rowsRejected} rejected`);
+    for (const line of importSummaryLines(report)) out.log(line);
+    out.log(
+      `Took ${(result.timings.importMs / 1000).toFixed(2)} s to import, ${(result.timings.evaluateMs / 1000).toFixed(2)} s to evaluate.`,
+    );
+  }
+  return report.partial ? EXIT_PARTIAL_IMPORT : EXIT_OK;
+}
+
+function printTable(findings: Finding[], dataset: { students: readonly { displayName: string; school: string }[]; studentIndex: ReadonlyMap<string, number> }, limit: number, out: Output): void {
+  if (findings.length === 0) {
+    out.log("No student would get a case.");
+    return;
+  }
+  const rows: string[][] = [];
+  for (const f of findings.slice(0, limit)) {
+    const student = dataset.students[dataset.studentIndex.get(f.studentId) ?? -1];
+    f.signals.forEach((signal, i) => {
+      signal.conditions.forEach((c, j) => {
+        const first = i === 0 && j === 0;
+        rows.push([
+          first ? f.studentId : "",
+          first ? (student?.displayName ?? "") : "",
+          first ? f.severity : "",
+          j === 0 ? signal.ruleId : "",
+          `${c.met === true ? "✓" : c.met === false ? "·" : "?"} ${c.evidence}`,
+        ]);
+      });
+    });
+    if (f.inhibited.length > 0) {
+      rows.push(["", "", "", `(+ ${f.inhibited.map((s) => s.ruleId).join(", ")})`, "lower-severity signals also fired"]);
+    }
+  }
+  for (const line of table(["student", "name", "severity", "rule", "evidence"], rows)) out.log(line);
+  if (findings.length > limit) {
+    out.log(`… and ${findings.length - limit} more students (use --limit or --json)`);
+  }
+}
