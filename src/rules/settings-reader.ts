@@ -1,0 +1,218 @@
+/**
+ * Reads the `policy:` section: identity, schedule, clean-slate window, absent statuses,
+ * access, cool-down, severity inhibition and suppressions, with their defaults.
+ */
+import { validateDetailed } from "node-cron";
+import type { Node } from "yaml";
+import { type AttendanceStatus, CIRCUMSTANCE_KINDS } from "../data/schema.ts";
+import { readAbsentStatuses } from "./metric-test-reader.ts";
+import type { Policy, Suppressions } from "./policy.ts";
+import { ACCESS, misplacedHint, POLICY_KEYS, SUPPRESS_KEYS } from "./policy-keys.ts";
+import { nearest } from "./suggest.ts";
+import type { Entry, Slot, YamlReader } from "./yaml-reader.ts";
+
+export const DEFAULT_WINDOW_DAYS = 45;
+export const DEFAULT_COOLDOWN_DAYS = 10;
+export const DEFAULT_ABSENT_STATUSES: readonly AttendanceStatus[] = [
+  "unexcused_absence",
+  "excused_absence",
+];
+export const MAX_DAYS = 365;
+
+const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export type Settings = Omit<Policy, "rules" | "escalation" | "file"> & { idAt: Node | null };
+
+/** The settings when all are valid, and the window on its own when it is (rules need it). */
+export function readSettings(
+  r: YamlReader,
+  slot: Slot,
+): { settings?: Settings; windowDays?: number } {
+  const e = r.entries(slot, "policy", "policy");
+  if (e === undefined) return {};
+  const before = r.errors.length;
+  r.checkKeys(e, "policy", POLICY_KEYS, misplacedHint("policy"));
+  r.requireKeys(e, ["id", "name", "schools", "timezone", "schedule"], "policy", slot);
+  const idEntry = e.get("id");
+  const id = idEntry && readId(r, idEntry, "policy id");
+  const nameEntry = e.get("name");
+  const name = nameEntry && r.text(nameEntry, "name");
+  const schoolsEntry = e.get("schools");
+  const schools = schoolsEntry && readSchools(r, schoolsEntry);
+  const tzEntry = e.get("timezone");
+  const timezone = tzEntry && readTimezone(r, tzEntry);
+  const scheduleEntry = e.get("schedule");
+  const schedule = scheduleEntry && readSchedule(r, scheduleEntry);
+  const channel = optional(e, "channel", (s) => r.text(s, "channel"));
+  const windowDays = optional(e, "window", (s) =>
+    r.duration(s, "window", "school days", 1, MAX_DAYS),
+  );
+  const absentStatuses = optional(e, "absent_statuses", (s) => readAbsentStatuses(r, s));
+  const access = optional(e, "access", (s) => r.oneOf(s, "access", ACCESS));
+  const cooldownDays = optional(e, "cooldown", (s) =>
+    r.duration(s, "cooldown", "school days", 0, MAX_DAYS),
+  );
+  const inhibition = optional(e, "severity_inhibition", (s) => r.boolean(s, "severity_inhibition"));
+  const suppress = optional(e, "suppress", (s) => readSuppressions(r, s));
+
+  const window = windowDays.ok ? (windowDays.value ?? DEFAULT_WINDOW_DAYS) : undefined;
+  if (r.errors.length > before || !id || !name || !schools || !timezone || !schedule) {
+    return window === undefined ? {} : { windowDays: window };
+  }
+  const settings: Settings = {
+    id,
+    name,
+    schools,
+    timezone,
+    schedule,
+    windowDays: window ?? DEFAULT_WINDOW_DAYS,
+    absentStatuses: absentStatuses.value ?? [...DEFAULT_ABSENT_STATUSES],
+    access: access.value ?? "advisees",
+    suppress: suppress.value ?? defaultSuppressions(),
+    cooldownDays: cooldownDays.value ?? DEFAULT_COOLDOWN_DAYS,
+    severityInhibition: inhibition.value ?? true,
+    idAt: idEntry?.node ?? null,
+  };
+  if (channel.value !== undefined) settings.channel = channel.value;
+  return { settings, windowDays: settings.windowDays };
+}
+
+/** An optional key: `ok` is false when it is present and wrong. */
+export function optional<T>(
+  entries: Map<string, Entry>,
+  key: string,
+  read: (slot: Entry) => T | undefined,
+): { ok: boolean; value: T | undefined } {
+  const entry = entries.get(key);
+  if (entry === undefined) return { ok: true, value: undefined };
+  const value = read(entry);
+  return { ok: value !== undefined, value };
+}
+
+function defaultSuppressions(): Suppressions {
+  return {
+    circumstances: [...CIRCUMSTANCE_KINDS],
+    withdrawn: true,
+    onLeave: true,
+    firstDaysOfEnrolment: 0,
+  };
+}
+
+export function readId(r: YamlReader, slot: Slot, what: string): string | undefined {
+  const id = r.text(slot, what);
+  if (id === undefined) return undefined;
+  if (ID.test(id)) return id;
+  const fixed = id
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  r.error(
+    r.slot(slot).at,
+    "invalid_id",
+    `${what} "${id}" may use only lower-case letters, digits and single dashes`,
+    fixed !== "" ? `e.g. ${fixed}` : undefined,
+  );
+  return undefined;
+}
+
+function readSchools(r: YamlReader, slot: Slot): string[] | undefined {
+  const items = r.list(slot, "schools", "schools: [sef]");
+  if (items === undefined) return undefined;
+  if (items.length === 0) {
+    r.error(r.slot(slot).at, "invalid_value", "schools must list at least one school id");
+    return undefined;
+  }
+  const schools: string[] = [];
+  let ok = true;
+  for (const item of items) {
+    const school = r.text(item, "each school");
+    if (school === undefined) ok = false;
+    else if (schools.includes(school))
+      r.warn(r.slot(item).at, "duplicate_value", `school ${school} is listed twice`);
+    else schools.push(school);
+  }
+  return ok ? schools : undefined;
+}
+
+let zoneNames: string[] | undefined;
+
+function readTimezone(r: YamlReader, slot: Slot): string | undefined {
+  const zone = r.text(slot, "timezone");
+  if (zone === undefined) return undefined;
+  try {
+    return new Intl.DateTimeFormat("en-GB", { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    zoneNames ??= Intl.supportedValuesOf("timeZone");
+    const lower = zone.toLowerCase().replace(/\s+/g, "_");
+    const near =
+      zoneNames.find((z) => z.toLowerCase().endsWith(`/${lower}`)) ?? nearest(zone, zoneNames);
+    r.error(
+      r.slot(slot).at,
+      "invalid_timezone",
+      `timezone "${zone}" is not an IANA time zone`,
+      near !== undefined ? `did you mean ${near}?` : "e.g. Europe/London or America/New_York",
+    );
+    return undefined;
+  }
+}
+
+const CRON_FIELDS: Readonly<Record<string, [string, string]>> = {
+  second: ["second", "0–59"],
+  minute: ["minute", "0–59"],
+  hour: ["hour", "0–23"],
+  dayOfMonth: ["day-of-month", "1–31"],
+  month: ["month", "1–12 or jan–dec"],
+  dayOfWeek: ["day-of-week", "0–7 or sun–sat"],
+};
+
+function readSchedule(r: YamlReader, slot: Slot): string | undefined {
+  const expression = r.text(slot, "schedule");
+  if (expression === undefined) return undefined;
+  let reasons: string[];
+  try {
+    const result = validateDetailed(expression);
+    if (result.valid) return expression;
+    reasons = result.errors.map((e) => {
+      const field = CRON_FIELDS[e.field];
+      return field === undefined
+        ? e.message
+        : `the ${field[0]} field "${e.value ?? ""}" must be ${field[1]}`;
+    });
+  } catch (error) {
+    reasons = [error instanceof Error ? error.message : String(error)];
+  }
+  r.error(
+    r.slot(slot).at,
+    "invalid_cron",
+    `schedule "${expression}" is not a valid cron expression: ${reasons.join("; ") || "not understood"}`,
+    'e.g. "0 7 * * 1-5" runs at 07:00 Monday to Friday',
+  );
+  return undefined;
+}
+
+function readSuppressions(r: YamlReader, slot: Slot): Suppressions | undefined {
+  const e = r.entries(slot, "suppress", "policy");
+  if (e === undefined) return undefined;
+  const before = r.errors.length;
+  r.checkKeys(e, "suppress", SUPPRESS_KEYS);
+  const out = defaultSuppressions();
+  const circumstances = optional(e, "circumstances", (s) =>
+    r.listOf(
+      s,
+      "circumstances",
+      CIRCUMSTANCE_KINDS,
+      "[extenuating_circumstances, leave, placement]",
+    ),
+  );
+  const withdrawn = optional(e, "withdrawn", (s) => r.boolean(s, "withdrawn"));
+  const onLeave = optional(e, "on_leave", (s) => r.boolean(s, "on_leave"));
+  const firstDays = optional(e, "first_days_of_enrolment", (s) =>
+    r.duration(s, "first_days_of_enrolment", "school days", 0, MAX_DAYS),
+  );
+  if (r.errors.length > before) return undefined;
+  if (circumstances.value !== undefined) out.circumstances = circumstances.value;
+  if (withdrawn.value !== undefined) out.withdrawn = withdrawn.value;
+  if (onLeave.value !== undefined) out.onLeave = onLeave.value;
+  if (firstDays.value !== undefined) out.firstDaysOfEnrolment = firstDays.value;
+  return out;
+}
