@@ -48,14 +48,20 @@ export class CsvParser {
   private consume(text: string, final: boolean): number {
     let pos = 0;
     const length = text.length;
+    // The next quote at or after `pos`, searched for again only once passed: searching
+    // from every line would make a chunk without quotes quadratic.
+    let quote = -1;
     while (pos < length) {
       let nl = text.indexOf("\n", pos);
       if (nl < 0) {
         if (!final) return pos;
         nl = length;
       }
-      const quote = text.indexOf('"', pos);
-      if (quote < 0 || quote > nl) {
+      if (quote < pos) {
+        quote = text.indexOf('"', pos);
+        if (quote < 0) quote = Number.POSITIVE_INFINITY;
+      }
+      if (quote > nl) {
         const end = nl > pos && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
         if (end > pos) this.sink(text.slice(pos, end).split(","), this.line);
         this.line++;
