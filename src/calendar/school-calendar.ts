@@ -62,7 +62,8 @@ export class SchoolCalendar {
   /** The last `size` school days on or before `asOf`. */
   window(asOf: DayNumber, size: number): Window {
     const endIndex = this.indexAtOrBefore(asOf);
-    if (endIndex < 0 || size <= 0) return { startIndex: 0, endIndex: -1, from: asOf, to: asOf, size: 0 };
+    if (endIndex < 0 || size <= 0)
+      return { startIndex: 0, endIndex: -1, from: asOf, to: asOf, size: 0 };
     const startIndex = Math.max(0, endIndex - size + 1);
     return {
       startIndex,
@@ -106,7 +107,10 @@ export function buildCalendars(dataset: Dataset): Map<string, SchoolCalendar> {
   const explicit = new Map<string, Map<DayNumber, boolean>>();
   for (const row of dataset.calendar) {
     let days = explicit.get(row.school);
-    if (!days) explicit.set(row.school, (days = new Map()));
+    if (!days) {
+      days = new Map();
+      explicit.set(row.school, days);
+    }
     // A day marked non-instructional anywhere in the file stays non-instructional.
     days.set(row.date, (days.get(row.date) ?? true) && row.instructional);
   }

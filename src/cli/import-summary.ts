@@ -4,7 +4,11 @@ import type { Output } from "./output.ts";
 
 const LISTED = 50;
 
-export function printImportProblems(report: ImportReport, out: Output, quarantinePath?: string): void {
+export function printImportProblems(
+  report: ImportReport,
+  out: Output,
+  quarantinePath?: string,
+): void {
   for (const f of report.files) {
     if (f.error) out.error(`${f.file}: ${f.error}`);
   }

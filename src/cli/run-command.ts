@@ -33,7 +33,9 @@ export interface RunArgs {
 export async function runCommand(args: RunArgs, out: Output): Promise<number> {
   const problems: string[] = [];
   if (!args.dryRun) {
-    problems.push("only --dry-run is available: applying findings to cases comes with the case store");
+    problems.push(
+      "only --dry-run is available: applying findings to cases comes with the case store",
+    );
   }
   if (!args.policy) problems.push("--policy <file> is required");
   if (!args.source) problems.push(`--source is required (${Object.keys(ADAPTERS).join(", ")})`);
@@ -75,7 +77,8 @@ export async function runCommand(args: RunArgs, out: Output): Promise<number> {
 
   const quarantine =
     report.rowsRejected > 0
-      ? (args.quarantine ?? join("data", "quarantine", `${source}-${formatDay(asOf as number)}.csv`))
+      ? (args.quarantine ??
+        join("data", "quarantine", `${source}-${formatDay(asOf as number)}.csv`))
       : undefined;
   if (quarantine) report.writeQuarantine(quarantine);
   printImportProblems(report, out, quarantine);
@@ -107,7 +110,9 @@ export async function runCommand(args: RunArgs, out: Output): Promise<number> {
   } else {
     printTable(evaluation.findings, dataset, args.limit ?? 100, out);
     out.log("");
-    out.log(`Policy ${policy.id} (${policy.name}), as of ${evaluation.asOf}, ${policy.windowDays}-school-day window`);
+    out.log(
+      `Policy ${policy.id} (${policy.name}), as of ${evaluation.asOf}, ${policy.windowDays}-school-day window`,
+    );
     const c = evaluation.counts;
     out.log(
       `  ${c.findings} of ${c.studentsEvaluated} students evaluated would get a case` +
@@ -115,10 +120,16 @@ export async function runCommand(args: RunArgs, out: Output): Promise<number> {
     );
     const bySeverity = Object.entries(c.bySeverity).map(([s, n]) => `${n} ${s}`);
     if (bySeverity.length > 0) out.log(`  by severity: ${bySeverity.join(", ")}`);
-    out.log(`  by rule: ${Object.entries(c.byRule).map(([r, n]) => `${r} ${n}`).join(", ")}`);
+    out.log(
+      `  by rule: ${Object.entries(c.byRule)
+        .map(([r, n]) => `${r} ${n}`)
+        .join(", ")}`,
+    );
     const suppressed = Object.entries(c.suppressed).map(([r, n]) => `${n} ${r.replace(/_/g, " ")}`);
     if (suppressed.length > 0) out.log(`  suppressed: ${suppressed.join(", ")}`);
-    out.log(`Import (${source}): ${report.rowsAccepted} rows accepted, ${report.rowsRejected} rejected`);
+    out.log(
+      `Import (${source}): ${report.rowsAccepted} rows accepted, ${report.rowsRejected} rejected`,
+    );
     for (const line of importSummaryLines(report)) out.log(line);
     out.log(
       `Took ${(result.timings.importMs / 1000).toFixed(2)} s to import, ${(result.timings.evaluateMs / 1000).toFixed(2)} s to evaluate.`,
@@ -127,7 +138,15 @@ export async function runCommand(args: RunArgs, out: Output): Promise<number> {
   return report.partial ? EXIT_PARTIAL_IMPORT : EXIT_OK;
 }
 
-function printTable(findings: Finding[], dataset: { students: readonly { displayName: string; school: string }[]; studentIndex: ReadonlyMap<string, number> }, limit: number, out: Output): void {
+function printTable(
+  findings: Finding[],
+  dataset: {
+    students: readonly { displayName: string; school: string }[];
+    studentIndex: ReadonlyMap<string, number>;
+  },
+  limit: number,
+  out: Output,
+): void {
   if (findings.length === 0) {
     out.log("No student would get a case.");
     return;
@@ -148,10 +167,17 @@ function printTable(findings: Finding[], dataset: { students: readonly { display
       });
     });
     if (f.inhibited.length > 0) {
-      rows.push(["", "", "", `(+ ${f.inhibited.map((s) => s.ruleId).join(", ")})`, "lower-severity signals also fired"]);
+      rows.push([
+        "",
+        "",
+        "",
+        `(+ ${f.inhibited.map((s) => s.ruleId).join(", ")})`,
+        "lower-severity signals also fired",
+      ]);
     }
   }
-  for (const line of table(["student", "name", "severity", "rule", "evidence"], rows)) out.log(line);
+  for (const line of table(["student", "name", "severity", "rule", "evidence"], rows))
+    out.log(line);
   if (findings.length > limit) {
     out.log(`… and ${findings.length - limit} more students (use --limit or --json)`);
   }

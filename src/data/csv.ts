@@ -108,10 +108,14 @@ export class CsvParser {
         while (pos < length) {
           const c = text.charCodeAt(pos);
           if (c === COMMA || c === 10 || (c === CR && text.charCodeAt(pos + 1) === 10)) break;
-          if (c === CR && pos + 1 >= length && !final) return -1;
+          if (c === CR && pos + 1 >= length) {
+            if (!final) return -1;
+            break; // a CR that ends the input ends the record
+          }
           value += text[pos];
           pos++;
         }
+        if (pos >= length && !final) return -1;
         fields.push(value);
       } else {
         let end = pos;
@@ -122,7 +126,11 @@ export class CsvParser {
         }
         if (end >= length && !final) return -1;
         let valueEnd = end;
-        if (valueEnd > pos && text.charCodeAt(valueEnd - 1) === CR && (end >= length || text.charCodeAt(end) === 10)) {
+        if (
+          valueEnd > pos &&
+          text.charCodeAt(valueEnd - 1) === CR &&
+          (end >= length || text.charCodeAt(end) === 10)
+        ) {
           valueEnd--;
         }
         fields.push(text.slice(pos, valueEnd));
@@ -157,6 +165,11 @@ function countBreaks(value: string): number {
     i = value.indexOf("\n", i + 1);
   }
   return n;
+}
+
+/** One record as a CSV line, quoting fields that need it (for quarantine files). */
+export function csvLine(fields: readonly string[]): string {
+  return fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(",");
 }
 
 export interface ReadCsvOptions {

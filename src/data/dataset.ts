@@ -259,6 +259,19 @@ export class DatasetBuilder {
    */
   build(): { dataset: Dataset; monitoring: Monitoring } {
     const n = this.students.length;
+    // Number sections in the order of their ids, not of first appearance, so that the
+    // columns do not depend on row order.
+    const keys = this.sectionKeys.values;
+    const byId = keys
+      .map((_, i) => i)
+      .sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+    const renumber = new Int32Array(keys.length);
+    byId.forEach((old, i) => {
+      renumber[old] = i;
+    });
+    const section = this.att.section.values;
+    for (let i = 0; i < section.length; i++) if (section[i] >= 0) section[i] = renumber[section[i]];
+    const sectionKeys = byId.map((i) => keys[i]);
     const attendance = groupAttendance(
       n,
       {
@@ -293,7 +306,7 @@ export class DatasetBuilder {
       studentIndex: this.studentIndex,
       staff: this.staff,
       sections: this.sections,
-      sectionKeys: this.sectionKeys.values,
+      sectionKeys,
       enrolments: this.enrolments,
       calendar: this.calendar,
       attendance,

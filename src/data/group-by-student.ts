@@ -60,6 +60,7 @@ export function groupAttendance(
     (day[a] as number) - (day[b] as number) ||
     (section[a] as number) - (section[b] as number) ||
     (status[b] as number) - (status[a] as number) ||
+    (cols.minutes[b] as number) - (cols.minutes[a] as number) ||
     (line[a] as number) - (line[b] as number);
 
   for (let s = 0; s < nStudents; s++) {
@@ -89,7 +90,11 @@ export function groupAttendance(
       const i = order[k] as number;
       if (kept >= 0 && day[i] === day[kept] && section[i] === section[kept]) {
         onDropped(
-          { line: line[i] as number, origin: cols.origin[i] as number, status: status[i] as number },
+          {
+            line: line[i] as number,
+            origin: cols.origin[i] as number,
+            status: status[i] as number,
+          },
           {
             line: line[kept] as number,
             origin: cols.origin[kept] as number,

@@ -3,7 +3,7 @@
  * it is kept here (quarantined) with its file, line, field and reason, and counted per
  * reason, so the data manager can fix the export and the rest of the import carries on.
  */
-import { writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 export type RejectionCode =

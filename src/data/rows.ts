@@ -3,6 +3,7 @@
  * rejection naming the file, line and field.
  */
 import type { z } from "zod/v4";
+import { csvLine } from "./csv.ts";
 import type { FileTally } from "./import-report.ts";
 
 /** Normalises a header cell: trimmed, lower case, spaces and dashes as underscores. */
@@ -34,7 +35,7 @@ export function validateRow<S extends z.ZodType>(
   line: number,
   tally: FileTally,
 ): z.output<S> | undefined {
-  const raw = fields.join(",");
+  const raw = csvLine(fields);
   const row = rowObject(header, fields);
   if (typeof row === "string") {
     tally.reject(line, "wrong_column_count", row, undefined, raw);

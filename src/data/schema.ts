@@ -48,6 +48,9 @@ export const SPECIAL_CATEGORY_FIELDS = [
 const text = z.string().trim();
 const requiredText = (what: string) => text.min(1, `${what} is required`);
 const optionalText = text.transform((v) => (v === "" ? undefined : v));
+/** Lower-cases an enum cell; a blank one reads as `fallback`. */
+const blankAs = (fallback: string) =>
+  text.transform((v) => (v === "" ? fallback : v.toLowerCase()));
 
 /** A `YYYY-MM-DD` date, as a day number. */
 export const isoDate = text.transform((v, ctx) => {
@@ -67,7 +70,16 @@ export const isoDay = text.transform((v, ctx) => {
   }
   return day;
 });
-const optionalDate = z.union([z.literal("").transform(() => undefined), isoDate]);
+/** A date, or a blank cell (after trimming) as `undefined`. */
+const optionalDate = text.transform((v, ctx) => {
+  if (v === "") return undefined;
+  const day = parseIsoDate(v);
+  if (day === undefined) {
+    ctx.addIssue({ code: "custom", message: `expected a date as YYYY-MM-DD, got "${v}"` });
+    return z.NEVER;
+  }
+  return day;
+});
 const idList = text.transform((v) =>
   v === ""
     ? []
@@ -89,7 +101,7 @@ export const StudentRow = z
     programme: optionalText.optional(),
     cohort: optionalText.optional(),
     adviser_ids: idList.optional(),
-    status: z.enum(STUDENT_STATUSES).default("active"),
+    status: blankAs("active").pipe(z.enum(STUDENT_STATUSES)).optional(),
     status_from: optionalDate.optional(),
     enrolled_from: optionalDate.optional(),
     enrolled_until: optionalDate.optional(),
@@ -105,7 +117,7 @@ export const StudentRow = z
     programme: r.programme,
     cohort: r.cohort,
     adviserIds: r.adviser_ids ?? [],
-    status: r.status,
+    status: r.status ?? "active",
     statusFrom: r.status_from,
     enrolledFrom: r.enrolled_from,
     /** Last day of enrolment (course finished); after it the student is out of scope. */
@@ -170,9 +182,11 @@ export const EnrolmentRow = z
   }));
 export type Enrolment = z.output<typeof EnrolmentRow>;
 
+/** true/false; a blank cell is `undefined` (the caller's default applies). */
 const yesNo = text.transform((v, ctx) => {
   const lower = v.toLowerCase();
-  if (["", "true", "yes", "y", "1"].includes(lower)) return true;
+  if (lower === "") return undefined;
+  if (["true", "yes", "y", "1"].includes(lower)) return true;
   if (["false", "no", "n", "0"].includes(lower)) return false;
   ctx.addIssue({ code: "custom", message: `expected true or false, got "${v}"` });
   return z.NEVER;
@@ -187,8 +201,16 @@ export const CalendarRow = z
   .transform((r) => ({ school: r.school, date: r.date, instructional: r.instructional ?? true }));
 export type CalendarDay = z.output<typeof CalendarRow>;
 
-const nonNegativeInt = (what: string) =>
-  text.regex(/^\d+$/, `${what} must be a whole number ≥ 0`).transform(Number);
+/** A whole number ≥ 0; a blank cell (after trimming) is `undefined`. */
+const optionalWholeNumber = (what: string) =>
+  text.transform((v, ctx) => {
+    if (v === "") return undefined;
+    if (!/^\d+$/.test(v)) {
+      ctx.addIssue({ code: "custom", message: `${what} must be a whole number ≥ 0` });
+      return z.NEVER;
+    }
+    return Number(v);
+  });
 
 export const AttendanceRow = z
   .object({
@@ -196,7 +218,7 @@ export const AttendanceRow = z
     date: isoDate,
     section_id: optionalText.optional(),
     status: text.transform((v) => v.toLowerCase()).pipe(z.enum(ATTENDANCE_STATUSES)),
-    minutes: z.union([z.literal("").transform(() => undefined), nonNegativeInt("minutes")]).optional(),
+    minutes: optionalWholeNumber("minutes").optional(),
   })
   .transform((r) => ({
     studentId: r.student_id,
@@ -213,7 +235,7 @@ export const ActivityRow = z
     date: isoDay,
     source: requiredText("source").transform((v) => v.toLowerCase()),
     kind: optionalText.optional(),
-    count: z.union([z.literal("").transform(() => 1), nonNegativeInt("count")]).optional(),
+    count: optionalWholeNumber("count").optional(),
   })
   .transform((r) => ({
     studentId: r.student_id,
@@ -279,7 +301,13 @@ export const SchoolRow = z
   .object({
     id: requiredText("id"),
     name: requiredText("name"),
-    attendance_recording: z.enum(["all_days", "absences_only"]).default("all_days"),
+    attendance_recording: blankAs("all_days")
+      .pipe(z.enum(["all_days", "absences_only"]))
+      .optional(),
   })
-  .transform((r) => ({ id: r.id, name: r.name, attendanceRecording: r.attendance_recording }));
+  .transform((r) => ({
+    id: r.id,
+    name: r.name,
+    attendanceRecording: r.attendance_recording ?? "all_days",
+  }));
 export type School = z.output<typeof SchoolRow>;

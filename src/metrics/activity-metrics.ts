@@ -124,7 +124,10 @@ export function activityCount(ctx: StudentContext, params: MetricParams): Metric
  * half of it.
  */
 export function activityChange(ctx: StudentContext, params: MetricParams): MetricResult {
-  const size = Math.min(params.windowDays ?? Math.floor(ctx.policyWindow / 2), Math.floor(ctx.policyWindow / 2));
+  const size = Math.min(
+    params.windowDays ?? Math.floor(ctx.policyWindow / 2),
+    Math.floor(ctx.policyWindow / 2),
+  );
   const w = ctx.calendar.window(ctx.asOf, size);
   const p = ctx.calendar.previous(w, size);
   const filter = filterOf(ctx, params);

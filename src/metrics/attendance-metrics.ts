@@ -9,7 +9,6 @@
 import { STATUS_CODE } from "../data/dataset.ts";
 import { type DayNumber, formatDay } from "../data/dates.ts";
 import { ATTENDANCE_STATUSES } from "../data/schema.ts";
-import type { MetricParams } from "./registry.ts";
 import {
   between,
   countsFrom,
@@ -21,6 +20,7 @@ import {
   type StudentContext,
   windowFacts,
 } from "./context.ts";
+import type { MetricParams } from "./registry.ts";
 
 const TARDY = STATUS_CODE.tardy;
 
@@ -37,7 +37,12 @@ export function absentMaskOf(statuses: readonly string[]): number {
   return mask;
 }
 
-function tallySessions(ctx: StudentContext, from: DayNumber, to: DayNumber, absentMask: number): Tally {
+function tallySessions(
+  ctx: StudentContext,
+  from: DayNumber,
+  to: DayNumber,
+  absentMask: number,
+): Tally {
   const { attendance } = ctx.dataset;
   const byStatus = new Array<number>(ATTENDANCE_STATUSES.length).fill(0);
   let sessions = 0;
@@ -85,7 +90,11 @@ export function attendanceRate(ctx: StudentContext, params: MetricParams): Metri
   const w = metricWindow(ctx, params.windowDays);
   const t = tallySessions(ctx, w.from, w.to, absentMask(ctx, params));
   if (t.sessions === 0) {
-    return { value: Number.NaN, evidence: `no attendance recorded ${between(w)}`, window: windowFacts(w) };
+    return {
+      value: Number.NaN,
+      evidence: `no attendance recorded ${between(w)}`,
+      window: windowFacts(w),
+    };
   }
   const rate = t.attended / t.sessions;
   return {
@@ -108,7 +117,9 @@ export function sessionsRecorded(ctx: StudentContext, params: MetricParams): Met
 export function absences(ctx: StudentContext, params: MetricParams): MetricResult {
   const w = metricWindow(ctx, params.windowDays);
   const mask =
-    params.kind !== undefined ? 1 << STATUS_CODE[params.kind as keyof typeof STATUS_CODE] : absentMask(ctx, params);
+    params.kind !== undefined
+      ? 1 << STATUS_CODE[params.kind as keyof typeof STATUS_CODE]
+      : absentMask(ctx, params);
   const t = tallySessions(ctx, w.from, w.to, mask);
   const parts: string[] = [];
   let total = 0;
@@ -131,7 +142,11 @@ export function tardies(ctx: StudentContext, params: MetricParams): MetricResult
   const w = metricWindow(ctx, params.windowDays);
   const t = tallySessions(ctx, w.from, w.to, ctx.absentMask);
   const n = t.byStatus[TARDY];
-  return { value: n, evidence: `late ${n === 1 ? "once" : `${n} times`} ${between(w)}`, window: windowFacts(w) };
+  return {
+    value: n,
+    evidence: `late ${n === 1 ? "once" : `${n} times`} ${between(w)}`,
+    window: windowFacts(w),
+  };
 }
 
 /**
@@ -182,4 +197,3 @@ export function consecutiveAbsences(ctx: StudentContext, params: MetricParams): 
         : `absent on each of the last ${run} school days (${formatDay(runFrom)} to ${formatDay(runTo)})`;
   return { value: run, evidence, window: windowFacts(w) };
 }
-

@@ -3,6 +3,8 @@
  * section, year group…), as a share of the cohort median or as a percentile. The cohort's
  * figures are computed once per evaluation for each distinct set of parameters.
  */
+
+import { activityCount } from "./activity-metrics.ts";
 import {
   between,
   type MetricResult,
@@ -11,7 +13,6 @@ import {
   type StudentContext,
   windowFacts,
 } from "./context.ts";
-import { activityCount } from "./activity-metrics.ts";
 import type { MetricParams } from "./registry.ts";
 
 interface Cohort {
@@ -43,13 +44,19 @@ export class CohortStats {
     return cohort ? { key, cohort } : undefined;
   }
 
-  private compute(by: NonNullable<MetricParams["cohortBy"]>, params: MetricParams): Map<string, Cohort> {
+  private compute(
+    by: NonNullable<MetricParams["cohortBy"]>,
+    params: MetricParams,
+  ): Map<string, Cohort> {
     const values = new Map<string, number[]>();
     for (const ctx of this.contexts()) {
       const key = cohortKey(ctx, by);
       if (key === undefined) continue;
       let list = values.get(key);
-      if (!list) values.set(key, (list = []));
+      if (!list) {
+        list = [];
+        values.set(key, list);
+      }
       list.push(activityCount(ctx, params).value);
     }
     const cohorts = new Map<string, Cohort>();
@@ -63,7 +70,10 @@ export class CohortStats {
   }
 }
 
-function cohortKey(ctx: StudentContext, by: NonNullable<MetricParams["cohortBy"]>): string | undefined {
+function cohortKey(
+  ctx: StudentContext,
+  by: NonNullable<MetricParams["cohortBy"]>,
+): string | undefined {
   const s = ctx.student;
   switch (by) {
     case "cohort":
@@ -77,7 +87,8 @@ function cohortKey(ctx: StudentContext, by: NonNullable<MetricParams["cohortBy"]
     case "section": {
       let first: string | undefined;
       for (const e of ctx.dataset.enrolments) {
-        if (e.studentId === s.id && (first === undefined || e.sectionId < first)) first = e.sectionId;
+        if (e.studentId === s.id && (first === undefined || e.sectionId < first))
+          first = e.sectionId;
       }
       return first;
     }
@@ -90,7 +101,11 @@ export function activityVsCohort(ctx: StudentContext, params: MetricParams): Met
   const found = ctx.cohorts.cohortOf(ctx, params);
   const by = params.cohortBy ?? "cohort";
   if (!found) {
-    return { value: Number.NaN, evidence: `no ${by} recorded to compare with`, window: windowFacts(w) };
+    return {
+      value: Number.NaN,
+      evidence: `no ${by} recorded to compare with`,
+      window: windowFacts(w),
+    };
   }
   const { key, cohort } = found;
   const what = [params.source, params.kind ?? "activity"].filter(Boolean).join(" ");

@@ -28,6 +28,10 @@ export const METRIC_FUNCTIONS: Readonly<Record<MetricName, MetricFn>> = {
   sessions_recorded: sessionsRecorded,
 };
 
-export function computeMetric(name: MetricName, ctx: StudentContext, params: MetricParams): MetricResult {
+export function computeMetric(
+  name: MetricName,
+  ctx: StudentContext,
+  params: MetricParams,
+): MetricResult {
   return METRIC_FUNCTIONS[name](ctx, params);
 }

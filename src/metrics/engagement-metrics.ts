@@ -53,9 +53,11 @@ export function hybridEngagement(ctx: StudentContext, params: MetricParams): Met
   }
   const active = new Set<DayNumber>();
   const act = ctx.dataset.activity;
-  const source = params.source === undefined ? -1 : ctx.dataset.sources.indexOf(params.source.toLowerCase());
+  const source =
+    params.source === undefined ? -1 : ctx.dataset.sources.indexOf(params.source.toLowerCase());
   for (let r = act.start[ctx.index]; r < act.start[ctx.index + 1]; r++) {
-    if (act.count[r] > 0 && (params.source === undefined || act.source[r] === source)) active.add(act.day[r]);
+    if (act.count[r] > 0 && (params.source === undefined || act.source[r] === source))
+      active.add(act.day[r]);
   }
   const first = countsFrom(ctx, w.from);
   let days = 0;

@@ -113,7 +113,13 @@ interface Slot {
 type Compiled =
   | { kind: "all" | "any"; of: Compiled[] }
   | { kind: "not"; of: Compiled }
-  | { kind: "metric"; slot: number; op: Comparator; threshold: number; source: Condition & { kind: "metric" } };
+  | {
+      kind: "metric";
+      slot: number;
+      op: Comparator;
+      threshold: number;
+      source: Condition & { kind: "metric" };
+    };
 
 function compile(condition: Condition, slots: Slot[], slotKeys: Map<string, number>): Compiled {
   switch (condition.kind) {
@@ -130,7 +136,13 @@ function compile(condition: Condition, slots: Slot[], slotKeys: Map<string, numb
         slots.push({ metric: condition.metric, params: condition.params });
         slotKeys.set(key, slot);
       }
-      return { kind: "metric", slot, op: condition.op, threshold: condition.threshold, source: condition };
+      return {
+        kind: "metric",
+        slot,
+        op: condition.op,
+        threshold: condition.threshold,
+        source: condition,
+      };
     }
   }
 }
@@ -196,7 +208,9 @@ export function evaluate(input: EvaluateInput): Evaluation {
     inScope++;
     const calendar = calendars.get(student.school);
     if (!calendar) continue;
-    const circumstances = (circumstancesByStudent.get(student.id) ?? []).filter((c) => suppressKinds.has(c.kind));
+    const circumstances = (circumstancesByStudent.get(student.id) ?? []).filter((c) =>
+      suppressKinds.has(c.kind),
+    );
     const reason = suppression(policy, student, asOf, calendar, circumstances, snoozes);
     if (reason) {
       suppressed.push({ studentId: student.id, reason });
@@ -286,7 +300,9 @@ export function evaluate(input: EvaluateInput): Evaluation {
   }
 
   findings.sort((a, b) => (a.studentId < b.studentId ? -1 : a.studentId > b.studentId ? 1 : 0));
-  pending.sort((a, b) => byStudentThenRule(a as unknown as HoldingEntry, b as unknown as HoldingEntry));
+  pending.sort((a, b) =>
+    byStudentThenRule(a as unknown as HoldingEntry, b as unknown as HoldingEntry),
+  );
   suppressed.sort((a, b) => (a.studentId < b.studentId ? -1 : a.studentId > b.studentId ? 1 : 0));
   holding.sort(byStudentThenRule);
 
@@ -343,7 +359,14 @@ function advance(
     return { runs: 1, since: asOf, stored };
   }
   if (asOf > before.lastDay) {
-    const stored = { studentId, ruleId, runs: before.runs + 1, runsBefore: before.runs, since: before.since, lastDay: asOf };
+    const stored = {
+      studentId,
+      ruleId,
+      runs: before.runs + 1,
+      runsBefore: before.runs,
+      since: before.since,
+      lastDay: asOf,
+    };
     return { runs: stored.runs, since: stored.since, stored };
   }
   if (asOf === before.lastDay) {

@@ -43,5 +43,13 @@ export function emptyRuleState(policyId: string): RuleState {
 }
 
 export function byStudentThenRule(a: HoldingEntry, b: HoldingEntry): number {
-  return a.studentId < b.studentId ? -1 : a.studentId > b.studentId ? 1 : a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0;
+  return a.studentId < b.studentId
+    ? -1
+    : a.studentId > b.studentId
+      ? 1
+      : a.ruleId < b.ruleId
+        ? -1
+        : a.ruleId > b.ruleId
+          ? 1
+          : 0;
 }

@@ -14,10 +14,14 @@ const POLICY = join(ROOT, "tests/fixtures/policies/oea-below-90.yaml");
 
 async function reach(...args: string[]) {
   try {
-    const { stdout, stderr } = await promisify(execFile)("node", [join(ROOT, "bin/reach.js"), ...args], {
-      cwd: mkdtempSync(join(tmpdir(), "reach-cli-")),
-      maxBuffer: 64 << 20,
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      "node",
+      [join(ROOT, "bin/reach.js"), ...args],
+      {
+        cwd: mkdtempSync(join(tmpdir(), "reach-cli-")),
+        maxBuffer: 64 << 20,
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -26,11 +30,24 @@ async function reach(...args: string[]) {
 }
 
 const hasOea = existsSync(join(OEA, "studentattendance.csv"));
-if (!hasOea) console.warn(`skipping the OEA dry run: ${OEA} is absent (../shared/data not beside the clone)`);
+if (!hasOea)
+  console.warn(`skipping the OEA dry run: ${OEA} is absent (../shared/data not beside the clone)`);
 
 describe.skipIf(!hasOea)("reach run --dry-run on the OEA K-12 sample", () => {
   it("finds exactly the 208 students below 90% as of 2022-01-28, as one JSON object", async () => {
-    const r = await reach("run", "--dry-run", "--policy", POLICY, "--source", "oea", "--data", OEA, "--as-of", "2022-01-28", "--json");
+    const r = await reach(
+      "run",
+      "--dry-run",
+      "--policy",
+      POLICY,
+      "--source",
+      "oea",
+      "--data",
+      OEA,
+      "--as-of",
+      "2022-01-28",
+      "--json",
+    );
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.findings).toHaveLength(208);
@@ -40,14 +57,33 @@ describe.skipIf(!hasOea)("reach run --dry-run on the OEA K-12 sample", () => {
       expect(typeof f.studentId).toBe("string");
       expect(f.ruleIds).toEqual(["below-90"]);
       expect(f.signals[0].conditions[0].value).toBeLessThan(0.9);
-      expect(f.signals[0].conditions[0].evidence).toMatch(/^attended \d+ of 20 sessions \(\d+(\.\d)?%\) between 2022-01-03 and 2022-01-28$/);
+      expect(f.signals[0].conditions[0].evidence).toMatch(
+        /^attended \d+ of 20 sessions \(\d+(\.\d)?%\) between 2022-01-03 and 2022-01-28$/,
+      );
     }
-    expect(out.counts).toMatchObject({ studentsInScope: 600, studentsEvaluated: 600, findings: 208 });
+    expect(out.counts).toMatchObject({
+      studentsInScope: 600,
+      studentsEvaluated: 600,
+      findings: 208,
+    });
     expect(out.import.partial).toBe(false);
   });
 
   it("prints a readable table and a summary", async () => {
-    const r = await reach("run", "--dry-run", "--policy", POLICY, "--source", "oea", "--data", OEA, "--as-of", "2022-01-28", "--limit", "3");
+    const r = await reach(
+      "run",
+      "--dry-run",
+      "--policy",
+      POLICY,
+      "--source",
+      "oea",
+      "--data",
+      OEA,
+      "--as-of",
+      "2022-01-28",
+      "--limit",
+      "3",
+    );
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
     expect(lines[0]).toMatch(/^student\s+name\s+severity\s+rule\s+evidence$/);
@@ -82,9 +118,25 @@ rules:
 `,
     );
     const quarantine = join(dir, "rejected.csv");
-    const r = await reach("run", "--dry-run", "--policy", policy, "--source", "canonical", "--data", dir, "--as-of", "2026-09-08", "--json", "--quarantine", quarantine);
+    const r = await reach(
+      "run",
+      "--dry-run",
+      "--policy",
+      policy,
+      "--source",
+      "canonical",
+      "--data",
+      dir,
+      "--as-of",
+      "2026-09-08",
+      "--json",
+      "--quarantine",
+      quarantine,
+    );
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('attendance.csv:4 date: expected a date as YYYY-MM-DD, got "2026-09-31"');
+    expect(r.stderr).toContain(
+      'attendance.csv:4 date: expected a date as YYYY-MM-DD, got "2026-09-31"',
+    );
     expect(r.stderr).toContain('attendance.csv:6 status: "here" is not one of');
     expect(r.stderr).toContain('attendance.csv:7 student_id: unknown student id "s9"');
     const out = JSON.parse(r.stdout);
@@ -98,7 +150,18 @@ rules:
     const dir = mkdtempSync(join(tmpdir(), "reach-data-"));
     const policy = join(dir, "p.yaml");
     writeFileSync(policy, "policy: { id: p }\nrules: []\n");
-    const r = await reach("run", "--dry-run", "--policy", policy, "--source", "canonical", "--data", dir, "--as-of", "2026-09-08");
+    const r = await reach(
+      "run",
+      "--dry-run",
+      "--policy",
+      policy,
+      "--source",
+      "canonical",
+      "--data",
+      dir,
+      "--as-of",
+      "2026-09-08",
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/p\.yaml:1:\d+ /);
     expect(r.stdout).toBe("");

@@ -17,7 +17,8 @@ export function weekdays(from: string, to: string, holidays: string[] = []): str
   const skip = new Set(holidays.map(day));
   const out: string[] = [];
   for (let d = day(from); d <= day(to); d++) {
-    if (weekday(d) >= 1 && weekday(d) <= 5 && !skip.has(d)) out.push(new Date(d * 86_400_000).toISOString().slice(0, 10));
+    if (weekday(d) >= 1 && weekday(d) <= 5 && !skip.has(d))
+      out.push(new Date(d * 86_400_000).toISOString().slice(0, 10));
   }
   return out;
 }
@@ -61,7 +62,13 @@ export function buildDataset(spec: DatasetSpec) {
   for (const [id, date, status, section] of spec.attendance ?? []) {
     const i = b.studentIndexOf(id);
     if (i === undefined) throw new Error(`unknown student in test: ${id}`);
-    b.addAttendance(i, day(date), STATUS_CODE[status], -1, section === undefined ? -1 : b.internSection(section));
+    b.addAttendance(
+      i,
+      day(date),
+      STATUS_CODE[status],
+      -1,
+      section === undefined ? -1 : b.internSection(section),
+    );
   }
   for (const [id, date, source, count = 1, kind = "login"] of spec.activity ?? []) {
     const i = b.studentIndexOf(id);

@@ -19,7 +19,8 @@ import { dryRun } from "../../src/run/dry-run.ts";
 
 const DIR = join(import.meta.dirname, "../../../shared/data/oulad-2013");
 const present = existsSync(join(DIR, "studentVle.csv"));
-if (!present) console.warn(`skipping OULAD vs DuckDB: ${DIR} is absent (../shared/data not beside the clone)`);
+if (!present)
+  console.warn(`skipping OULAD vs DuckDB: ${DIR} is absent (../shared/data not beside the clone)`);
 
 const POLICY = `policy:
   id: no-vle

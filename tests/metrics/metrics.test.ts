@@ -4,7 +4,7 @@
  * are counted by hand in the comments.
  */
 import { describe, expect, it } from "vitest";
-import { buildCalendars } from "../../src/calendar/school-calendar.ts";
+import { buildCalendars, type SchoolCalendar } from "../../src/calendar/school-calendar.ts";
 import type { Dataset } from "../../src/data/dataset.ts";
 import type { Circumstance } from "../../src/data/schema.ts";
 import { absentMaskOf } from "../../src/metrics/attendance-metrics.ts";
@@ -17,8 +17,19 @@ import { buildDataset, type DatasetSpec, day, weekdays } from "../helpers/build-
 const HOLIDAY = "2026-09-21";
 const DAYS = weekdays("2026-09-07", "2026-10-02", [HOLIDAY]);
 
-function allPresent(id: string, except: Record<string, "unexcused_absence" | "excused_absence" | "tardy"> = {}, from = DAYS[0]) {
-  return DAYS.filter((d) => d >= from).map((d) => [id, d, except[d] ?? "present"] as [string, string, "present" | "unexcused_absence" | "excused_absence" | "tardy"]);
+function allPresent(
+  id: string,
+  except: Record<string, "unexcused_absence" | "excused_absence" | "tardy"> = {},
+  from = DAYS[0],
+) {
+  return DAYS.filter((d) => d >= from).map(
+    (d) =>
+      [id, d, except[d] ?? "present"] as [
+        string,
+        string,
+        "present" | "unexcused_absence" | "excused_absence" | "tardy",
+      ],
+  );
 }
 
 function contexts(spec: DatasetSpec, asOf: string, policyWindow = 45) {
@@ -31,7 +42,7 @@ function contexts(spec: DatasetSpec, asOf: string, policyWindow = 45) {
       dataset,
       index,
       student,
-      calendar: calendars.get(student.school)!,
+      calendar: calendars.get(student.school) as SchoolCalendar,
       asOf: day(asOf),
       policyWindow,
       absentMask: absentMaskOf(["unexcused_absence", "excused_absence"]),
@@ -62,7 +73,11 @@ describe("attendance metrics", () => {
     {
       students: [{ id: "s1" }, { id: "s2", enrolledFrom: HOLIDAY }, { id: "s5" }, { id: "empty" }],
       attendance: [
-        ...allPresent("s1", { "2026-09-10": "unexcused_absence", "2026-09-24": "excused_absence", "2026-09-15": "tardy" }),
+        ...allPresent("s1", {
+          "2026-09-10": "unexcused_absence",
+          "2026-09-24": "excused_absence",
+          "2026-09-15": "tardy",
+        }),
         ...allPresent("s2", {}, "2026-09-22"),
         ["s5", "2026-10-01", "present"],
         ["s5", "2026-10-02", "unexcused_absence"],
@@ -87,13 +102,18 @@ describe("attendance metrics", () => {
   });
 
   it("absent_statuses override: only unexcused counts", () => {
-    expect(m("s1", "attendance_rate", { absentStatuses: ["unexcused_absence"] }).value).toBeCloseTo(18 / 19, 12);
+    expect(m("s1", "attendance_rate", { absentStatuses: ["unexcused_absence"] }).value).toBeCloseTo(
+      18 / 19,
+      12,
+    );
   });
 
   it("absences counts by kind", () => {
     const all = m("s1", "absences");
     expect(all.value).toBe(2);
-    expect(all.evidence).toBe("2 absences (1 excused absence, 1 unexcused absence) between 2026-09-07 and 2026-10-02");
+    expect(all.evidence).toBe(
+      "2 absences (1 excused absence, 1 unexcused absence) between 2026-09-07 and 2026-10-02",
+    );
     expect(m("s1", "absences", { kind: "excused_absence" }).value).toBe(1);
   });
 
@@ -122,18 +142,37 @@ describe("attendance metrics", () => {
 describe("consecutive_absences", () => {
   const absent = "unexcused_absence" as const;
   const spec: DatasetSpec = {
-    students: [{ id: "run4" }, { id: "holiday" }, { id: "gap" }, { id: "lagging" }, { id: "ao", school: "ao" }],
+    students: [
+      { id: "run4" },
+      { id: "holiday" },
+      { id: "gap" },
+      { id: "lagging" },
+      { id: "ao", school: "ao" },
+    ],
     absencesOnly: ["ao"],
     attendance: [
-      ...allPresent("run4", { "2026-09-29": absent, "2026-09-30": absent, "2026-10-01": absent, "2026-10-02": absent }),
+      ...allPresent("run4", {
+        "2026-09-29": absent,
+        "2026-09-30": absent,
+        "2026-10-01": absent,
+        "2026-10-02": absent,
+      }),
       // Absent Thu 09-17, Fri 09-18, (holiday Mon 09-21), Tue 09-22: a run of 3 as of 09-22.
-      ...allPresent("holiday", { "2026-09-17": absent, "2026-09-18": absent, "2026-09-22": absent }),
+      ...allPresent("holiday", {
+        "2026-09-17": absent,
+        "2026-09-18": absent,
+        "2026-09-22": absent,
+      }),
       // No record on 09-30: the run after it is 2 (10-01, 10-02); the gap ends the run.
-      ...allPresent("gap", { "2026-09-29": absent, "2026-10-01": absent, "2026-10-02": absent }).filter(
-        ([, d]) => d !== "2026-09-30",
-      ),
+      ...allPresent("gap", {
+        "2026-09-29": absent,
+        "2026-10-01": absent,
+        "2026-10-02": absent,
+      }).filter(([, d]) => d !== "2026-09-30"),
       // Data only up to 09-30 (the last two days not in yet): the run ending 09-30 counts.
-      ...allPresent("lagging", { "2026-09-29": absent, "2026-09-30": absent }).filter(([, d]) => d <= "2026-09-30"),
+      ...allPresent("lagging", { "2026-09-29": absent, "2026-09-30": absent }).filter(
+        ([, d]) => d <= "2026-09-30",
+      ),
       // Absences only: 10-01 and 10-02 recorded absent; days without a record are present.
       ["ao", "2026-10-01", absent],
       ["ao", "2026-10-02", absent],
@@ -189,7 +228,9 @@ describe("activity metrics", () => {
       ...DAYS.filter((d) => d >= "2026-09-08" && d <= "2026-09-18").map(
         (d) => ["fading", d, "vle", 4] as [string, string, string, number],
       ),
-      ...DAYS.filter((d) => d >= "2026-09-22").map((d) => ["fading", d, "vle", 1] as [string, string, string, number]),
+      ...DAYS.filter((d) => d >= "2026-09-22").map(
+        (d) => ["fading", d, "vle", 1] as [string, string, string, number],
+      ),
     ],
   };
 
@@ -210,7 +251,9 @@ describe("activity metrics", () => {
     const r = m("quiet", "days_since_activity");
     // Enrolled 09-22: 09-22 … 10-02 = 9 school days.
     expect(r.value).toBe(9);
-    expect(r.evidence).toBe("no activity recorded in 9 school days between 2026-09-22 and 2026-10-02");
+    expect(r.evidence).toBe(
+      "no activity recorded in 9 school days between 2026-09-22 and 2026-10-02",
+    );
     // Clean slate: with a 5-day window the value is capped at 5.
     expect(m("quiet", "days_since_activity", { windowDays: 5 }).value).toBe(5);
   });
@@ -233,7 +276,9 @@ describe("activity metrics", () => {
 
   it("activity_change is unknown when there is not a full window before it", () => {
     // Half of a 19-day policy window is 9 days; as of 09-18 only 0 … the 1 day before exists.
-    expect(Number.isNaN(contexts(spec, "2026-09-18", 19)("fading", "activity_change").value)).toBe(true);
+    expect(Number.isNaN(contexts(spec, "2026-09-18", 19)("fading", "activity_change").value)).toBe(
+      true,
+    );
   });
 
   it("activity_vs_cohort as a share of the cohort median and as a percentile", () => {
@@ -263,7 +308,12 @@ describe("missed_submissions and hybrid_engagement", () => {
         ["s1", "A5", "2026-09-30", "2026-10-03"], // submitted after the evaluation date
       ],
       attendance: [
-        ...allPresent("s7", { "2026-09-29": absent, "2026-09-30": absent, "2026-10-01": absent, "2026-10-02": absent }),
+        ...allPresent("s7", {
+          "2026-09-29": absent,
+          "2026-09-30": absent,
+          "2026-10-01": absent,
+          "2026-10-02": absent,
+        }),
         ...allPresent("s8", {
           "2026-09-28": absent,
           "2026-09-29": absent,
@@ -290,7 +340,9 @@ describe("missed_submissions and hybrid_engagement", () => {
     // 19 school days, absent on 4, but active online on one of them → 16 of 19.
     const r = m("s7", "hybrid_engagement");
     expect(r.value).toBeCloseTo(16 / 19, 12);
-    expect(r.evidence).toBe("attended or active online on 16 of 19 school days (84.2%) between 2026-09-07 and 2026-10-02");
+    expect(r.evidence).toBe(
+      "attended or active online on 16 of 19 school days (84.2%) between 2026-09-07 and 2026-10-02",
+    );
   });
 
   it("days under an approved circumstance count neither for nor against", () => {

@@ -24,7 +24,8 @@ function policy(rules: string, extra = ""): Policy {
 ${extra}rules:
 ${rules}`;
   const loaded = loadPolicyText(text, "test.yaml");
-  if (!loaded.ok) throw new Error(loaded.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join("\n"));
+  if (!loaded.ok)
+    throw new Error(loaded.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join("\n"));
   return loaded.policy;
 }
 
@@ -38,8 +39,16 @@ const NO_ACTIVITY = `  - id: no-activity
 `;
 
 /** Present every school day except the listed absences. */
-function attendance(id: string, absent: string[], upTo = "2026-10-02"): [string, string, AttendanceStatus][] {
-  return DAYS.filter((d) => d <= upTo).map((d) => [id, d, absent.includes(d) ? "unexcused_absence" : "present"]);
+function attendance(
+  id: string,
+  absent: string[],
+  upTo = "2026-10-02",
+): [string, string, AttendanceStatus][] {
+  return DAYS.filter((d) => d <= upTo).map((d) => [
+    id,
+    d,
+    absent.includes(d) ? "unexcused_absence" : "present",
+  ]);
 }
 
 // "poor" misses 4 of 19 (78.9%), "fine" misses 1 (94.7%); neither has any activity.
@@ -53,7 +62,12 @@ const BASE: DatasetSpec = {
   activity: [["fine", "2026-10-01", "vle", 3]],
 };
 
-function run(p: Policy, spec: DatasetSpec, asOf: string, previous: RuleState = emptyRuleState(p.id)) {
+function run(
+  p: Policy,
+  spec: DatasetSpec,
+  asOf: string,
+  previous: RuleState = emptyRuleState(p.id),
+) {
   return evaluate({ dataset: buildDataset(spec), policy: p, asOf: day(asOf), previous });
 }
 
@@ -70,7 +84,12 @@ describe("evaluate", () => {
       met: true,
       evidence: "attended 15 of 19 sessions (78.9%) between 2026-09-07 and 2026-10-02",
     });
-    expect(e.counts).toMatchObject({ studentsInScope: 2, studentsEvaluated: 2, findings: 1, byRule: { "low-attendance": 1 } });
+    expect(e.counts).toMatchObject({
+      studentsInScope: 2,
+      studentsEvaluated: 2,
+      findings: 1,
+      byRule: { "low-attendance": 1 },
+    });
   });
 
   it("groups every fired rule in one finding and inhibits the lower severity", () => {
@@ -82,15 +101,24 @@ describe("evaluate", () => {
     expect(f.signals.map((s) => s.ruleId)).toEqual(["low-attendance"]);
     expect(f.inhibited.map((s) => s.ruleId)).toEqual(["no-activity"]);
 
-    const shown = run(policy(LOW_ATTENDANCE + NO_ACTIVITY, "  severity_inhibition: false\n"), BASE, "2026-10-02");
-    expect(shown.findings[0].signals.map((s) => s.ruleId)).toEqual(["low-attendance", "no-activity"]);
+    const shown = run(
+      policy(LOW_ATTENDANCE + NO_ACTIVITY, "  severity_inhibition: false\n"),
+      BASE,
+      "2026-10-02",
+    );
+    expect(shown.findings[0].signals.map((s) => s.ruleId)).toEqual([
+      "low-attendance",
+      "no-activity",
+    ]);
   });
 
   it("a rule with `for: 2 runs` is pending on the first run and fires on the second", () => {
     const p = policy(`${LOW_ATTENDANCE}    for: 2 runs\n`);
     const first = run(p, BASE, "2026-10-01");
     expect(first.findings).toEqual([]);
-    expect(first.pending).toEqual([{ studentId: "poor", ruleId: "low-attendance", runs: 1, needed: 2 }]);
+    expect(first.pending).toEqual([
+      { studentId: "poor", ruleId: "low-attendance", runs: 1, needed: 2 },
+    ]);
 
     const second = run(p, BASE, "2026-10-02", first.state);
     expect(second.findings.map((f) => f.studentId)).toEqual(["poor"]);
@@ -137,7 +165,11 @@ describe("evaluate", () => {
     severity: low
     when: { not: { metric: attendance_rate, at_least: 0.9 } }
 `);
-    const spec: DatasetSpec = { calendar: { sch: DAYS }, students: [{ id: "nodata" }, { id: "poor" }], attendance: BASE.attendance?.filter(([id]) => id === "poor") };
+    const spec: DatasetSpec = {
+      calendar: { sch: DAYS },
+      students: [{ id: "nodata" }, { id: "poor" }],
+      attendance: BASE.attendance?.filter(([id]) => id === "poor"),
+    };
     expect(run(p, spec, "2026-10-02").findings.map((f) => f.studentId)).toEqual(["poor"]);
   });
 
@@ -159,7 +191,10 @@ describe("evaluate", () => {
 describe("suppressions", () => {
   const p = policy(LOW_ATTENDANCE, "  suppress:\n    first_days_of_enrolment: 5\n");
   const absences = ["2026-09-29", "2026-09-30", "2026-10-01", "2026-10-02"];
-  const spec = (students: DatasetSpec["students"], circumstances: DatasetSpec["circumstances"] = []): DatasetSpec => ({
+  const spec = (
+    students: DatasetSpec["students"],
+    circumstances: DatasetSpec["circumstances"] = [],
+  ): DatasetSpec => ({
     calendar: { sch: DAYS },
     students,
     attendance: students.flatMap((s) => attendance(s.id, absences)),
@@ -201,20 +236,34 @@ describe("suppressions", () => {
       { studentId: "new", reason: "new_enrolment" },
     ]);
     expect(e.findings.map((f) => f.studentId)).toEqual(["settled"]);
-    expect(e.counts.suppressed).toEqual({ extenuating_circumstances: 1, on_leave: 1, new_enrolment: 1 });
+    expect(e.counts.suppressed).toEqual({
+      extenuating_circumstances: 1,
+      on_leave: 1,
+      new_enrolment: 1,
+    });
   });
 
   it("a snooze suppresses until its date", () => {
-    const state: RuleState = { ...emptyRuleState("test"), snoozes: [{ studentId: "a", until: day("2026-10-02") }] };
+    const state: RuleState = {
+      ...emptyRuleState("test"),
+      snoozes: [{ studentId: "a", until: day("2026-10-02") }],
+    };
     const students = [{ id: "a" }];
-    expect(run(p, spec(students), "2026-10-02", state).suppressed).toEqual([{ studentId: "a", reason: "snoozed" }]);
+    expect(run(p, spec(students), "2026-10-02", state).suppressed).toEqual([
+      { studentId: "a", reason: "snoozed" },
+    ]);
     expect(run(p, spec(students), "2026-10-05", state).findings).toHaveLength(1);
   });
 });
 
 describe("determinism", () => {
   it("shuffled input rows give byte-identical output", () => {
-    const statuses: AttendanceStatus[] = ["present", "tardy", "excused_absence", "unexcused_absence"];
+    const statuses: AttendanceStatus[] = [
+      "present",
+      "tardy",
+      "excused_absence",
+      "unexcused_absence",
+    ];
     const p = policy(
       `${LOW_ATTENDANCE}${NO_ACTIVITY}  - id: vs-cohort
     severity: low
@@ -232,24 +281,42 @@ describe("determinism", () => {
       source: fc.constantFrom("vle", "teams"),
     });
     fc.assert(
-      fc.property(fc.array(row, { maxLength: 120 }), fc.array(row, { maxLength: 60 }), fc.integer(), (att, act, seed) => {
-        const students = Array.from({ length: 8 }, (_, i) => ({ id: `s${i}`, cohort: i % 2 === 0 ? "A" : "B" }));
-        const spec: DatasetSpec = {
-          calendar: { sch: DAYS },
-          students,
-          attendance: att.map((r) => [`s${r.student}`, DAYS[r.day], r.status] as [string, string, AttendanceStatus]),
-          activity: act.map((r) => [`s${r.student}`, DAYS[r.day], r.source, r.count] as [string, string, string, number]),
-        };
-        const shuffled: DatasetSpec = {
-          ...spec,
-          students: shuffle(students, seed),
-          attendance: shuffle(spec.attendance ?? [], seed + 1),
-          activity: shuffle(spec.activity ?? [], seed + 2),
-        };
-        const a = JSON.stringify(run(p, spec, "2026-10-02"));
-        const b = JSON.stringify(run(p, shuffled, "2026-10-02"));
-        expect(b).toBe(a);
-      }),
+      fc.property(
+        fc.array(row, { maxLength: 120 }),
+        fc.array(row, { maxLength: 60 }),
+        fc.integer(),
+        (att, act, seed) => {
+          const students = Array.from({ length: 8 }, (_, i) => ({
+            id: `s${i}`,
+            cohort: i % 2 === 0 ? "A" : "B",
+          }));
+          const spec: DatasetSpec = {
+            calendar: { sch: DAYS },
+            students,
+            attendance: att.map(
+              (r) => [`s${r.student}`, DAYS[r.day], r.status] as [string, string, AttendanceStatus],
+            ),
+            activity: act.map(
+              (r) =>
+                [`s${r.student}`, DAYS[r.day], r.source, r.count] as [
+                  string,
+                  string,
+                  string,
+                  number,
+                ],
+            ),
+          };
+          const shuffled: DatasetSpec = {
+            ...spec,
+            students: shuffle(students, seed),
+            attendance: shuffle(spec.attendance ?? [], seed + 1),
+            activity: shuffle(spec.activity ?? [], seed + 2),
+          };
+          const a = JSON.stringify(run(p, spec, "2026-10-02"));
+          const b = JSON.stringify(run(p, shuffled, "2026-10-02"));
+          expect(b).toBe(a);
+        },
+      ),
       { numRuns: 200 },
     );
   });

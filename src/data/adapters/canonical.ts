@@ -10,7 +10,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod/v4";
-import { readCsvFile } from "../csv.ts";
+import { csvLine, readCsvFile } from "../csv.ts";
 import { DatasetBuilder } from "../dataset.ts";
 import { type FileTally, ImportReport } from "../import-report.ts";
 import { headerKey, validateRow } from "../rows.ts";
@@ -36,22 +36,84 @@ interface EntityFile {
 }
 
 export const CANONICAL_FILES = {
-  schools: { file: "schools.csv", entity: "school", required: ["id", "name"], optional: ["attendance_recording"] },
+  schools: {
+    file: "schools.csv",
+    entity: "school",
+    required: ["id", "name"],
+    optional: ["attendance_recording"],
+  },
   students: {
     file: "students.csv",
     entity: "student",
     required: ["id", "display_name", "school"],
-    optional: ["preferred_name", "email", "aad_object_id", "year", "programme", "cohort", "adviser_ids", "status", "status_from", "enrolled_from", "enrolled_until"],
+    optional: [
+      "preferred_name",
+      "email",
+      "aad_object_id",
+      "year",
+      "programme",
+      "cohort",
+      "adviser_ids",
+      "status",
+      "status_from",
+      "enrolled_from",
+      "enrolled_until",
+    ],
   },
-  staff: { file: "staff.csv", entity: "staff", required: ["id", "name", "school", "roles"], optional: ["email", "aad_object_id"] },
-  sections: { file: "sections.csv", entity: "section", required: ["id", "name", "school"], optional: [] },
-  enrolments: { file: "enrolments.csv", entity: "enrolment", required: ["student_id", "section_id", "start"], optional: ["end"] },
-  calendar: { file: "calendar.csv", entity: "calendar day", required: ["school", "date"], optional: ["instructional"] },
-  attendance: { file: "attendance.csv", entity: "attendance event", required: ["student_id", "date", "status"], optional: ["section_id", "minutes"] },
-  activity: { file: "activity.csv", entity: "activity event", required: ["student_id", "date", "source"], optional: ["kind", "count"] },
-  submissions: { file: "submissions.csv", entity: "submission", required: ["student_id", "assessment_id", "due_date"], optional: ["submitted_date", "late"] },
-  circumstances: { file: "circumstances.csv", entity: "circumstance", required: ["student_id", "from", "to", "kind"], optional: ["approved_by"] },
-  demographics: { file: "demographics.csv", entity: "demographic", required: ["student_id", "field", "value"], optional: [] },
+  staff: {
+    file: "staff.csv",
+    entity: "staff",
+    required: ["id", "name", "school", "roles"],
+    optional: ["email", "aad_object_id"],
+  },
+  sections: {
+    file: "sections.csv",
+    entity: "section",
+    required: ["id", "name", "school"],
+    optional: [],
+  },
+  enrolments: {
+    file: "enrolments.csv",
+    entity: "enrolment",
+    required: ["student_id", "section_id", "start"],
+    optional: ["end"],
+  },
+  calendar: {
+    file: "calendar.csv",
+    entity: "calendar day",
+    required: ["school", "date"],
+    optional: ["instructional"],
+  },
+  attendance: {
+    file: "attendance.csv",
+    entity: "attendance event",
+    required: ["student_id", "date", "status"],
+    optional: ["section_id", "minutes"],
+  },
+  activity: {
+    file: "activity.csv",
+    entity: "activity event",
+    required: ["student_id", "date", "source"],
+    optional: ["kind", "count"],
+  },
+  submissions: {
+    file: "submissions.csv",
+    entity: "submission",
+    required: ["student_id", "assessment_id", "due_date"],
+    optional: ["submitted_date", "late"],
+  },
+  circumstances: {
+    file: "circumstances.csv",
+    entity: "circumstance",
+    required: ["student_id", "from", "to", "kind"],
+    optional: ["approved_by"],
+  },
+  demographics: {
+    file: "demographics.csv",
+    entity: "demographic",
+    required: ["student_id", "field", "value"],
+    optional: [],
+  },
 } as const satisfies Record<string, EntityFile>;
 
 type Progress = ImportOptions["onProgress"];
@@ -80,7 +142,17 @@ async function readEntityFile(
         const missing = spec.required.filter((c) => !header?.includes(c));
         if (missing.length > 0) {
           usable = false;
-          tally.fail(`missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} in the header (line ${line})`);
+          tally.fail(
+            `missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} in the header (line ${line})`,
+          );
+          return;
+        }
+        const repeated = header.filter((c, i) => c !== "" && header?.indexOf(c) !== i);
+        if (repeated.length > 0) {
+          usable = false;
+          tally.fail(
+            `column ${repeated.join(", ")} appears more than once in the header (line ${line})`,
+          );
           return;
         }
         const known = new Set<string>([...spec.required, ...spec.optional]);
@@ -92,21 +164,28 @@ async function readEntityFile(
       if (usable) onRow(header, fields, line, tally);
     },
     {
-      onProgress: (bytesRead, totalBytes) => onProgress?.({ file: spec.file, bytesRead, totalBytes }),
+      onProgress: (bytesRead, totalBytes) =>
+        onProgress?.({ file: spec.file, bytesRead, totalBytes }),
       onError: (message, line) => tally.reject(line, "malformed_csv", message),
     },
   );
   if (header === undefined && tally.report.error === undefined) tally.note("empty file");
 }
 
-function simple<S extends z.ZodType>(schema: S, add: (value: z.output<S>, line: number, tally: FileTally) => void) {
+function simple<S extends z.ZodType>(
+  schema: S,
+  add: (value: z.output<S>, line: number, tally: FileTally) => void,
+) {
   return (header: string[], fields: string[], line: number, tally: FileTally) => {
     const value = validateRow(schema, header, fields, line, tally);
     if (value !== undefined) add(value, line, tally);
   };
 }
 
-export async function importCanonical(dir: string, options: ImportOptions = {}): Promise<ImportResult> {
+export async function importCanonical(
+  dir: string,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
   const report = new ImportReport("canonical");
   const b = new DatasetBuilder();
   const progress = options.onProgress;
@@ -114,17 +193,28 @@ export async function importCanonical(dir: string, options: ImportOptions = {}):
   const F = CANONICAL_FILES;
 
   if (!has(F.students)) {
-    report.file(F.students.file, F.students.entity).fail(`no ${F.students.file} in ${dir}: the student roster is required`);
+    report
+      .file(F.students.file, F.students.entity)
+      .fail(`no ${F.students.file} in ${dir}: the student roster is required`);
   }
 
   const knownStudent = (id: string, line: number, tally: FileTally, raw: string[]): boolean => {
     if (b.hasStudent(id)) return true;
-    tally.reject(line, "unknown_student", `unknown student id "${id}"`, "student_id", raw.join(","));
+    tally.reject(line, "unknown_student", `unknown student id "${id}"`, "student_id", csvLine(raw));
     return false;
   };
 
   if (has(F.schools)) {
-    await readEntityFile(dir, F.schools, report, simple(SchoolRow, (s, _l, t) => { b.addSchool(s); t.accept(); }), progress);
+    await readEntityFile(
+      dir,
+      F.schools,
+      report,
+      simple(SchoolRow, (s, _l, t) => {
+        b.addSchool(s);
+        t.accept();
+      }),
+      progress,
+    );
   }
   if (has(F.students)) {
     await readEntityFile(
@@ -139,10 +229,28 @@ export async function importCanonical(dir: string, options: ImportOptions = {}):
     );
   }
   if (has(F.staff)) {
-    await readEntityFile(dir, F.staff, report, simple(StaffRow, (s, _l, t) => { b.addStaff(s); t.accept(); }), progress);
+    await readEntityFile(
+      dir,
+      F.staff,
+      report,
+      simple(StaffRow, (s, _l, t) => {
+        b.addStaff(s);
+        t.accept();
+      }),
+      progress,
+    );
   }
   if (has(F.sections)) {
-    await readEntityFile(dir, F.sections, report, simple(SectionRow, (s, _l, t) => { b.addSection(s); t.accept(); }), progress);
+    await readEntityFile(
+      dir,
+      F.sections,
+      report,
+      simple(SectionRow, (s, _l, t) => {
+        b.addSection(s);
+        t.accept();
+      }),
+      progress,
+    );
   }
   if (has(F.enrolments)) {
     await readEntityFile(
@@ -159,7 +267,16 @@ export async function importCanonical(dir: string, options: ImportOptions = {}):
     );
   }
   if (has(F.calendar)) {
-    await readEntityFile(dir, F.calendar, report, simple(CalendarRow, (d, _l, t) => { b.addCalendarDay(d); t.accept(); }), progress);
+    await readEntityFile(
+      dir,
+      F.calendar,
+      report,
+      simple(CalendarRow, (d, _l, t) => {
+        b.addCalendarDay(d);
+        t.accept();
+      }),
+      progress,
+    );
   }
 
   if (has(F.attendance)) {
@@ -210,7 +327,13 @@ export async function importCanonical(dir: string, options: ImportOptions = {}):
           knownStudent(row.studentId, line, tally, fields);
           return;
         }
-        b.addActivity(student, row.day, b.internSource(row.source), b.internKind(row.kind), row.count);
+        b.addActivity(
+          student,
+          row.day,
+          b.internSource(row.source),
+          b.internKind(row.kind),
+          row.count,
+        );
         tally.accept();
       },
       progress,
@@ -272,8 +395,8 @@ export async function importCanonical(dir: string, options: ImportOptions = {}):
 /** Rejects a row with a fast-row message (`field: reason`, or a column-count message). */
 function rejectFast(tally: FileTally, line: number, message: string, fields: string[]): void {
   const m = /^([a-z_]+): (.*)$/s.exec(message);
-  if (m) tally.reject(line, "invalid_value", m[2], m[1], fields.join(","));
-  else tally.reject(line, "wrong_column_count", message, undefined, fields.join(","));
+  if (m) tally.reject(line, "invalid_value", m[2], m[1], csvLine(fields));
+  else tally.reject(line, "wrong_column_count", message, undefined, csvLine(fields));
 }
 
 export const canonicalAdapter: Adapter = {

@@ -4,8 +4,9 @@
  * `ActivityRow` do (tests/data/fast-rows.test.ts checks this with generated rows), at a
  * fraction of the cost, and return a message `field: reason` for a bad row.
  */
-import { parseIsoDate, parseIsoDay } from "../dates.ts";
+
 import { STATUS_CODE } from "../dataset.ts";
+import { parseIsoDate, parseIsoDay } from "../dates.ts";
 
 export interface FastColumns {
   width: number;
@@ -20,7 +21,8 @@ export interface FastColumns {
 }
 
 export function columnIndex(header: readonly string[]): FastColumns {
-  const at = (name: string) => header.indexOf(name);
+  // The last copy of a repeated name, as rowObject does (the adapter refuses such headers).
+  const at = (name: string) => header.lastIndexOf(name);
   return {
     width: header.length,
     student_id: at("student_id"),
@@ -61,7 +63,13 @@ export interface FastAttendance {
   sectionId: string | undefined;
 }
 
-const attendance: FastAttendance = { studentId: "", day: 0, status: 0, minutes: -1, sectionId: undefined };
+const attendance: FastAttendance = {
+  studentId: "",
+  day: 0,
+  status: 0,
+  minutes: -1,
+  sectionId: undefined,
+};
 
 /** Checks one attendance row. The returned object is reused: copy what you keep. */
 export function checkAttendance(fields: string[], cols: FastColumns): FastAttendance | string {

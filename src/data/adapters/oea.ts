@@ -11,7 +11,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readCsvFile } from "../csv.ts";
+import { csvLine, readCsvFile } from "../csv.ts";
 import { DatasetBuilder, STATUS_CODE } from "../dataset.ts";
 import { type DayNumber, parseIsoDay } from "../dates.ts";
 import { type FileTally, ImportReport } from "../import-report.ts";
@@ -282,7 +282,7 @@ async function readRoster<K extends string>(
           ? `expected ${expected} columns (${entity} attributes in the CDM), found ${fields.length}`
           : `expected ${width} columns (as the file's other rows; the CDM lists ${expected} ${entity} attributes), found ${fields.length}`,
         undefined,
-        fields.join(","),
+        csvLine(fields),
       );
       return;
     }
@@ -354,7 +354,7 @@ function fileWidth(widths: number[], expected: number): number {
 }
 
 function raw(fields: string[]): string {
-  return fields.join(",");
+  return csvLine(fields);
 }
 
 async function readOrganizations(

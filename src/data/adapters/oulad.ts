@@ -13,7 +13,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { readCsvFile } from "../csv.ts";
+import { csvLine, readCsvFile } from "../csv.ts";
 import { DatasetBuilder } from "../dataset.ts";
 import { type DayNumber, formatDay, parseIsoDate } from "../dates.ts";
 import { type FileTally, ImportReport } from "../import-report.ts";
@@ -168,7 +168,7 @@ async function readFile<K extends string, O extends string = never>(
           "wrong_column_count",
           `expected ${cols.width} columns (as the header), found ${fields.length}`,
           undefined,
-          fields.join(","),
+          csvLine(fields),
         );
         return;
       }
@@ -228,7 +228,7 @@ function wholeField(
       "invalid_value",
       `${field} must be ${what}, got "${text}"`,
       field,
-      fields.join(","),
+      csvLine(fields),
     );
     return Number.NaN;
   }
@@ -245,13 +245,7 @@ async function readCourses(ctx: Context, presentations: Map<string, Presentation
       const module = (fields[c.code_module] as string).trim();
       const code = (fields[c.code_presentation] as string).trim();
       if (module === "") {
-        tally.reject(
-          line,
-          "missing_field",
-          "code_module is empty",
-          "code_module",
-          fields.join(","),
-        );
+        tally.reject(line, "missing_field", "code_module is empty", "code_module", csvLine(fields));
         return;
       }
       const start = presentationStart(code);
@@ -261,7 +255,7 @@ async function readCourses(ctx: Context, presentations: Map<string, Presentation
           "invalid_value",
           `code_presentation must be a year and B or J (like 2013J), got "${code}"`,
           "code_presentation",
-          fields.join(","),
+          csvLine(fields),
         );
         return;
       }
@@ -281,7 +275,7 @@ async function readCourses(ctx: Context, presentations: Map<string, Presentation
           "duplicate",
           `presentation ${key} is listed twice`,
           undefined,
-          fields.join(","),
+          csvLine(fields),
         );
         return;
       }
@@ -313,7 +307,7 @@ function presentationOf(
       "unknown_reference",
       `presentation ${key} is not in ${FILES.courses}`,
       "code_presentation",
-      fields.join(","),
+      csvLine(fields),
     );
   }
   return presentation;
@@ -356,7 +350,7 @@ async function readAssessments(
           "missing_field",
           "id_assessment is empty",
           "id_assessment",
-          fields.join(","),
+          csvLine(fields),
         );
         return;
       }
@@ -366,7 +360,7 @@ async function readAssessments(
           "duplicate",
           `assessment ${id} is listed twice`,
           "id_assessment",
-          fields.join(","),
+          csvLine(fields),
         );
         return;
       }
@@ -422,7 +416,7 @@ async function readRegistrations(
       if (!presentation) return;
       const idStudent = (fields[c.id_student] as string).trim();
       if (idStudent === "") {
-        tally.reject(line, "missing_field", "id_student is empty", "id_student", fields.join(","));
+        tally.reject(line, "missing_field", "id_student is empty", "id_student", csvLine(fields));
         return;
       }
       let registered = presentation.start;
@@ -468,7 +462,7 @@ async function readRegistrations(
           "duplicate",
           `student ${idStudent} is registered on ${presentation.key} twice (the first row is kept)`,
           "id_student",
-          fields.join(","),
+          csvLine(fields),
         );
         return;
       }
@@ -532,7 +526,7 @@ async function readStudentInfo(
           "unknown_student",
           `student ${idStudent} has no registration on ${presentation.key} in ${FILES.registration}`,
           "id_student",
-          fields.join(","),
+          csvLine(fields),
         );
         return;
       }
@@ -583,7 +577,7 @@ async function readSites(ctx: Context): Promise<Map<string, number> | undefined>
       const site = (fields[c.id_site] as string).trim();
       const type = (fields[c.activity_type] as string).trim();
       if (site === "") {
-        tally.reject(line, "missing_field", "id_site is empty", "id_site", fields.join(","));
+        tally.reject(line, "missing_field", "id_site is empty", "id_site", csvLine(fields));
         return;
       }
       if (type === "") {
@@ -592,18 +586,12 @@ async function readSites(ctx: Context): Promise<Map<string, number> | undefined>
           "missing_field",
           "activity_type is empty",
           "activity_type",
-          fields.join(","),
+          csvLine(fields),
         );
         return;
       }
       if (kinds.has(site)) {
-        tally.reject(
-          line,
-          "duplicate",
-          `site ${site} is listed twice`,
-          "id_site",
-          fields.join(","),
-        );
+        tally.reject(line, "duplicate", `site ${site} is listed twice`, "id_site", csvLine(fields));
         return;
       }
       kinds.set(site, ctx.builder.internKind(type));
@@ -686,7 +674,7 @@ async function readStudentVle(
           "unknown_student",
           `student ${idStudent} is not registered on ${presentation.key}`,
           "id_student",
-          fields.join(","),
+          csvLine(fields),
         );
         return;
       }
@@ -697,7 +685,7 @@ async function readStudentVle(
           "invalid_value",
           `date must be a whole number of days, got "${fields[c.date]}"`,
           "date",
-          fields.join(","),
+          csvLine(fields),
         );
         return;
       }
@@ -708,7 +696,7 @@ async function readStudentVle(
           "invalid_value",
           `sum_click must be a whole number ≥ 0, got "${fields[c.sum_click]}"`,
           "sum_click",
-          fields.join(","),
+          csvLine(fields),
         );
         return;
       }
@@ -768,7 +756,7 @@ async function readSubmissions(
           "unknown_reference",
           `assessment ${idAssessment} is not in ${FILES.assessments}`,
           "id_assessment",
-          fields.join(","),
+          csvLine(fields),
         );
         return;
       }
@@ -781,7 +769,7 @@ async function readSubmissions(
           "unknown_student",
           `student ${idStudent} is not registered on ${presentation.key} (the presentation of assessment ${idAssessment})`,
           "id_student",
-          fields.join(","),
+          csvLine(fields),
         );
         return;
       }
@@ -798,7 +786,7 @@ async function readSubmissions(
           "duplicate",
           `student ${idStudent} has two rows for assessment ${idAssessment} (the first is kept)`,
           "id_student",
-          fields.join(","),
+          csvLine(fields),
         );
         return;
       }
