@@ -19,13 +19,18 @@ const CR = 13;
 
 export class CsvParser {
   private rest = "";
-  private line = 1;
-  private started = false;
+  private line: number;
+  private started: boolean;
 
+  /** `firstLine` > 1 continues a file part of which was read by other means. */
   constructor(
     private readonly sink: CsvSink,
     private readonly onError: CsvErrorSink = () => {},
-  ) {}
+    firstLine = 1,
+  ) {
+    this.line = firstLine;
+    this.started = firstLine > 1;
+  }
 
   push(chunk: string): void {
     let text = this.rest === "" ? chunk : this.rest + chunk;

@@ -8,6 +8,7 @@
  * cards receive a `Dataset`, so special-category data cannot reach them.
  */
 import type { DayNumber } from "./dates.ts";
+import { ActivityColumns, AttendanceColumns } from "./event-columns.ts";
 import { groupActivity, groupAttendance } from "./group-by-student.ts";
 import type { FileTally } from "./import-report.ts";
 import {
@@ -96,27 +97,18 @@ class Interner {
   }
 }
 
-/** A growable typed-array column. */
-class Column<T extends Int32Array | Uint8Array | Uint16Array | Float64Array> {
-  length = 0;
-  constructor(
-    public data: T,
-    private readonly make: (n: number) => T,
-  ) {}
-  push(value: number): void {
-    if (this.length === this.data.length) {
-      const next = this.make(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = value;
-  }
-  get values(): T {
-    return this.data.subarray(0, this.length) as T;
-  }
+/** Sorts interned names and rewrites the column's indexes to match; returns the names. */
+function renumberByName(names: readonly string[], column: Int32Array | Uint16Array): string[] {
+  const byName = names
+    .map((_, i) => i)
+    .sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
+  const index = new Int32Array(names.length);
+  byName.forEach((old, i) => {
+    index[old] = i;
+  });
+  for (let i = 0; i < column.length; i++) if (column[i] >= 0) column[i] = index[column[i]];
+  return byName.map((i) => names[i]);
 }
-
-const int32 = () => new Column(new Int32Array(1024), (n) => new Int32Array(n));
 
 export class DatasetBuilder {
   private readonly schools = new Map<string, School>();
@@ -134,22 +126,8 @@ export class DatasetBuilder {
   private readonly kinds = new Interner();
   private readonly origins: FileTally[] = [];
 
-  private readonly att = {
-    student: int32(),
-    day: int32(),
-    status: new Column(new Uint8Array(1024), (n) => new Uint8Array(n)),
-    minutes: int32(),
-    section: int32(),
-    line: int32(),
-    origin: new Column(new Uint8Array(1024), (n) => new Uint8Array(n)),
-  };
-  private readonly act = {
-    student: int32(),
-    day: int32(),
-    source: new Column(new Uint16Array(1024), (n) => new Uint16Array(n)),
-    kind: new Column(new Uint16Array(1024), (n) => new Uint16Array(n)),
-    count: new Column(new Float64Array(1024), (n) => new Float64Array(n)),
-  };
+  private readonly att = new AttendanceColumns();
+  private readonly act = new ActivityColumns();
 
   addSchool(school: School): void {
     this.schools.set(school.id, school);
@@ -165,6 +143,10 @@ export class DatasetBuilder {
 
   studentIndexOf(id: string): number | undefined {
     return this.studentIndex.get(id);
+  }
+
+  studentIds(): IterableIterator<string> {
+    return this.studentIndex.keys();
   }
 
   hasStudent(id: string): boolean {
@@ -228,29 +210,27 @@ export class DatasetBuilder {
     line = 0,
     origin = 255,
   ): void {
-    this.att.student.push(student);
-    this.att.day.push(day);
-    this.att.status.push(status);
-    this.att.minutes.push(minutes);
-    this.att.section.push(section);
-    this.att.line.push(line);
-    this.att.origin.push(origin);
+    this.att.add(student, day, status, minutes, section, line, origin);
   }
 
   /** Appends one activity event for a known student (by index). */
   addActivity(student: number, day: DayNumber, source: number, kind: number, count: number): void {
-    this.act.student.push(student);
-    this.act.day.push(day);
-    this.act.source.push(source);
-    this.act.kind.push(kind);
-    this.act.count.push(count);
+    this.act.add(student, day, source, kind, count);
+  }
+
+  /** Sizes the attendance columns for about `rows` more rows (an import's estimate). */
+  reserveAttendance(rows: number): void {
+    this.att.reserve(this.att.length + rows);
+  }
+  reserveActivity(rows: number): void {
+    this.act.reserve(this.act.length + rows);
   }
 
   get attendanceCount(): number {
-    return this.att.student.length;
+    return this.att.length;
   }
   get activityCount(): number {
-    return this.act.student.length;
+    return this.act.length;
   }
 
   /**
@@ -259,47 +239,23 @@ export class DatasetBuilder {
    */
   build(): { dataset: Dataset; monitoring: Monitoring } {
     const n = this.students.length;
-    // Number sections in the order of their ids, not of first appearance, so that the
-    // columns do not depend on row order.
-    const keys = this.sectionKeys.values;
-    const byId = keys
-      .map((_, i) => i)
-      .sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
-    const renumber = new Int32Array(keys.length);
-    byId.forEach((old, i) => {
-      renumber[old] = i;
+    // Number sections, sources and kinds in the order of their names, not of first
+    // appearance, so that the columns do not depend on row order.
+    const att = this.att.values();
+    const act = this.act.values();
+    const sectionKeys = renumberByName(this.sectionKeys.values, att.section);
+    const sources = renumberByName(this.sources.values, act.source);
+    const kinds = renumberByName(this.kinds.values, act.kind);
+    const attendance = groupAttendance(n, att, (row, kept, code) => {
+      const tally = this.origins[row.origin];
+      if (!tally) return;
+      const what =
+        code === "duplicate"
+          ? `duplicate of line ${kept.line}`
+          : `conflicts with line ${kept.line} (${ATTENDANCE_STATUSES[kept.status]} kept, ${ATTENDANCE_STATUSES[row.status]} dropped)`;
+      tally.retract(row.line, code, what);
     });
-    const section = this.att.section.values;
-    for (let i = 0; i < section.length; i++) if (section[i] >= 0) section[i] = renumber[section[i]];
-    const sectionKeys = byId.map((i) => keys[i]);
-    const attendance = groupAttendance(
-      n,
-      {
-        student: this.att.student.values,
-        day: this.att.day.values,
-        status: this.att.status.values,
-        minutes: this.att.minutes.values,
-        section: this.att.section.values,
-        line: this.att.line.values,
-        origin: this.att.origin.values,
-      },
-      (row, kept, code) => {
-        const tally = this.origins[row.origin];
-        if (!tally) return;
-        const what =
-          code === "duplicate"
-            ? `duplicate of line ${kept.line}`
-            : `conflicts with line ${kept.line} (${ATTENDANCE_STATUSES[kept.status]} kept, ${ATTENDANCE_STATUSES[row.status]} dropped)`;
-        tally.retract(row.line, code, what);
-      },
-    );
-    const activity = groupActivity(n, {
-      student: this.act.student.values,
-      day: this.act.day.values,
-      source: this.act.source.values,
-      kind: this.act.kind.values,
-      count: this.act.count.values,
-    });
+    const activity = groupActivity(n, act);
     const dataset: Dataset = {
       schools: this.schools,
       students: this.students,
@@ -311,8 +267,8 @@ export class DatasetBuilder {
       calendar: this.calendar,
       attendance,
       activity,
-      sources: this.sources.values,
-      kinds: this.kinds.values,
+      sources,
+      kinds,
       submissions: this.submissions,
       circumstances: this.circumstances,
     };

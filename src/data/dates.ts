@@ -28,8 +28,16 @@ export function parseIsoDay(text: string): DayNumber | undefined {
   return parseIsoDate(text);
 }
 
+const formatted = new Map<DayNumber, string>();
+
+/** `YYYY-MM-DD`; memoised, since evidence repeats the same few dates many times. */
 export function formatDay(day: DayNumber): string {
-  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+  let text = formatted.get(day);
+  if (text === undefined) {
+    text = new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+    if (formatted.size < 100_000) formatted.set(day, text);
+  }
+  return text;
 }
 
 /** 0 = Sunday … 6 = Saturday. */

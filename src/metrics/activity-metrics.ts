@@ -14,7 +14,6 @@ import {
   percent,
   plural,
   type StudentContext,
-  windowFacts,
 } from "./context.ts";
 import type { MetricParams } from "./registry.ts";
 
@@ -96,26 +95,27 @@ export function daysSinceActivity(ctx: StudentContext, params: MetricParams): Me
     const n = schoolDaysAfter(ctx, w, last);
     return {
       value: n,
-      evidence:
+      explain: () =>
         n === 0
           ? `${what} on ${formatDay(last)}`
           : `no ${what} for ${plural(n, "school day")} (last on ${formatDay(last)})`,
-      window: windowFacts(w),
+      window: w,
     };
   }
   const n = schoolDaysAfter(ctx, w, Number.NEGATIVE_INFINITY);
   const since = countsFrom(ctx, w.from);
   return {
     value: n,
-    evidence: `no ${what} recorded in ${plural(n, "school day")} ${between({ ...w, from: Math.max(since, w.from) })}`,
-    window: windowFacts(w),
+    explain: () =>
+      `no ${what} recorded in ${plural(n, "school day")} ${between({ ...w, from: Math.max(since, w.from) })}`,
+    window: w,
   };
 }
 
 export function activityCount(ctx: StudentContext, params: MetricParams): MetricResult {
   const w = metricWindow(ctx, params.windowDays);
   const n = w.size === 0 ? 0 : sumActivity(ctx, filterOf(ctx, params), w.from, ctx.asOf);
-  return { value: n, evidence: `${n} × ${label(params)} ${between(w)}`, window: windowFacts(w) };
+  return { value: n, explain: () => `${n} × ${label(params)} ${between(w)}`, window: w };
 }
 
 /**
@@ -137,14 +137,16 @@ export function activityChange(ctx: StudentContext, params: MetricParams): Metri
   if (p.size < size || before === 0) {
     return {
       value: Number.NaN,
-      evidence: `${now} × ${what} ${between(w)}; nothing to compare with in the ${plural(size, "school day")} before`,
-      window: windowFacts(w),
+      explain: () =>
+        `${now} × ${what} ${between(w)}; nothing to compare with in the ${plural(size, "school day")} before`,
+      window: w,
     };
   }
   const ratio = now / before;
   return {
     value: ratio,
-    evidence: `${now} × ${what} ${between(w)}, against ${before} in the previous ${plural(p.size, "school day")} (${percent(ratio)})`,
-    window: windowFacts(w),
+    explain: () =>
+      `${now} × ${what} ${between(w)}, against ${before} in the previous ${plural(p.size, "school day")} (${percent(ratio)})`,
+    window: w,
   };
 }

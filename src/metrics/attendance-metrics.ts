@@ -18,7 +18,6 @@ import {
   percent,
   plural,
   type StudentContext,
-  windowFacts,
 } from "./context.ts";
 import type { MetricParams } from "./registry.ts";
 
@@ -92,15 +91,16 @@ export function attendanceRate(ctx: StudentContext, params: MetricParams): Metri
   if (t.sessions === 0) {
     return {
       value: Number.NaN,
-      evidence: `no attendance recorded ${between(w)}`,
-      window: windowFacts(w),
+      explain: () => `no attendance recorded ${between(w)}`,
+      window: w,
     };
   }
   const rate = t.attended / t.sessions;
   return {
     value: rate,
-    evidence: `attended ${t.attended} of ${plural(t.sessions, "session")} (${percent(rate)}) ${between(w)}`,
-    window: windowFacts(w),
+    explain: () =>
+      `attended ${t.attended} of ${plural(t.sessions, "session")} (${percent(rate)}) ${between(w)}`,
+    window: w,
   };
 }
 
@@ -109,8 +109,8 @@ export function sessionsRecorded(ctx: StudentContext, params: MetricParams): Met
   const t = tallySessions(ctx, w.from, w.to, ctx.absentMask);
   return {
     value: t.sessions,
-    evidence: `${plural(t.sessions, "session")} recorded ${between(w)}`,
-    window: windowFacts(w),
+    explain: () => `${plural(t.sessions, "session")} recorded ${between(w)}`,
+    window: w,
   };
 }
 
@@ -133,8 +133,9 @@ export function absences(ctx: StudentContext, params: MetricParams): MetricResul
   const what = params.kind !== undefined ? params.kind.replace(/_/g, " ") : "absence";
   return {
     value: total,
-    evidence: `${plural(total, what, params.kind !== undefined ? what : "absences")}${detail} ${between(w)}`,
-    window: windowFacts(w),
+    explain: () =>
+      `${plural(total, what, params.kind !== undefined ? what : "absences")}${detail} ${between(w)}`,
+    window: w,
   };
 }
 
@@ -144,8 +145,8 @@ export function tardies(ctx: StudentContext, params: MetricParams): MetricResult
   const n = t.byStatus[TARDY];
   return {
     value: n,
-    evidence: `late ${n === 1 ? "once" : `${n} times`} ${between(w)}`,
-    window: windowFacts(w),
+    explain: () => `late ${n === 1 ? "once" : `${n} times`} ${between(w)}`,
+    window: w,
   };
 }
 
@@ -189,11 +190,11 @@ export function consecutiveAbsences(ctx: StudentContext, params: MetricParams): 
     run++;
     runFrom = day;
   }
-  const evidence =
+  const explain = () =>
     run === 0
       ? "no current run of absences"
       : run === 1
         ? `absent on the latest school day (${formatDay(runTo)})`
         : `absent on each of the last ${run} school days (${formatDay(runFrom)} to ${formatDay(runTo)})`;
-  return { value: run, evidence, window: windowFacts(w) };
+  return { value: run, explain, window: w };
 }

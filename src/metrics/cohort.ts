@@ -11,7 +11,6 @@ import {
   metricWindow,
   percent,
   type StudentContext,
-  windowFacts,
 } from "./context.ts";
 import type { MetricParams } from "./registry.ts";
 
@@ -103,8 +102,8 @@ export function activityVsCohort(ctx: StudentContext, params: MetricParams): Met
   if (!found) {
     return {
       value: Number.NaN,
-      evidence: `no ${by} recorded to compare with`,
-      window: windowFacts(w),
+      explain: () => `no ${by} recorded to compare with`,
+      window: w,
     };
   }
   const { key, cohort } = found;
@@ -119,21 +118,24 @@ export function activityVsCohort(ctx: StudentContext, params: MetricParams): Met
     const pct = (100 * (below + equal / 2)) / cohort.counts.length;
     return {
       value: pct,
-      evidence: `${own} × ${what} ${between(w)}: percentile ${Math.floor(pct)} of ${by} ${key} (${cohort.counts.length} students)`,
-      window: windowFacts(w),
+      explain: () =>
+        `${own} × ${what} ${between(w)}: percentile ${Math.floor(pct)} of ${by} ${key} (${cohort.counts.length} students)`,
+      window: w,
     };
   }
   if (cohort.median === 0) {
     return {
       value: Number.NaN,
-      evidence: `${own} × ${what} ${between(w)}; the median of ${by} ${key} is 0, nothing to compare with`,
-      window: windowFacts(w),
+      explain: () =>
+        `${own} × ${what} ${between(w)}; the median of ${by} ${key} is 0, nothing to compare with`,
+      window: w,
     };
   }
   const share = own / cohort.median;
   return {
     value: share,
-    evidence: `${own} × ${what} ${between(w)}: ${percent(share)} of the median of ${by} ${key} (${cohort.median})`,
-    window: windowFacts(w),
+    explain: () =>
+      `${own} × ${what} ${between(w)}: ${percent(share)} of the median of ${by} ${key} (${cohort.median})`,
+    window: w,
   };
 }

@@ -30,9 +30,18 @@ export interface StudentContext {
 export interface MetricResult {
   /** NaN when the data cannot say (no sessions recorded, nothing to compare with). */
   value: number;
-  /** One sentence a person reads on the case card. */
-  evidence: string;
-  window: { from: string; to: string; schoolDays: number };
+  /**
+   * One sentence a person reads on the case card. A function: most values never reach a
+   * card, and a nightly run computes millions of them.
+   */
+  explain(): string;
+  window: Window;
+}
+
+export interface WindowFacts {
+  from: string;
+  to: string;
+  schoolDays: number;
 }
 
 export function isExcluded(ctx: StudentContext, day: DayNumber): boolean {
@@ -50,7 +59,7 @@ export function metricWindow(ctx: StudentContext, days: number | undefined): Win
   return ctx.calendar.window(ctx.asOf, Math.min(days ?? ctx.policyWindow, ctx.policyWindow));
 }
 
-export function windowFacts(window: Window): MetricResult["window"] {
+export function windowFacts(window: Window): WindowFacts {
   return { from: formatDay(window.from), to: formatDay(window.to), schoolDays: window.size };
 }
 

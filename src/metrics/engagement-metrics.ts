@@ -9,7 +9,6 @@ import {
   percent,
   plural,
   type StudentContext,
-  windowFacts,
 } from "./context.ts";
 import type { MetricParams } from "./registry.ts";
 
@@ -29,11 +28,11 @@ export function missedSubmissions(ctx: StudentContext, params: MetricParams): Me
   const list = missed.map((s) => `${s.assessmentId} (due ${formatDay(s.dueDate)})`).join(", ");
   return {
     value: missed.length,
-    evidence:
+    explain: () =>
       missed.length === 0
         ? `no assessment due ${between(w)} is missing`
         : `${plural(missed.length, "assessment")} due ${between(w)} not submitted: ${list}`,
-    window: windowFacts(w),
+    window: w,
   };
 }
 
@@ -71,12 +70,13 @@ export function hybridEngagement(ctx: StudentContext, params: MetricParams): Met
     if (inPerson || active.has(day)) engaged++;
   }
   if (days === 0) {
-    return { value: Number.NaN, evidence: `no school days ${between(w)}`, window: windowFacts(w) };
+    return { value: Number.NaN, explain: () => `no school days ${between(w)}`, window: w };
   }
   const share = engaged / days;
   return {
     value: share,
-    evidence: `attended or active online on ${engaged} of ${plural(days, "school day")} (${percent(share)}) ${between(w)}`,
-    window: windowFacts(w),
+    explain: () =>
+      `attended or active online on ${engaged} of ${plural(days, "school day")} (${percent(share)}) ${between(w)}`,
+    window: w,
   };
 }

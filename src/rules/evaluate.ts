@@ -22,7 +22,12 @@ import type { Circumstance, Submission } from "../data/schema.ts";
 import { absentMaskOf } from "../metrics/attendance-metrics.ts";
 import { CohortStats } from "../metrics/cohort.ts";
 import { computeMetric } from "../metrics/compute.ts";
-import type { MetricResult, StudentContext } from "../metrics/context.ts";
+import {
+  type MetricResult,
+  type StudentContext,
+  type WindowFacts,
+  windowFacts,
+} from "../metrics/context.ts";
 import type { MetricName, MetricParams } from "../metrics/registry.ts";
 import type { Comparator, Condition, Policy, Rule, Severity } from "./policy.ts";
 import { SEVERITY_RANK } from "./policy.ts";
@@ -37,7 +42,7 @@ export interface ConditionEvidence {
   value: number | null;
   met: boolean | null;
   evidence: string;
-  window: MetricResult["window"];
+  window: WindowFacts;
 }
 
 export interface Signal {
@@ -422,8 +427,8 @@ function signalOf(
         threshold: c.threshold,
         value: known ? r.value : null,
         met: known ? compare(r.value, c.op, c.threshold) : null,
-        evidence: r.evidence,
-        window: r.window,
+        evidence: r.explain(),
+        window: windowFacts(r.window),
       });
     } else if (c.kind === "not") walk(c.of);
     else for (const part of c.of) walk(part);

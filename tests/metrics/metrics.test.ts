@@ -10,7 +10,7 @@ import type { Circumstance } from "../../src/data/schema.ts";
 import { absentMaskOf } from "../../src/metrics/attendance-metrics.ts";
 import { CohortStats } from "../../src/metrics/cohort.ts";
 import { computeMetric } from "../../src/metrics/compute.ts";
-import type { StudentContext } from "../../src/metrics/context.ts";
+import { type StudentContext, windowFacts } from "../../src/metrics/context.ts";
 import type { MetricName, MetricParams } from "../../src/metrics/registry.ts";
 import { buildDataset, type DatasetSpec, day, weekdays } from "../helpers/build-dataset.ts";
 
@@ -57,7 +57,8 @@ function contexts(spec: DatasetSpec, asOf: string, policyWindow = 45) {
   return (id: string, metric: MetricName, params: MetricParams = {}) => {
     const ctx = list.find((c) => c.student.id === id);
     if (!ctx) throw new Error(id);
-    return computeMetric(metric, ctx, params);
+    const r = computeMetric(metric, ctx, params);
+    return { value: r.value, evidence: r.explain(), window: windowFacts(r.window) };
   };
 }
 

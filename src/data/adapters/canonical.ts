@@ -10,7 +10,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod/v4";
-import { csvLine, readCsvFile } from "../csv.ts";
+import type { ByteKeyMap } from "../bytes/byte-key-map.ts";
+import { readCsvBytes } from "../bytes/csv-bytes.ts";
+import { csvLine } from "../csv.ts";
 import { DatasetBuilder } from "../dataset.ts";
 import { type FileTally, ImportReport } from "../import-report.ts";
 import { headerKey, validateRow } from "../rows.ts";
@@ -26,6 +28,7 @@ import {
   SubmissionRow,
 } from "../schema.ts";
 import type { Adapter, ImportOptions, ImportResult } from "./adapter.ts";
+import { activityFastPath, attendanceFastPath, studentKeys } from "./fast-bytes.ts";
 import { checkActivity, checkAttendance, columnIndex, type FastColumns } from "./fast-rows.ts";
 
 interface EntityFile {
@@ -118,9 +121,19 @@ export const CANONICAL_FILES = {
 
 type Progress = ImportOptions["onProgress"];
 
+/** A byte-level handler for a file's plain rows (see fast-bytes.ts). */
+type FastRow = (
+  buf: Uint8Array,
+  starts: Int32Array,
+  ends: Int32Array,
+  count: number,
+  line: number,
+) => boolean;
+
 /**
- * Reads one CSV file with a header row. The header is checked first: a missing required
- * column fails the file (reported, nothing read); unknown columns get a note.
+ * Reads one CSV file with a header row. The header is checked first: a missing or
+ * repeated column fails the file (reported, nothing read); unknown columns get a note.
+ * `onHeader` may return a fast path for the rows (or false to skip the file).
  */
 async function readEntityFile(
   dir: string,
@@ -128,46 +141,48 @@ async function readEntityFile(
   report: ImportReport,
   onRow: (header: string[], fields: string[], line: number, tally: FileTally) => void,
   onProgress: Progress,
-  onHeader?: (header: string[], tally: FileTally) => boolean,
+  onHeader?: (header: string[], tally: FileTally) => boolean | FastRow,
+  reserve?: (rows: number) => void,
 ): Promise<void> {
   const path = join(dir, spec.file);
   const tally = report.file(spec.file, spec.entity);
   let header: string[] | undefined;
-  let usable = true;
-  await readCsvFile(
+  let fast: FastRow | undefined;
+  const checkHeader = (fields: string[], line: number): boolean => {
+    const names = fields.map(headerKey);
+    header = names;
+    const missing = spec.required.filter((c) => !names.includes(c));
+    if (missing.length > 0) {
+      tally.fail(
+        `missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} in the header (line ${line})`,
+      );
+      return false;
+    }
+    const repeated = names.filter((c, i) => c !== "" && names.indexOf(c) !== i);
+    if (repeated.length > 0) {
+      tally.fail(
+        `column ${repeated.join(", ")} appears more than once in the header (line ${line})`,
+      );
+      return false;
+    }
+    const known = new Set<string>([...spec.required, ...spec.optional]);
+    const unknown = names.filter((c) => !known.has(c));
+    if (unknown.length > 0) tally.note(`ignored unknown column(s): ${unknown.join(", ")}`);
+    const answer = onHeader ? onHeader(names, tally) : true;
+    if (typeof answer === "function") fast = answer;
+    return answer !== false;
+  };
+  await readCsvBytes(
     path,
-    (fields, line) => {
-      if (header === undefined) {
-        header = fields.map(headerKey);
-        const missing = spec.required.filter((c) => !header?.includes(c));
-        if (missing.length > 0) {
-          usable = false;
-          tally.fail(
-            `missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} in the header (line ${line})`,
-          );
-          return;
-        }
-        const repeated = header.filter((c, i) => c !== "" && header?.indexOf(c) !== i);
-        if (repeated.length > 0) {
-          usable = false;
-          tally.fail(
-            `column ${repeated.join(", ")} appears more than once in the header (line ${line})`,
-          );
-          return;
-        }
-        const known = new Set<string>([...spec.required, ...spec.optional]);
-        const unknown = header.filter((c) => !known.has(c));
-        if (unknown.length > 0) tally.note(`ignored unknown column(s): ${unknown.join(", ")}`);
-        if (onHeader && !onHeader(header, tally)) usable = false;
-        return;
-      }
-      if (usable) onRow(header, fields, line, tally);
-    },
     {
-      onProgress: (bytesRead, totalBytes) =>
-        onProgress?.({ file: spec.file, bytesRead, totalBytes }),
-      onError: (message, line) => tally.reject(line, "malformed_csv", message),
+      header: checkHeader,
+      fast: (buf, starts, ends, count, line) =>
+        fast !== undefined && fast(buf, starts, ends, count, line),
+      row: (fields, line) => onRow(header as string[], fields, line, tally),
+      error: (message, line) => tally.reject(line, "malformed_csv", message),
+      rowsExpected: reserve,
     },
+    (bytesRead, totalBytes) => onProgress?.({ file: spec.file, bytesRead, totalBytes }),
   );
   if (header === undefined && tally.report.error === undefined) tally.note("empty file");
 }
@@ -279,6 +294,7 @@ export async function importCanonical(
     );
   }
 
+  let students: ByteKeyMap | undefined;
   if (has(F.attendance)) {
     let cols: FastColumns | undefined;
     let origin = 255;
@@ -305,8 +321,10 @@ export async function importCanonical(
       (header, tally) => {
         cols = columnIndex(header);
         origin = b.attendanceOrigin(tally);
-        return true;
+        students ??= studentKeys(b, b.studentIds());
+        return attendanceFastPath(b, students, cols, tally, origin);
       },
+      (rows) => b.reserveAttendance(rows),
     );
   }
 
@@ -337,10 +355,12 @@ export async function importCanonical(
         tally.accept();
       },
       progress,
-      (header) => {
+      (header, tally) => {
         cols = columnIndex(header);
-        return true;
+        students ??= studentKeys(b, b.studentIds());
+        return activityFastPath(b, students, cols, tally);
       },
+      (rows) => b.reserveActivity(rows),
     );
   }
 

@@ -1,0 +1,111 @@
+/**
+ * Growable typed-array columns for the two event streams, filled row by row during an
+ * import. One class per stream keeps every property access monomorphic, which matters
+ * at millions of rows.
+ */
+
+function grown<T extends Int32Array | Uint8Array | Uint16Array | Float64Array>(
+  a: T,
+  size: number,
+): T {
+  const next = new (a.constructor as new (n: number) => T)(size);
+  next.set(a.subarray(0, Math.min(a.length, size)));
+  return next;
+}
+
+export class AttendanceColumns {
+  length = 0;
+  student = new Int32Array(1024);
+  day = new Int32Array(1024);
+  status = new Uint8Array(1024);
+  minutes = new Int32Array(1024);
+  section = new Int32Array(1024);
+  /** Line in the source file and which file (see DatasetBuilder.attendanceOrigin). */
+  line = new Int32Array(1024);
+  origin = new Uint8Array(1024);
+
+  add(
+    student: number,
+    day: number,
+    status: number,
+    minutes: number,
+    section: number,
+    line: number,
+    origin: number,
+  ): void {
+    const i = this.length;
+    if (i === this.student.length) this.reserve(i * 2);
+    this.student[i] = student;
+    this.day[i] = day;
+    this.status[i] = status;
+    this.minutes[i] = minutes;
+    this.section[i] = section;
+    this.line[i] = line;
+    this.origin[i] = origin;
+    this.length = i + 1;
+  }
+
+  reserve(size: number): void {
+    if (size <= this.student.length) return;
+    this.student = grown(this.student, size);
+    this.day = grown(this.day, size);
+    this.status = grown(this.status, size);
+    this.minutes = grown(this.minutes, size);
+    this.section = grown(this.section, size);
+    this.line = grown(this.line, size);
+    this.origin = grown(this.origin, size);
+  }
+
+  values() {
+    const n = this.length;
+    return {
+      student: this.student.subarray(0, n),
+      day: this.day.subarray(0, n),
+      status: this.status.subarray(0, n),
+      minutes: this.minutes.subarray(0, n),
+      section: this.section.subarray(0, n),
+      line: this.line.subarray(0, n),
+      origin: this.origin.subarray(0, n),
+    };
+  }
+}
+
+export class ActivityColumns {
+  length = 0;
+  student = new Int32Array(1024);
+  day = new Int32Array(1024);
+  source = new Uint16Array(1024);
+  kind = new Uint16Array(1024);
+  count = new Float64Array(1024);
+
+  add(student: number, day: number, source: number, kind: number, count: number): void {
+    const i = this.length;
+    if (i === this.student.length) this.reserve(i * 2);
+    this.student[i] = student;
+    this.day[i] = day;
+    this.source[i] = source;
+    this.kind[i] = kind;
+    this.count[i] = count;
+    this.length = i + 1;
+  }
+
+  reserve(size: number): void {
+    if (size <= this.student.length) return;
+    this.student = grown(this.student, size);
+    this.day = grown(this.day, size);
+    this.source = grown(this.source, size);
+    this.kind = grown(this.kind, size);
+    this.count = grown(this.count, size);
+  }
+
+  values() {
+    const n = this.length;
+    return {
+      student: this.student.subarray(0, n),
+      day: this.day.subarray(0, n),
+      source: this.source.subarray(0, n),
+      kind: this.kind.subarray(0, n),
+      count: this.count.subarray(0, n),
+    };
+  }
+}
