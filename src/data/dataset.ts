@@ -9,7 +9,16 @@
  */
 import type { DayNumber } from "./dates.ts";
 import { ActivityColumns, AttendanceColumns } from "./event-columns.ts";
-import { groupActivity, groupAttendance } from "./group-by-student.ts";
+import {
+  type ActivityPart,
+  type AttendancePart,
+  type GroupedActivity,
+  type GroupedAttendance,
+  groupActivityRows,
+  groupAttendanceRows,
+  mergeActivity,
+  mergeAttendance,
+} from "./group-by-student.ts";
 import type { FileTally } from "./import-report.ts";
 import {
   ATTENDANCE_STATUSES,
@@ -25,9 +34,7 @@ import {
   type Submission,
 } from "./schema.ts";
 
-export const STATUS_CODE: Readonly<Record<AttendanceStatus, number>> = Object.fromEntries(
-  ATTENDANCE_STATUSES.map((s, i) => [s, i]),
-) as Record<AttendanceStatus, number>;
+export { STATUS_CODE } from "./statuses.ts";
 
 /**
  * Attendance of all students, grouped by student (rows of student i are
@@ -97,17 +104,21 @@ class Interner {
   }
 }
 
-/** Sorts interned names and rewrites the column's indexes to match; returns the names. */
-function renumberByName(names: readonly string[], column: Int32Array | Uint16Array): string[] {
-  const byName = names
+/** Interned names in name order, and each first-appearance number's place in it. */
+function byName(names: readonly string[]): { names: string[]; index: Int32Array } {
+  const order = names
     .map((_, i) => i)
     .sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
   const index = new Int32Array(names.length);
-  byName.forEach((old, i) => {
+  order.forEach((old, i) => {
     index[old] = i;
   });
-  for (let i = 0; i < column.length; i++) if (column[i] >= 0) column[i] = index[column[i]];
-  return byName.map((i) => names[i]);
+  return { names: order.map((i) => names[i]), index };
+}
+
+/** `first` then `second`, as one lookup table. */
+function compose(first: Int32Array, second: Int32Array): Int32Array {
+  return first.map((i) => second[i]);
 }
 
 export class DatasetBuilder {
@@ -128,6 +139,8 @@ export class DatasetBuilder {
 
   private readonly att = new AttendanceColumns();
   private readonly act = new ActivityColumns();
+  private readonly attParts: AttendancePart[] = [];
+  private readonly actParts: ActivityPart[] = [];
 
   addSchool(school: School): void {
     this.schools.set(school.id, school);
@@ -145,8 +158,9 @@ export class DatasetBuilder {
     return this.studentIndex.get(id);
   }
 
-  studentIds(): IterableIterator<string> {
-    return this.studentIndex.keys();
+  /** Student ids in index order. */
+  studentIdList(): string[] {
+    return this.students.map((s) => s.id);
   }
 
   hasStudent(id: string): boolean {
@@ -218,6 +232,34 @@ export class DatasetBuilder {
     this.act.add(student, day, source, kind, count);
   }
 
+  /**
+   * Adds a part of an attendance file read (and grouped by student) by a worker: see
+   * data/parallel/. Parts join the data set, in the order added, when it is built.
+   */
+  addAttendancePart(
+    part: GroupedAttendance,
+    sections: readonly string[],
+    lineBase: number,
+    origin: number,
+  ): void {
+    part.origin.fill(origin);
+    const sectionIndex = Int32Array.from(sections, (id) => this.internSection(id));
+    this.attParts.push({ rows: part, lineBase, sectionIndex });
+  }
+
+  /** Adds a part of an activity file read (and grouped by student) by a worker. */
+  addActivityPart(
+    part: GroupedActivity,
+    sources: readonly string[],
+    kinds: readonly string[],
+  ): void {
+    this.actParts.push({
+      rows: part,
+      sourceIndex: Int32Array.from(sources, (source) => this.internSource(source)),
+      kindIndex: Int32Array.from(kinds, (kind) => this.internKind(kind)),
+    });
+  }
+
   /** Sizes the attendance columns for about `rows` more rows (an import's estimate). */
   reserveAttendance(rows: number): void {
     this.att.reserve(this.att.length + rows);
@@ -241,12 +283,31 @@ export class DatasetBuilder {
     const n = this.students.length;
     // Number sections, sources and kinds in the order of their names, not of first
     // appearance, so that the columns do not depend on row order.
-    const att = this.att.values();
-    const act = this.act.values();
-    const sectionKeys = renumberByName(this.sectionKeys.values, att.section);
-    const sources = renumberByName(this.sources.values, act.source);
-    const kinds = renumberByName(this.kinds.values, act.kind);
-    const attendance = groupAttendance(n, att, (row, kept, code) => {
+    const sections = byName(this.sectionKeys.values);
+    const sources = byName(this.sources.values);
+    const kinds = byName(this.kinds.values);
+    const identity = (size: number) => Int32Array.from({ length: size }, (_, i) => i);
+    const attendanceParts: AttendancePart[] = [
+      {
+        rows: groupAttendanceRows(n, this.att.values()),
+        lineBase: 0,
+        sectionIndex: identity(sections.index.length),
+      },
+      ...this.attParts,
+    ].map((p) => ({ ...p, sectionIndex: compose(p.sectionIndex, sections.index) }));
+    const activityParts: ActivityPart[] = [
+      {
+        rows: groupActivityRows(n, this.act.values()),
+        sourceIndex: identity(sources.index.length),
+        kindIndex: identity(kinds.index.length),
+      },
+      ...this.actParts,
+    ].map((p) => ({
+      ...p,
+      sourceIndex: compose(p.sourceIndex, sources.index),
+      kindIndex: compose(p.kindIndex, kinds.index),
+    }));
+    const attendance = mergeAttendance(n, attendanceParts, (row, kept, code) => {
       const tally = this.origins[row.origin];
       if (!tally) return;
       const what =
@@ -255,7 +316,8 @@ export class DatasetBuilder {
           : `conflicts with line ${kept.line} (${ATTENDANCE_STATUSES[kept.status]} kept, ${ATTENDANCE_STATUSES[row.status]} dropped)`;
       tally.retract(row.line, code, what);
     });
-    const activity = groupActivity(n, act);
+    const activity = mergeActivity(n, activityParts);
+    const sectionKeys = sections.names;
     const dataset: Dataset = {
       schools: this.schools,
       students: this.students,
@@ -267,8 +329,8 @@ export class DatasetBuilder {
       calendar: this.calendar,
       attendance,
       activity,
-      sources,
-      kinds,
+      sources: sources.names,
+      kinds: kinds.names,
       submissions: this.submissions,
       circumstances: this.circumstances,
     };

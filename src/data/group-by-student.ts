@@ -1,22 +1,42 @@
 /**
- * Groups event columns by student with a counting sort (linear in rows), so a metric reads
- * one student's events as one contiguous slice. Attendance is then ordered by day and
- * section within each student and de-duplicated: two rows for the same student, day and
- * section are one session. The kept row does not depend on input order (the most serious
- * status wins), which keeps evaluation deterministic under shuffled input.
+ * Groups event rows by student, so a metric reads one student's events as one contiguous
+ * slice. Two steps:
+ *
+ * 1. `groupAttendanceRows` / `groupActivityRows`: a stable counting sort of one part's
+ *    rows by student (linear time). A worker thread does this for the part it read.
+ * 2. `mergeAttendance` / `mergeActivity`: the grouped parts, in file order, are joined
+ *    student by student (sequential copies), renumbering each part's sections, sources
+ *    and kinds on the way. Attendance is then ordered by day and section within each
+ *    student and de-duplicated: two rows for the same student, day and section are one
+ *    session. The kept row does not depend on input order (the most serious status wins,
+ *    then the most minutes), which keeps evaluation deterministic under shuffled input.
  */
 import type { ActivityLog, AttendanceLog } from "./dataset.ts";
 import type { RejectionCode } from "./import-report.ts";
 
-interface AttendanceColumns {
+export interface AttendanceRows {
   student: Int32Array;
   day: Int32Array;
   status: Uint8Array;
   minutes: Int32Array;
   section: Int32Array;
   line: Int32Array;
+  /** Which file each row came from (see DatasetBuilder.attendanceOrigin). */
   origin: Uint8Array;
 }
+
+/** Rows grouped by student: student s has rows `start[s] .. start[s+1]-1`. */
+export type GroupedAttendance = Omit<AttendanceRows, "student"> & { start: Int32Array };
+
+export interface ActivityRows {
+  student: Int32Array;
+  day: Int32Array;
+  source: Uint16Array;
+  kind: Uint16Array;
+  count: Float64Array;
+}
+
+export type GroupedActivity = Omit<ActivityRows, "student"> & { start: Int32Array };
 
 export interface DroppedRow {
   line: number;
@@ -32,123 +52,206 @@ export type OnDropped = (
 
 function studentOffsets(nStudents: number, student: Int32Array): Int32Array {
   const start = new Int32Array(nStudents + 1);
-  for (let i = 0; i < student.length; i++) start[(student[i] as number) + 1]++;
-  for (let s = 0; s < nStudents; s++) start[s + 1] += start[s] as number;
+  for (let i = 0; i < student.length; i++) start[student[i] + 1]++;
+  for (let s = 0; s < nStudents; s++) start[s + 1] += start[s];
   return start;
 }
 
-function countingOrder(start: Int32Array, student: Int32Array): Int32Array {
+/**
+ * Stable counting sort: the rows in grouped order. The columns are then gathered in
+ * that order (random reads, sequential writes), which is kinder to the cache than
+ * scattering every column (random writes).
+ */
+function groupedOrder(start: Int32Array, student: Int32Array): Int32Array {
   const next = start.slice(0, start.length - 1);
   const order = new Int32Array(student.length);
-  for (let i = 0; i < student.length; i++) {
-    const s = student[i] as number;
-    order[next[s] as number] = i;
-    next[s]++;
-  }
+  for (let i = 0; i < student.length; i++) order[next[student[i]]++] = i;
   return order;
 }
 
-export function groupAttendance(
-  nStudents: number,
-  cols: AttendanceColumns,
-  onDropped: OnDropped,
-): AttendanceLog {
-  const start = studentOffsets(nStudents, cols.student);
-  const order = countingOrder(start, cols.student);
-  const { day, section, status, line } = cols;
-  const before = (a: number, b: number): number =>
-    (day[a] as number) - (day[b] as number) ||
-    (section[a] as number) - (section[b] as number) ||
-    (status[b] as number) - (status[a] as number) ||
-    (cols.minutes[b] as number) - (cols.minutes[a] as number) ||
-    (line[a] as number) - (line[b] as number);
-
-  for (let s = 0; s < nStudents; s++) {
-    const a = start[s] as number;
-    const b = start[s + 1] as number;
-    let sorted = true;
-    for (let k = a + 1; k < b && sorted; k++) {
-      if (before(order[k - 1] as number, order[k] as number) > 0) sorted = false;
-    }
-    if (!sorted) order.set(Array.from(order.subarray(a, b)).sort(before), a);
-  }
-
-  const n = cols.student.length;
-  const out = {
-    student: new Int32Array(n),
+export function groupAttendanceRows(nStudents: number, rows: AttendanceRows): GroupedAttendance {
+  const start = studentOffsets(nStudents, rows.student);
+  const order = groupedOrder(start, rows.student);
+  const n = rows.student.length;
+  const g: GroupedAttendance = {
+    start,
     day: new Int32Array(n),
     status: new Uint8Array(n),
     minutes: new Int32Array(n),
     section: new Int32Array(n),
+    line: new Int32Array(n),
+    origin: new Uint8Array(n),
   };
-  const outStart = new Int32Array(nStudents + 1);
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    g.day[k] = rows.day[i];
+    g.status[k] = rows.status[i];
+    g.minutes[k] = rows.minutes[i];
+    g.section[k] = rows.section[i];
+    g.line[k] = rows.line[i];
+    g.origin[k] = rows.origin[i];
+  }
+  return g;
+}
+
+export function groupActivityRows(nStudents: number, rows: ActivityRows): GroupedActivity {
+  const start = studentOffsets(nStudents, rows.student);
+  const order = groupedOrder(start, rows.student);
+  const n = rows.student.length;
+  const g: GroupedActivity = {
+    start,
+    day: new Int32Array(n),
+    source: new Uint16Array(n),
+    kind: new Uint16Array(n),
+    count: new Float64Array(n),
+  };
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    g.day[k] = rows.day[i];
+    g.source[k] = rows.source[i];
+    g.kind[k] = rows.kind[i];
+    g.count[k] = rows.count[i];
+  }
+  return g;
+}
+
+export interface AttendancePart {
+  rows: GroupedAttendance;
+  /** Added to the part's line numbers: where the part starts in its file. */
+  lineBase: number;
+  /** The part's section numbers → final section numbers. */
+  sectionIndex: Int32Array;
+}
+
+export function mergeAttendance(
+  nStudents: number,
+  parts: readonly AttendancePart[],
+  onDropped: OnDropped,
+): AttendanceLog {
+  let n = 0;
+  for (const p of parts) n += p.rows.day.length;
+  const day = new Int32Array(n);
+  const status = new Uint8Array(n);
+  const minutes = new Int32Array(n);
+  const section = new Int32Array(n);
+  const line = new Int32Array(n);
+  const origin = new Uint8Array(n);
+  const student = new Int32Array(n);
+  const start = new Int32Array(nStudents + 1);
+
+  // Within a student: by day, section, most serious status, most minutes, then line.
+  const before = (a: number, b: number): number =>
+    day[a] - day[b] ||
+    section[a] - section[b] ||
+    status[b] - status[a] ||
+    minutes[b] - minutes[a] ||
+    line[a] - line[b];
+
   let w = 0;
   for (let s = 0; s < nStudents; s++) {
-    outStart[s] = w;
+    start[s] = w;
+    // Join the parts' rows of this student, in file order, after the rows kept so far.
+    const a = w;
+    let b = w;
+    for (const p of parts) {
+      const r = p.rows;
+      const base = p.lineBase;
+      const index = p.sectionIndex;
+      for (let i = r.start[s]; i < r.start[s + 1]; i++, b++) {
+        day[b] = r.day[i];
+        status[b] = r.status[i];
+        minutes[b] = r.minutes[i];
+        section[b] = r.section[i] < 0 ? -1 : index[r.section[i]];
+        line[b] = r.line[i] + base;
+        origin[b] = r.origin[i];
+      }
+    }
+    let sorted = true;
+    for (let k = a + 1; k < b && sorted; k++) if (before(k - 1, k) > 0) sorted = false;
+    if (!sorted) {
+      const order = Array.from({ length: b - a }, (_, i) => a + i).sort(before);
+      const copy = order.map((k) => [
+        day[k],
+        status[k],
+        minutes[k],
+        section[k],
+        line[k],
+        origin[k],
+      ]);
+      copy.forEach(([d, st, mi, se, li, or], i) => {
+        day[a + i] = d;
+        status[a + i] = st;
+        minutes[a + i] = mi;
+        section[a + i] = se;
+        line[a + i] = li;
+        origin[a + i] = or;
+      });
+    }
+    // Drop repeated (day, section) rows, compacting in place.
     let kept = -1;
-    for (let k = start[s] as number; k < (start[s + 1] as number); k++) {
-      const i = order[k] as number;
-      if (kept >= 0 && day[i] === day[kept] && section[i] === section[kept]) {
+    for (let k = a; k < b; k++) {
+      if (kept >= 0 && day[k] === day[kept] && section[k] === section[kept]) {
         onDropped(
-          {
-            line: line[i] as number,
-            origin: cols.origin[i] as number,
-            status: status[i] as number,
-          },
-          {
-            line: line[kept] as number,
-            origin: cols.origin[kept] as number,
-            status: status[kept] as number,
-          },
-          status[i] === status[kept] ? "duplicate" : "conflict",
+          { line: line[k], origin: origin[k], status: status[k] },
+          { line: line[kept], origin: origin[kept], status: status[kept] },
+          status[k] === status[kept] ? "duplicate" : "conflict",
         );
         continue;
       }
-      kept = i;
-      out.student[w] = s;
-      out.day[w] = day[i] as number;
-      out.status[w] = status[i] as number;
-      out.minutes[w] = cols.minutes[i] as number;
-      out.section[w] = section[i] as number;
+      if (w !== k) {
+        day[w] = day[k];
+        status[w] = status[k];
+        minutes[w] = minutes[k];
+        section[w] = section[k];
+        line[w] = line[k];
+        origin[w] = origin[k];
+      }
+      student[w] = s;
+      kept = w;
       w++;
     }
   }
-  outStart[nStudents] = w;
+  start[nStudents] = w;
   return {
     length: w,
-    start: outStart,
-    student: out.student.subarray(0, w),
-    day: out.day.subarray(0, w),
-    status: out.status.subarray(0, w),
-    minutes: out.minutes.subarray(0, w),
-    section: out.section.subarray(0, w),
+    start,
+    student: student.subarray(0, w),
+    day: day.subarray(0, w),
+    status: status.subarray(0, w),
+    minutes: minutes.subarray(0, w),
+    section: section.subarray(0, w),
   };
 }
 
-interface ActivityColumns {
-  student: Int32Array;
-  day: Int32Array;
-  source: Uint16Array;
-  kind: Uint16Array;
-  count: Float64Array;
+export interface ActivityPart {
+  rows: GroupedActivity;
+  sourceIndex: Int32Array;
+  kindIndex: Int32Array;
 }
 
-export function groupActivity(nStudents: number, cols: ActivityColumns): ActivityLog {
-  const start = studentOffsets(nStudents, cols.student);
-  const order = countingOrder(start, cols.student);
-  const n = order.length;
+export function mergeActivity(nStudents: number, parts: readonly ActivityPart[]): ActivityLog {
+  let n = 0;
+  for (const p of parts) n += p.rows.day.length;
   const student = new Int32Array(n);
   const day = new Int32Array(n);
   const source = new Uint16Array(n);
   const kind = new Uint16Array(n);
   const count = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const i = order[k] as number;
-    student[k] = cols.student[i] as number;
-    day[k] = cols.day[i] as number;
-    source[k] = cols.source[i] as number;
-    kind[k] = cols.kind[i] as number;
-    count[k] = cols.count[i] as number;
+  const start = new Int32Array(nStudents + 1);
+  let w = 0;
+  for (let s = 0; s < nStudents; s++) {
+    start[s] = w;
+    for (const p of parts) {
+      const r = p.rows;
+      for (let i = r.start[s]; i < r.start[s + 1]; i++, w++) {
+        student[w] = s;
+        day[w] = r.day[i];
+        source[w] = p.sourceIndex[r.source[i]];
+        kind[w] = p.kindIndex[r.kind[i]];
+        count[w] = r.count[i];
+      }
+    }
   }
+  start[nStudents] = w;
   return { length: n, start, student, day, source, kind, count };
 }

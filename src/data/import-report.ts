@@ -122,6 +122,11 @@ export class FileTally {
     this.report.rowsAccepted++;
   }
 
+  acceptMany(rows: number): void {
+    this.report.rowsRead += rows;
+    this.report.rowsAccepted += rows;
+  }
+
   reject(line: number, code: RejectionCode, reason: string, field?: string, raw?: string): void {
     this.report.rowsRead++;
     this.report.rowsRejected++;

@@ -35,10 +35,9 @@ export function validateRow<S extends z.ZodType>(
   line: number,
   tally: FileTally,
 ): z.output<S> | undefined {
-  const raw = csvLine(fields);
   const row = rowObject(header, fields);
   if (typeof row === "string") {
-    tally.reject(line, "wrong_column_count", row, undefined, raw);
+    tally.reject(line, "wrong_column_count", row, undefined, csvLine(fields));
     return undefined;
   }
   const parsed = schema.safeParse(row);
@@ -51,7 +50,7 @@ export function validateRow<S extends z.ZodType>(
     missing ? "missing_field" : "invalid_value",
     missing ? `column ${field} is missing` : describeIssue(issue, row, field),
     field,
-    raw,
+    csvLine(fields),
   );
   return undefined;
 }

@@ -8,15 +8,9 @@
 import { z } from "zod/v4";
 import { parseIsoDate, parseIsoDay } from "./dates.ts";
 
-export const ATTENDANCE_STATUSES = [
-  "present",
-  "tardy",
-  "early_departure",
-  "partial",
-  "excused_absence",
-  "unexcused_absence",
-] as const;
-export type AttendanceStatus = (typeof ATTENDANCE_STATUSES)[number];
+import { ATTENDANCE_STATUSES } from "./statuses.ts";
+
+export { ATTENDANCE_STATUSES, type AttendanceStatus } from "./statuses.ts";
 
 export const STUDENT_STATUSES = ["active", "on_leave", "withdrawn"] as const;
 export const STAFF_ROLES = ["adviser", "engagement_lead", "support_officer", "admin"] as const;

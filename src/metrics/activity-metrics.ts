@@ -87,7 +87,11 @@ function schoolDaysAfter(ctx: StudentContext, w: Window, after: DayNumber): numb
   return n;
 }
 
-export function daysSinceActivity(ctx: StudentContext, params: MetricParams): MetricResult {
+export function daysSinceActivity(
+  ctx: StudentContext,
+  params: MetricParams,
+  withEvidence = false,
+): MetricResult {
   const w = metricWindow(ctx, params.windowDays);
   const what = label(params);
   const last = lastActivity(ctx, filterOf(ctx, params));
@@ -95,8 +99,9 @@ export function daysSinceActivity(ctx: StudentContext, params: MetricParams): Me
     const n = schoolDaysAfter(ctx, w, last);
     return {
       value: n,
-      explain: () =>
-        n === 0
+      evidence: !withEvidence
+        ? ""
+        : n === 0
           ? `${what} on ${formatDay(last)}`
           : `no ${what} for ${plural(n, "school day")} (last on ${formatDay(last)})`,
       window: w,
@@ -106,16 +111,25 @@ export function daysSinceActivity(ctx: StudentContext, params: MetricParams): Me
   const since = countsFrom(ctx, w.from);
   return {
     value: n,
-    explain: () =>
-      `no ${what} recorded in ${plural(n, "school day")} ${between({ ...w, from: Math.max(since, w.from) })}`,
+    evidence: !withEvidence
+      ? ""
+      : `no ${what} recorded in ${plural(n, "school day")} ${between({ ...w, from: Math.max(since, w.from) })}`,
     window: w,
   };
 }
 
-export function activityCount(ctx: StudentContext, params: MetricParams): MetricResult {
+export function activityCount(
+  ctx: StudentContext,
+  params: MetricParams,
+  withEvidence = false,
+): MetricResult {
   const w = metricWindow(ctx, params.windowDays);
   const n = w.size === 0 ? 0 : sumActivity(ctx, filterOf(ctx, params), w.from, ctx.asOf);
-  return { value: n, explain: () => `${n} × ${label(params)} ${between(w)}`, window: w };
+  return {
+    value: n,
+    evidence: !withEvidence ? "" : `${n} × ${label(params)} ${between(w)}`,
+    window: w,
+  };
 }
 
 /**
@@ -123,7 +137,11 @@ export function activityCount(ctx: StudentContext, params: MetricParams): Metric
  * lie inside the policy's window (clean slate), so without an explicit `window` each is
  * half of it.
  */
-export function activityChange(ctx: StudentContext, params: MetricParams): MetricResult {
+export function activityChange(
+  ctx: StudentContext,
+  params: MetricParams,
+  withEvidence = false,
+): MetricResult {
   const size = Math.min(
     params.windowDays ?? Math.floor(ctx.policyWindow / 2),
     Math.floor(ctx.policyWindow / 2),
@@ -137,16 +155,18 @@ export function activityChange(ctx: StudentContext, params: MetricParams): Metri
   if (p.size < size || before === 0) {
     return {
       value: Number.NaN,
-      explain: () =>
-        `${now} × ${what} ${between(w)}; nothing to compare with in the ${plural(size, "school day")} before`,
+      evidence: !withEvidence
+        ? ""
+        : `${now} × ${what} ${between(w)}; nothing to compare with in the ${plural(size, "school day")} before`,
       window: w,
     };
   }
   const ratio = now / before;
   return {
     value: ratio,
-    explain: () =>
-      `${now} × ${what} ${between(w)}, against ${before} in the previous ${plural(p.size, "school day")} (${percent(ratio)})`,
+    evidence: !withEvidence
+      ? ""
+      : `${now} × ${what} ${between(w)}, against ${before} in the previous ${plural(p.size, "school day")} (${percent(ratio)})`,
     window: w,
   };
 }

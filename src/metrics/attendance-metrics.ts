@@ -85,36 +85,49 @@ function absentMask(ctx: StudentContext, params: MetricParams): number {
   return params.absentStatuses ? absentMaskOf(params.absentStatuses) : ctx.absentMask;
 }
 
-export function attendanceRate(ctx: StudentContext, params: MetricParams): MetricResult {
+export function attendanceRate(
+  ctx: StudentContext,
+  params: MetricParams,
+  withEvidence = false,
+): MetricResult {
   const w = metricWindow(ctx, params.windowDays);
   const t = tallySessions(ctx, w.from, w.to, absentMask(ctx, params));
   if (t.sessions === 0) {
     return {
       value: Number.NaN,
-      explain: () => `no attendance recorded ${between(w)}`,
+      evidence: !withEvidence ? "" : `no attendance recorded ${between(w)}`,
       window: w,
     };
   }
   const rate = t.attended / t.sessions;
   return {
     value: rate,
-    explain: () =>
-      `attended ${t.attended} of ${plural(t.sessions, "session")} (${percent(rate)}) ${between(w)}`,
+    evidence: !withEvidence
+      ? ""
+      : `attended ${t.attended} of ${plural(t.sessions, "session")} (${percent(rate)}) ${between(w)}`,
     window: w,
   };
 }
 
-export function sessionsRecorded(ctx: StudentContext, params: MetricParams): MetricResult {
+export function sessionsRecorded(
+  ctx: StudentContext,
+  params: MetricParams,
+  withEvidence = false,
+): MetricResult {
   const w = metricWindow(ctx, params.windowDays);
   const t = tallySessions(ctx, w.from, w.to, ctx.absentMask);
   return {
     value: t.sessions,
-    explain: () => `${plural(t.sessions, "session")} recorded ${between(w)}`,
+    evidence: !withEvidence ? "" : `${plural(t.sessions, "session")} recorded ${between(w)}`,
     window: w,
   };
 }
 
-export function absences(ctx: StudentContext, params: MetricParams): MetricResult {
+export function absences(
+  ctx: StudentContext,
+  params: MetricParams,
+  withEvidence = false,
+): MetricResult {
   const w = metricWindow(ctx, params.windowDays);
   const mask =
     params.kind !== undefined
@@ -133,19 +146,24 @@ export function absences(ctx: StudentContext, params: MetricParams): MetricResul
   const what = params.kind !== undefined ? params.kind.replace(/_/g, " ") : "absence";
   return {
     value: total,
-    explain: () =>
-      `${plural(total, what, params.kind !== undefined ? what : "absences")}${detail} ${between(w)}`,
+    evidence: !withEvidence
+      ? ""
+      : `${plural(total, what, params.kind !== undefined ? what : "absences")}${detail} ${between(w)}`,
     window: w,
   };
 }
 
-export function tardies(ctx: StudentContext, params: MetricParams): MetricResult {
+export function tardies(
+  ctx: StudentContext,
+  params: MetricParams,
+  withEvidence = false,
+): MetricResult {
   const w = metricWindow(ctx, params.windowDays);
   const t = tallySessions(ctx, w.from, w.to, ctx.absentMask);
   const n = t.byStatus[TARDY];
   return {
     value: n,
-    explain: () => `late ${n === 1 ? "once" : `${n} times`} ${between(w)}`,
+    evidence: !withEvidence ? "" : `late ${n === 1 ? "once" : `${n} times`} ${between(w)}`,
     window: w,
   };
 }
@@ -157,7 +175,11 @@ export function tardies(ctx: StudentContext, params: MetricParams): MetricResult
  * unless the school records absences only (then it is a present day). Days covered by an
  * approved circumstance are passed over. The run never reaches past the policy window.
  */
-export function consecutiveAbsences(ctx: StudentContext, params: MetricParams): MetricResult {
+export function consecutiveAbsences(
+  ctx: StudentContext,
+  params: MetricParams,
+  withEvidence = false,
+): MetricResult {
   const w = metricWindow(ctx, undefined);
   const mask = absentMask(ctx, params);
   const { attendance } = ctx.dataset;
@@ -190,11 +212,12 @@ export function consecutiveAbsences(ctx: StudentContext, params: MetricParams): 
     run++;
     runFrom = day;
   }
-  const explain = () =>
-    run === 0
+  const evidence = !withEvidence
+    ? ""
+    : run === 0
       ? "no current run of absences"
       : run === 1
         ? `absent on the latest school day (${formatDay(runTo)})`
         : `absent on each of the last ${run} school days (${formatDay(runFrom)} to ${formatDay(runTo)})`;
-  return { value: run, explain, window: w };
+  return { value: run, evidence, window: w };
 }

@@ -94,7 +94,11 @@ function cohortKey(
   }
 }
 
-export function activityVsCohort(ctx: StudentContext, params: MetricParams): MetricResult {
+export function activityVsCohort(
+  ctx: StudentContext,
+  params: MetricParams,
+  withEvidence = false,
+): MetricResult {
   const w = metricWindow(ctx, params.windowDays);
   const own = activityCount(ctx, params).value;
   const found = ctx.cohorts.cohortOf(ctx, params);
@@ -102,7 +106,7 @@ export function activityVsCohort(ctx: StudentContext, params: MetricParams): Met
   if (!found) {
     return {
       value: Number.NaN,
-      explain: () => `no ${by} recorded to compare with`,
+      evidence: !withEvidence ? "" : `no ${by} recorded to compare with`,
       window: w,
     };
   }
@@ -118,24 +122,27 @@ export function activityVsCohort(ctx: StudentContext, params: MetricParams): Met
     const pct = (100 * (below + equal / 2)) / cohort.counts.length;
     return {
       value: pct,
-      explain: () =>
-        `${own} × ${what} ${between(w)}: percentile ${Math.floor(pct)} of ${by} ${key} (${cohort.counts.length} students)`,
+      evidence: !withEvidence
+        ? ""
+        : `${own} × ${what} ${between(w)}: percentile ${Math.floor(pct)} of ${by} ${key} (${cohort.counts.length} students)`,
       window: w,
     };
   }
   if (cohort.median === 0) {
     return {
       value: Number.NaN,
-      explain: () =>
-        `${own} × ${what} ${between(w)}; the median of ${by} ${key} is 0, nothing to compare with`,
+      evidence: !withEvidence
+        ? ""
+        : `${own} × ${what} ${between(w)}; the median of ${by} ${key} is 0, nothing to compare with`,
       window: w,
     };
   }
   const share = own / cohort.median;
   return {
     value: share,
-    explain: () =>
-      `${own} × ${what} ${between(w)}: ${percent(share)} of the median of ${by} ${key} (${cohort.median})`,
+    evidence: !withEvidence
+      ? ""
+      : `${own} × ${what} ${between(w)}: ${percent(share)} of the median of ${by} ${key} (${cohort.median})`,
     window: w,
   };
 }

@@ -12,7 +12,7 @@ import type { MetricResult, StudentContext } from "./context.ts";
 import { hybridEngagement, missedSubmissions } from "./engagement-metrics.ts";
 import type { MetricName, MetricParams } from "./registry.ts";
 
-type MetricFn = (ctx: StudentContext, params: MetricParams) => MetricResult;
+type MetricFn = (ctx: StudentContext, params: MetricParams, withEvidence?: boolean) => MetricResult;
 
 export const METRIC_FUNCTIONS: Readonly<Record<MetricName, MetricFn>> = {
   attendance_rate: attendanceRate,
@@ -28,10 +28,12 @@ export const METRIC_FUNCTIONS: Readonly<Record<MetricName, MetricFn>> = {
   sessions_recorded: sessionsRecorded,
 };
 
+/** The metric's value; with `withEvidence`, also the sentence that explains it. */
 export function computeMetric(
   name: MetricName,
   ctx: StudentContext,
   params: MetricParams,
+  withEvidence = false,
 ): MetricResult {
-  return METRIC_FUNCTIONS[name](ctx, params);
+  return METRIC_FUNCTIONS[name](ctx, params, withEvidence);
 }

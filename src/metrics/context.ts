@@ -31,10 +31,10 @@ export interface MetricResult {
   /** NaN when the data cannot say (no sessions recorded, nothing to compare with). */
   value: number;
   /**
-   * One sentence a person reads on the case card. A function: most values never reach a
-   * card, and a nightly run computes millions of them.
+   * One sentence a person reads on the case card; empty unless asked for (most values
+   * never reach a card, and a nightly run computes millions of them).
    */
-  explain(): string;
+  evidence: string;
   window: Window;
 }
 

@@ -13,7 +13,11 @@ import {
 import type { MetricParams } from "./registry.ts";
 
 /** Assessments due in the window, on or before the evaluation date, not submitted by then. */
-export function missedSubmissions(ctx: StudentContext, params: MetricParams): MetricResult {
+export function missedSubmissions(
+  ctx: StudentContext,
+  params: MetricParams,
+  withEvidence = false,
+): MetricResult {
   const w = metricWindow(ctx, params.windowDays);
   const missed = ctx.submissions
     .filter(
@@ -28,8 +32,9 @@ export function missedSubmissions(ctx: StudentContext, params: MetricParams): Me
   const list = missed.map((s) => `${s.assessmentId} (due ${formatDay(s.dueDate)})`).join(", ");
   return {
     value: missed.length,
-    explain: () =>
-      missed.length === 0
+    evidence: !withEvidence
+      ? ""
+      : missed.length === 0
         ? `no assessment due ${between(w)} is missing`
         : `${plural(missed.length, "assessment")} due ${between(w)} not submitted: ${list}`,
     window: w,
@@ -40,7 +45,11 @@ export function missedSubmissions(ctx: StudentContext, params: MetricParams): Me
  * Share of school days on which the student attended in person or was active digitally
  * (the OEA hybrid view). Days before enrolment and excluded days do not count.
  */
-export function hybridEngagement(ctx: StudentContext, params: MetricParams): MetricResult {
+export function hybridEngagement(
+  ctx: StudentContext,
+  params: MetricParams,
+  withEvidence = false,
+): MetricResult {
   const w = metricWindow(ctx, params.windowDays);
   const mask = ctx.absentMask;
   const present = new Set<DayNumber>();
@@ -70,13 +79,18 @@ export function hybridEngagement(ctx: StudentContext, params: MetricParams): Met
     if (inPerson || active.has(day)) engaged++;
   }
   if (days === 0) {
-    return { value: Number.NaN, explain: () => `no school days ${between(w)}`, window: w };
+    return {
+      value: Number.NaN,
+      evidence: !withEvidence ? "" : `no school days ${between(w)}`,
+      window: w,
+    };
   }
   const share = engaged / days;
   return {
     value: share,
-    explain: () =>
-      `attended or active online on ${engaged} of ${plural(days, "school day")} (${percent(share)}) ${between(w)}`,
+    evidence: !withEvidence
+      ? ""
+      : `attended or active online on ${engaged} of ${plural(days, "school day")} (${percent(share)}) ${between(w)}`,
     window: w,
   };
 }

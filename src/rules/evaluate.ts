@@ -243,45 +243,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
 
   for (const ctx of contexts) {
     results.fill(undefined);
-    const metric = (slot: number): MetricResult => {
-      let r = results[slot];
-      if (r === undefined) {
-        r = computeMetric(slots[slot].metric, ctx, slots[slot].params);
-        results[slot] = r;
-      }
-      return r;
-    };
-    const truth = (c: Compiled): Truth => {
-      switch (c.kind) {
-        case "metric": {
-          const v = metric(c.slot).value;
-          return Number.isNaN(v) ? -1 : compare(v, c.op, c.threshold) ? 1 : 0;
-        }
-        case "not": {
-          const t = truth(c.of);
-          return t === -1 ? -1 : t === 1 ? 0 : 1;
-        }
-        case "all": {
-          let unknown = false;
-          for (const part of c.of) {
-            const t = truth(part);
-            if (t === 0) return 0;
-            if (t === -1) unknown = true;
-          }
-          return unknown ? -1 : 1;
-        }
-        case "any": {
-          let unknown = false;
-          for (const part of c.of) {
-            const t = truth(part);
-            if (t === 1) return 1;
-            if (t === -1) unknown = true;
-          }
-          return unknown ? -1 : 0;
-        }
-      }
-    };
-
+    const memo: Memo = { ctx, slots, results };
     const fired: Signal[] = [];
     for (let k = 0; k < rules.length; k++) {
       const rule = rules[k];
@@ -289,7 +251,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
       if (cooldowns.has(`${sid}\u0000${rule.id}`) || cooldowns.has(`${sid}\u0000*`)) continue;
       const key = `${sid}\u0000${rule.id}`;
       const before = previousHolding.get(key);
-      if (truth(compiled[k]) !== 1) {
+      if (truth(compiled[k], memo) !== 1) {
         if (before && before.lastDay > asOf) holding.push(before);
         continue;
       }
@@ -299,7 +261,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
         pending.push({ studentId: sid, ruleId: rule.id, runs: entry.runs, needed: rule.forRuns });
         continue;
       }
-      fired.push(signalOf(rule, compiled[k], metric, entry.runs, entry.since));
+      fired.push(signalOf(rule, compiled[k], memo, entry.runs, entry.since));
     }
     if (fired.length > 0) findings.push(findingOf(policy, ctx.student.id, asOf, fired));
   }
@@ -408,17 +370,66 @@ function suppression(
   return undefined;
 }
 
+/** One student's metric values, each computed at most once per evaluation. */
+interface Memo {
+  ctx: StudentContext;
+  slots: readonly Slot[];
+  results: (MetricResult | undefined)[];
+}
+
+function metricOf(memo: Memo, slot: number): MetricResult {
+  let r = memo.results[slot];
+  if (r === undefined) {
+    r = computeMetric(memo.slots[slot].metric, memo.ctx, memo.slots[slot].params);
+    memo.results[slot] = r;
+  }
+  return r;
+}
+
+/** Kleene logic: a test on an unknown value is unknown, and so is `not` of it. */
+function truth(c: Compiled, memo: Memo): Truth {
+  switch (c.kind) {
+    case "metric": {
+      const v = metricOf(memo, c.slot).value;
+      return Number.isNaN(v) ? -1 : compare(v, c.op, c.threshold) ? 1 : 0;
+    }
+    case "not": {
+      const t = truth(c.of, memo);
+      return t === -1 ? -1 : t === 1 ? 0 : 1;
+    }
+    case "all": {
+      let unknown = false;
+      for (const part of c.of) {
+        const t = truth(part, memo);
+        if (t === 0) return 0;
+        if (t === -1) unknown = true;
+      }
+      return unknown ? -1 : 1;
+    }
+    case "any": {
+      let unknown = false;
+      for (const part of c.of) {
+        const t = truth(part, memo);
+        if (t === 1) return 1;
+        if (t === -1) unknown = true;
+      }
+      return unknown ? -1 : 0;
+    }
+  }
+}
+
 function signalOf(
   rule: Rule,
   condition: Compiled,
-  metric: (slot: number) => MetricResult,
+  memo: Memo,
   runs: number,
   since: DayNumber,
 ): Signal {
   const conditions: ConditionEvidence[] = [];
   const walk = (c: Compiled) => {
     if (c.kind === "metric") {
-      const r = metric(c.slot);
+      // Computed again, now with the sentence for the card (only for signals that fire).
+      const r = computeMetric(c.source.metric, memo.ctx, c.source.params, true);
       const known = !Number.isNaN(r.value);
       conditions.push({
         metric: c.source.metric,
@@ -427,7 +438,7 @@ function signalOf(
         threshold: c.threshold,
         value: known ? r.value : null,
         met: known ? compare(r.value, c.op, c.threshold) : null,
-        evidence: r.explain(),
+        evidence: r.evidence,
         window: windowFacts(r.window),
       });
     } else if (c.kind === "not") walk(c.of);

@@ -57,8 +57,8 @@ function contexts(spec: DatasetSpec, asOf: string, policyWindow = 45) {
   return (id: string, metric: MetricName, params: MetricParams = {}) => {
     const ctx = list.find((c) => c.student.id === id);
     if (!ctx) throw new Error(id);
-    const r = computeMetric(metric, ctx, params);
-    return { value: r.value, evidence: r.explain(), window: windowFacts(r.window) };
+    const r = computeMetric(metric, ctx, params, true);
+    return { value: r.value, evidence: r.evidence, window: windowFacts(r.window) };
   };
 }
 

@@ -13,6 +13,10 @@ export interface ImportProgress {
 
 export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
+  /** Threads for reading large files in parts (default: up to 2 cores); 1 reads in one piece. */
+  threads?: number;
+  /** Files at least this large are read in parts (default 32 MiB). */
+  parallelMinBytes?: number;
 }
 
 export interface ImportResult {

@@ -7,7 +7,8 @@
  * hand-written field checks in fast-rows.ts (tested to agree with the zod row schemas)
  * instead of a zod parse per row.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { z } from "zod/v4";
 import type { ByteKeyMap } from "../bytes/byte-key-map.ts";
@@ -15,6 +16,8 @@ import { readCsvBytes } from "../bytes/csv-bytes.ts";
 import { csvLine } from "../csv.ts";
 import { DatasetBuilder } from "../dataset.ts";
 import { type FileTally, ImportReport } from "../import-report.ts";
+import { EventWorkers, readHeaderLine } from "../parallel/event-workers.ts";
+import type { PartResult } from "../parallel/messages.ts";
 import { headerKey, validateRow } from "../rows.ts";
 import {
   CalendarRow,
@@ -28,8 +31,9 @@ import {
   SubmissionRow,
 } from "../schema.ts";
 import type { Adapter, ImportOptions, ImportResult } from "./adapter.ts";
-import { activityFastPath, attendanceFastPath, studentKeys } from "./fast-bytes.ts";
-import { checkActivity, checkAttendance, columnIndex, type FastColumns } from "./fast-rows.ts";
+import { type EventKind, type EventSink, eventHandlers, type RowHandlers } from "./event-rows.ts";
+import { type FastRow, studentKeys } from "./fast-bytes.ts";
+import { columnIndex } from "./fast-rows.ts";
 
 interface EntityFile {
   file: string;
@@ -121,14 +125,8 @@ export const CANONICAL_FILES = {
 
 type Progress = ImportOptions["onProgress"];
 
-/** A byte-level handler for a file's plain rows (see fast-bytes.ts). */
-type FastRow = (
-  buf: Uint8Array,
-  starts: Int32Array,
-  ends: Int32Array,
-  count: number,
-  line: number,
-) => boolean;
+/** Event files smaller than this are read in one piece: starting workers costs more. */
+const PARALLEL_MIN_BYTES = 32 << 20;
 
 /**
  * Reads one CSV file with a header row. The header is checked first: a missing or
@@ -151,23 +149,12 @@ async function readEntityFile(
   const checkHeader = (fields: string[], line: number): boolean => {
     const names = fields.map(headerKey);
     header = names;
-    const missing = spec.required.filter((c) => !names.includes(c));
-    if (missing.length > 0) {
-      tally.fail(
-        `missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} in the header (line ${line})`,
-      );
+    const problem = headerProblem(spec, names, line);
+    if (problem) {
+      tally.fail(problem);
       return false;
     }
-    const repeated = names.filter((c, i) => c !== "" && names.indexOf(c) !== i);
-    if (repeated.length > 0) {
-      tally.fail(
-        `column ${repeated.join(", ")} appears more than once in the header (line ${line})`,
-      );
-      return false;
-    }
-    const known = new Set<string>([...spec.required, ...spec.optional]);
-    const unknown = names.filter((c) => !known.has(c));
-    if (unknown.length > 0) tally.note(`ignored unknown column(s): ${unknown.join(", ")}`);
+    noteUnknownColumns(spec, names, tally);
     const answer = onHeader ? onHeader(names, tally) : true;
     if (typeof answer === "function") fast = answer;
     return answer !== false;
@@ -176,8 +163,7 @@ async function readEntityFile(
     path,
     {
       header: checkHeader,
-      fast: (buf, starts, ends, count, line) =>
-        fast !== undefined && fast(buf, starts, ends, count, line),
+      fast: (buf, starts, ends, count, line) => fast?.(buf, starts, ends, count, line) ?? false,
       row: (fields, line) => onRow(header as string[], fields, line, tally),
       error: (message, line) => tally.reject(line, "malformed_csv", message),
       rowsExpected: reserve,
@@ -185,6 +171,79 @@ async function readEntityFile(
     (bytesRead, totalBytes) => onProgress?.({ file: spec.file, bytesRead, totalBytes }),
   );
   if (header === undefined && tally.report.error === undefined) tally.note("empty file");
+}
+
+/** Why a header makes the file unreadable (a missing or repeated column), if it does. */
+function headerProblem(spec: EntityFile, names: string[], line: number): string | undefined {
+  const missing = spec.required.filter((c) => !names.includes(c));
+  if (missing.length > 0) {
+    return `missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} in the header (line ${line})`;
+  }
+  const repeated = names.filter((c, i) => c !== "" && names.indexOf(c) !== i);
+  if (repeated.length > 0) {
+    return `column ${repeated.join(", ")} appears more than once in the header (line ${line})`;
+  }
+  return undefined;
+}
+
+function noteUnknownColumns(spec: EntityFile, names: string[], tally: FileTally): void {
+  const known = new Set<string>([...spec.required, ...spec.optional]);
+  const unknown = names.filter((c) => !known.has(c));
+  if (unknown.length > 0) tally.note(`ignored unknown column(s): ${unknown.join(", ")}`);
+}
+
+interface FileInParts {
+  names: string[];
+  headerLine: number;
+  parts: PartResult[];
+}
+
+/**
+ * Reads a large event file in parts on worker threads. Undefined when the file must be
+ * read in one piece instead: a quote in it, a header the sequential reader must report
+ * on, or a worker that failed.
+ */
+async function readInParts(
+  kind: EventKind,
+  path: string,
+  spec: EntityFile,
+  workers: EventWorkers,
+): Promise<FileInParts | undefined> {
+  const head = await readHeaderLine(path);
+  if (!head) return undefined;
+  const names = head.fields.map(headerKey);
+  if (headerProblem(spec, names, head.line)) return undefined;
+  try {
+    const parts = await workers.readParts(kind, path, head.dataStart, columnIndex(names));
+    return parts.some((p) => p.quoted) ? undefined : { names, headerLine: head.line, parts };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Adds the parts of a file to the data set and their counts and rejections to the report. */
+function addParts(
+  kind: EventKind,
+  spec: EntityFile,
+  read: FileInParts,
+  report: ImportReport,
+  b: DatasetBuilder,
+): void {
+  const tally = report.file(spec.file, spec.entity);
+  noteUnknownColumns(spec, read.names, tally);
+  const origin = kind === "attendance" ? b.attendanceOrigin(tally) : 255;
+  let line = read.headerLine + 1;
+  for (const part of read.parts) {
+    for (const r of part.rejections) tally.reject(r.line + line, r.code, r.reason, r.field, r.raw);
+    tally.acceptMany(part.accepted);
+    const c = part.columns;
+    if (c.kind === "attendance") b.addAttendancePart(c, part.sections, line, origin);
+    else {
+      const rows = { start: c.start, day: c.day, source: c.source, kind: c.kind_, count: c.count };
+      b.addActivityPart(rows, part.sources, part.kinds);
+    }
+    line += part.lines;
+  }
 }
 
 function simple<S extends z.ZodType>(
@@ -201,9 +260,32 @@ export async function importCanonical(
   dir: string,
   options: ImportOptions = {},
 ): Promise<ImportResult> {
+  const has = (spec: EntityFile) => existsSync(join(dir, spec.file));
+  const F = CANONICAL_FILES;
+
+  // Large event files are read in parts on worker threads, started now so that they are
+  // ready once the roster is in.
+  const threads = options.threads ?? Math.min(2, availableParallelism());
+  const parallelMinBytes = options.parallelMinBytes ?? PARALLEL_MIN_BYTES;
+  const big = [F.attendance, F.activity].some(
+    (spec) => has(spec) && statSync(join(dir, spec.file)).size >= parallelMinBytes,
+  );
+  const workers = threads > 1 && big ? new EventWorkers(threads) : undefined;
+  try {
+    return await importInto(dir, options.onProgress, workers, parallelMinBytes);
+  } finally {
+    await workers?.close();
+  }
+}
+
+async function importInto(
+  dir: string,
+  progress: Progress,
+  workers: EventWorkers | undefined,
+  parallelMinBytes: number,
+): Promise<ImportResult> {
   const report = new ImportReport("canonical");
   const b = new DatasetBuilder();
-  const progress = options.onProgress;
   const has = (spec: EntityFile) => existsSync(join(dir, spec.file));
   const F = CANONICAL_FILES;
 
@@ -294,74 +376,49 @@ export async function importCanonical(
     );
   }
 
-  let students: ByteKeyMap | undefined;
-  if (has(F.attendance)) {
-    let cols: FastColumns | undefined;
-    let origin = 255;
-    await readEntityFile(
-      dir,
-      F.attendance,
-      report,
-      (_header, fields, line, tally) => {
-        const row = checkAttendance(fields, cols as FastColumns);
-        if (typeof row === "string") {
-          rejectFast(tally, line, row, fields);
-          return;
-        }
-        const student = b.studentIndexOf(row.studentId);
-        if (student === undefined) {
-          knownStudent(row.studentId, line, tally, fields);
-          return;
-        }
-        const section = row.sectionId === undefined ? -1 : b.internSection(row.sectionId);
-        b.addAttendance(student, row.day, row.status, row.minutes, section, line, origin);
-        tally.accept();
-      },
-      progress,
-      (header, tally) => {
-        cols = columnIndex(header);
-        origin = b.attendanceOrigin(tally);
-        students ??= studentKeys(b, b.studentIds());
-        return attendanceFastPath(b, students, cols, tally, origin);
-      },
-      (rows) => b.reserveAttendance(rows),
-    );
+  // Both event files are handed to the workers at once; each is then added in order.
+  const kinds = ["attendance", "activity"] as const;
+  const inParts = new Map<EventKind, Promise<FileInParts | undefined>>();
+  if (workers) {
+    workers.init(b.studentIdList());
+    for (const kind of kinds) {
+      const path = join(dir, F[kind].file);
+      if (has(F[kind]) && statSync(path).size >= parallelMinBytes) {
+        inParts.set(kind, readInParts(kind, path, F[kind], workers));
+      }
+    }
   }
-
-  if (has(F.activity)) {
-    let cols: FastColumns | undefined;
+  let students: ByteKeyMap | undefined;
+  let handlers: RowHandlers | undefined;
+  for (const kind of kinds) {
+    const spec = F[kind];
+    if (!has(spec)) continue;
+    const read = await inParts.get(kind);
+    if (read) {
+      addParts(kind, spec, read, report, b);
+      const size = statSync(join(dir, spec.file)).size;
+      progress?.({ file: spec.file, bytesRead: size, totalBytes: size });
+      continue;
+    }
     await readEntityFile(
       dir,
-      F.activity,
+      spec,
       report,
-      (_header, fields, line, tally) => {
-        const row = checkActivity(fields, cols as FastColumns);
-        if (typeof row === "string") {
-          rejectFast(tally, line, row, fields);
-          return;
-        }
-        const student = b.studentIndexOf(row.studentId);
-        if (student === undefined) {
-          knownStudent(row.studentId, line, tally, fields);
-          return;
-        }
-        b.addActivity(
-          student,
-          row.day,
-          b.internSource(row.source),
-          b.internKind(row.kind),
-          row.count,
-        );
-        tally.accept();
-      },
+      (_header, fields, line) => handlers?.row(fields, line),
       progress,
       (header, tally) => {
-        cols = columnIndex(header);
-        students ??= studentKeys(b, b.studentIds());
-        return activityFastPath(b, students, cols, tally);
+        students ??= studentKeys(b.studentIdList());
+        const origin = kind === "attendance" ? b.attendanceOrigin(tally) : 255;
+        handlers = eventHandlers(
+          kind,
+          builderSink(b, tally, origin, students),
+          columnIndex(header),
+        );
+        return handlers.fast;
       },
-      (rows) => b.reserveActivity(rows),
+      (rows) => (kind === "attendance" ? b.reserveAttendance(rows) : b.reserveActivity(rows)),
     );
+    handlers = undefined;
   }
 
   if (has(F.submissions)) {
@@ -412,11 +469,26 @@ export async function importCanonical(
   }
 }
 
-/** Rejects a row with a fast-row message (`field: reason`, or a column-count message). */
-function rejectFast(tally: FileTally, line: number, message: string, fields: string[]): void {
-  const m = /^([a-z_]+): (.*)$/s.exec(message);
-  if (m) tally.reject(line, "invalid_value", m[2], m[1], csvLine(fields));
-  else tally.reject(line, "wrong_column_count", message, undefined, csvLine(fields));
+/** Events go straight into the builder, reported on the file's tally. */
+function builderSink(
+  b: DatasetBuilder,
+  tally: FileTally,
+  origin: number,
+  students: ByteKeyMap,
+): EventSink {
+  return {
+    students,
+    studentIndexOf: (id) => b.studentIndexOf(id),
+    internSection: (id) => b.internSection(id),
+    internSource: (source) => b.internSource(source),
+    internKind: (kind) => b.internKind(kind),
+    addAttendance: (student, day, status, minutes, section, line) =>
+      b.addAttendance(student, day, status, minutes, section, line, origin),
+    addActivity: (student, day, source, kind, count) =>
+      b.addActivity(student, day, source, kind, count),
+    accept: () => tally.accept(),
+    reject: (line, code, reason, field, raw) => tally.reject(line, code, reason, field, raw),
+  };
 }
 
 export const canonicalAdapter: Adapter = {

@@ -3,13 +3,12 @@
  * taken here only when it is in plain canonical form (no white space at field edges,
  * ASCII where it matters, lower-case status and source, a known student); anything else
  * is declined and goes through `fast-rows.ts`, which matches the zod schemas exactly.
- * So this path changes speed, never results: tests/data/fast-bytes.test.ts imports the
- * same files both ways and compares.
+ * So this path changes speed, never results: tests/data/event-import.test.ts imports
+ * the same files with and without it, and in parallel, and compares.
  */
 import { ByteKeyMap } from "../bytes/byte-key-map.ts";
-import type { DatasetBuilder } from "../dataset.ts";
-import { STATUS_CODE } from "../dataset.ts";
-import type { FileTally } from "../import-report.ts";
+import { STATUS_CODE } from "../statuses.ts";
+import type { EventSink } from "./event-rows.ts";
 import type { FastColumns } from "./fast-rows.ts";
 
 const encoder = new TextEncoder();
@@ -126,31 +125,28 @@ class ByteInterner {
   }
 }
 
-export function studentKeys(b: DatasetBuilder, ids: Iterable<string>): ByteKeyMap {
-  const map = new ByteKeyMap(1024);
-  for (const id of ids) {
-    const i = b.studentIndexOf(id);
-    if (i !== undefined) map.set(id, i);
-  }
+export function studentKeys(ids: readonly string[]): ByteKeyMap {
+  const map = new ByteKeyMap(ids.length);
+  ids.forEach((id, i) => {
+    map.set(id, i);
+  });
   return map;
 }
 
-export function attendanceFastPath(
-  b: DatasetBuilder,
-  students: ByteKeyMap,
-  cols: FastColumns,
-  tally: FileTally,
-  origin: number,
-) {
+/** A byte-level handler for a file's plain rows: true when it took the row. */
+export type FastRow = (
+  buf: Uint8Array,
+  starts: Int32Array,
+  ends: Int32Array,
+  count: number,
+  line: number,
+) => boolean;
+
+export function attendanceFastPath(sink: EventSink, cols: FastColumns): FastRow {
   const dates = new DateCache();
-  const sections = new ByteInterner((id) => b.internSection(id));
-  return (
-    buf: Uint8Array,
-    starts: Int32Array,
-    ends: Int32Array,
-    count: number,
-    line: number,
-  ): boolean => {
+  const sections = new ByteInterner((id) => sink.internSection(id));
+  const students = sink.students;
+  return (buf, starts, ends, count, line) => {
     if (count !== cols.width) return false;
     let s = starts[cols.student_id];
     let e = ends[cols.student_id];
@@ -159,8 +155,6 @@ export function attendanceFastPath(
     if (student < 0) return false;
     const day = dates.get(buf, starts[cols.date], ends[cols.date]);
     if (day < 0) return false;
-    s = starts[cols.status];
-    e = ends[cols.status];
     const status = statusOf(buf, starts[cols.status], ends[cols.status]);
     if (status < 0) return false;
     let minutes = -1;
@@ -177,23 +171,19 @@ export function attendanceFastPath(
         section = sections.get(buf, s, e);
       }
     }
-    b.addAttendance(student, day, status, minutes, section, line, origin);
-    tally.accept();
+    sink.addAttendance(student, day, status, minutes, section, line);
+    sink.accept();
     return true;
   };
 }
 
-export function activityFastPath(
-  b: DatasetBuilder,
-  students: ByteKeyMap,
-  cols: FastColumns,
-  tally: FileTally,
-) {
+export function activityFastPath(sink: EventSink, cols: FastColumns): FastRow {
   const dates = new DateCache();
-  const sources = new ByteInterner((source) => b.internSource(source));
-  const kinds = new ByteInterner((kind) => b.internKind(kind));
-  const defaultKind = b.internKind("activity");
-  return (buf: Uint8Array, starts: Int32Array, ends: Int32Array, count: number): boolean => {
+  const sources = new ByteInterner((source) => sink.internSource(source));
+  const kinds = new ByteInterner((kind) => sink.internKind(kind));
+  const students = sink.students;
+  let defaultKind = -1;
+  return (buf, starts, ends, count) => {
     if (count !== cols.width) return false;
     let s = starts[cols.student_id];
     let e = ends[cols.student_id];
@@ -212,22 +202,23 @@ export function activityFastPath(
         return false;
     }
     const source = sources.get(buf, s, e);
-    let kind = defaultKind;
-    if (cols.kind >= 0) {
+    let kind: number;
+    if (cols.kind >= 0 && ends[cols.kind] > starts[cols.kind]) {
       s = starts[cols.kind];
       e = ends[cols.kind];
-      if (e > s) {
-        if (untidy(buf, s, e)) return false;
-        kind = kinds.get(buf, s, e);
-      }
+      if (untidy(buf, s, e)) return false;
+      kind = kinds.get(buf, s, e);
+    } else {
+      if (defaultKind < 0) defaultKind = sink.internKind("activity");
+      kind = defaultKind;
     }
     let n = 1;
     if (cols.count >= 0 && ends[cols.count] > starts[cols.count]) {
       n = wholeNumber(buf, starts[cols.count], ends[cols.count]);
       if (n < 0) return false;
     }
-    b.addActivity(student, day, source, kind, n);
-    tally.accept();
+    sink.addActivity(student, day, source, kind, n);
+    sink.accept();
     return true;
   };
 }

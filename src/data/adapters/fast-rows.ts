@@ -5,8 +5,8 @@
  * fraction of the cost, and return a message `field: reason` for a bad row.
  */
 
-import { STATUS_CODE } from "../dataset.ts";
 import { parseIsoDate, parseIsoDay } from "../dates.ts";
+import { STATUS_CODE } from "../statuses.ts";
 
 export interface FastColumns {
   width: number;

@@ -32,16 +32,42 @@ const CR = 13;
 const COMMA = 44;
 const QUOTE = 34;
 
-/** Streams `path` to `sink`; resolves with the file's size. */
+/** Part of a file to read, for reading a file in parts (see data/parallel/). */
+export interface ByteRange {
+  /** Byte offsets; `start` must be the start of a line, `end` just after a line feed (or the end of the file). */
+  start: number;
+  end: number;
+  /** The line number given to the first line of the range. */
+  firstLine: number;
+  /** Stop at the first quote: the part cannot be read on its own (a field may span lines). */
+  stopAtQuote: boolean;
+}
+
+export interface ByteReadResult {
+  size: number;
+  /** Lines read (the next range's `firstLine` is this range's plus this). */
+  lines: number;
+  /** With `stopAtQuote`: reading stopped at a quote, and the rows so far are incomplete. */
+  quoted: boolean;
+}
+
+/**
+ * Streams `path` (or one range of it, with no header row) to `sink`; resolves with the
+ * file's size and the number of lines read.
+ */
 export async function readCsvBytes(
   path: string,
   sink: ByteRowSink,
   onProgress?: (bytesRead: number, totalBytes: number) => void,
-): Promise<number> {
+  range?: ByteRange,
+): Promise<ByteReadResult> {
   const file = await open(path, "r");
   let pending: Promise<{ bytesRead: number }> | undefined;
   try {
-    const total = (await file.stat()).size;
+    const size = (await file.stat()).size;
+    let position = range?.start ?? 0;
+    const stop = Math.min(range?.end ?? size, size);
+    const total = stop - position;
     const chunk = Math.min(CHUNK, Math.max(total, 1 << 16));
     // The next chunk is read while the current one is parsed (double buffering).
     const incoming = Buffer.allocUnsafe(chunk);
@@ -49,9 +75,10 @@ export async function readCsvBytes(
     let filled = 0;
     let read = 0;
     let eof = false;
-    let line = 1;
-    let atStart = true;
-    let headerSeen = false;
+    let line = range?.firstLine ?? 1;
+    let atStart = position === 0;
+    let headerSeen = range !== undefined;
+    let quotedStop = false;
     let skip = false;
     let estimated = false;
     const starts = new Int32Array(MAX_FIELDS);
@@ -71,10 +98,12 @@ export async function readCsvBytes(
       return fields;
     };
 
-    pending = file.read(incoming, 0, chunk, null);
+    const next = () => file.read(incoming, 0, Math.min(chunk, stop - position), position);
+    pending = next();
     while (!skip) {
       const { bytesRead } = await pending;
-      if (bytesRead === 0) eof = true;
+      position += bytesRead;
+      if (bytesRead === 0 || position >= stop) eof = true;
       if (filled + bytesRead > buf.length) {
         const bigger = Buffer.allocUnsafe((filled + bytesRead) * 2);
         buf.copy(bigger, 0, 0, filled);
@@ -83,7 +112,7 @@ export async function readCsvBytes(
       incoming.copy(buf, filled, 0, bytesRead);
       filled += bytesRead;
       read += bytesRead;
-      if (!eof) pending = file.read(incoming, 0, chunk, null);
+      if (!eof) pending = next();
       onProgress?.(read, total);
 
       if (general) {
@@ -120,6 +149,11 @@ export async function readCsvBytes(
               break;
             }
           }
+        }
+        if (quoted && range?.stopAtQuote) {
+          quotedStop = true;
+          skip = true;
+          break;
         }
         if (quoted) {
           const decoder = new StringDecoder("utf8");
@@ -170,7 +204,7 @@ export async function readCsvBytes(
       general.parser.push(general.decoder.end());
       general.parser.end();
     }
-    return total;
+    return { size, lines: line - (range?.firstLine ?? 1), quoted: quotedStop };
   } finally {
     // A read may still be in flight when the sink stopped early.
     await pending?.catch(() => undefined);

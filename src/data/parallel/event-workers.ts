@@ -1,0 +1,172 @@
+/**
+ * Reads a large canonical attendance or activity file in parts, one per worker thread,
+ * so an import uses every core. The parts are split at line feeds; if any part holds a
+ * quote (a quoted field may span lines, so a part cannot be read on its own) the caller
+ * reads the file in one piece instead. The sequential reader stays the reference: the
+ * tests compare both on the same files.
+ */
+import { open } from "node:fs/promises";
+import { Worker } from "node:worker_threads";
+import type { EventKind } from "../adapters/event-rows.ts";
+import type { FastColumns } from "../adapters/fast-rows.ts";
+import type { PartJob, PartResult, WorkerReply, WorkerRequest } from "./messages.ts";
+
+export class EventWorkers {
+  private readonly workers: Worker[];
+  private readonly waiting = new Map<
+    number,
+    { resolve: (r: PartResult) => void; reject: (e: Error) => void }
+  >();
+  private nextId = 0;
+  private failure: Error | undefined;
+
+  constructor(count: number) {
+    this.workers = Array.from({ length: count }, () => {
+      const worker = new Worker(new URL("./event-worker-entry.mjs", import.meta.url), {
+        execArgv: [],
+      });
+      worker.on("message", (reply: WorkerReply) => {
+        const waiter = this.waiting.get(reply.id);
+        this.waiting.delete(reply.id);
+        if (reply.type === "part") waiter?.resolve(reply);
+        else waiter?.reject(new Error(reply.message));
+      });
+      worker.on("error", (error) => this.fail(error));
+      worker.on("exit", (code) => {
+        if (code !== 0) this.fail(new Error(`event worker stopped with code ${code}`));
+      });
+      return worker;
+    });
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  init(studentIds: string[]): void {
+    for (const w of this.workers)
+      w.postMessage({ type: "init", studentIds } satisfies WorkerRequest);
+  }
+
+  /** Reads `path` (after its header) in one part per worker. */
+  async readParts(
+    kind: EventKind,
+    path: string,
+    dataStart: number,
+    cols: FastColumns,
+  ): Promise<PartResult[]> {
+    const bounds = await splitAtLines(path, dataStart, this.workers.length);
+    const jobs = bounds.slice(0, -1).map((start, k) =>
+      this.run(k, {
+        type: "part",
+        id: this.nextId++,
+        kind,
+        path,
+        range: { start, end: bounds[k + 1], firstLine: 0, stopAtQuote: true },
+        cols,
+      }),
+    );
+    return Promise.all(jobs);
+  }
+
+  /** Lets every worker finish and exit (or stops it, if it does not within a second). */
+  async close(): Promise<void> {
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => void w.terminate().then(() => resolve()), 1000);
+            w.once("exit", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            w.postMessage({ type: "close" } satisfies WorkerRequest);
+          }),
+      ),
+    );
+  }
+
+  private run(k: number, job: PartJob): Promise<PartResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiting.set(job.id, { resolve, reject });
+      this.workers[k % this.workers.length].postMessage(job satisfies WorkerRequest);
+    });
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const w of this.waiting.values()) w.reject(error);
+    this.waiting.clear();
+  }
+}
+
+/**
+ * Byte offsets that cut `path[from..)` into `parts` pieces of about equal size, each
+ * starting at the beginning of a line; the last offset is the file's size.
+ */
+export async function splitAtLines(path: string, from: number, parts: number): Promise<number[]> {
+  const file = await open(path, "r");
+  try {
+    const size = (await file.stat()).size;
+    const bounds = [from];
+    const probe = Buffer.allocUnsafe(1 << 16);
+    for (let k = 1; k < parts; k++) {
+      let at = Math.max(bounds[k - 1], Math.floor(from + ((size - from) * k) / parts));
+      for (;;) {
+        const { bytesRead } = await file.read(probe, 0, probe.length, at);
+        if (bytesRead === 0) {
+          at = size;
+          break;
+        }
+        const nl = probe.subarray(0, bytesRead).indexOf(10);
+        if (nl >= 0) {
+          at += nl + 1;
+          break;
+        }
+        at += bytesRead;
+      }
+      bounds.push(at);
+    }
+    bounds.push(size);
+    return bounds;
+  } finally {
+    await file.close();
+  }
+}
+
+export interface HeaderLine {
+  fields: string[];
+  line: number;
+  /** Byte offset of the line after the header. */
+  dataStart: number;
+}
+
+/**
+ * The header row of a CSV file when it is plain (no quotes): its fields, its line number
+ * (blank lines before it count) and where the data starts. Undefined otherwise.
+ */
+export async function readHeaderLine(path: string): Promise<HeaderLine | undefined> {
+  const file = await open(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(1 << 16);
+    const { bytesRead } = await file.read(buf, 0, buf.length, 0);
+    let pos = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+    let line = 1;
+    while (pos < bytesRead) {
+      const nl = buf.subarray(0, bytesRead).indexOf(10, pos);
+      if (nl < 0) return undefined;
+      const end = nl > pos && buf[nl - 1] === 13 ? nl - 1 : nl;
+      if (end > pos) {
+        const text = buf.toString("utf8", pos, end);
+        if (text.includes('"')) return undefined;
+        return { fields: text.split(","), line, dataStart: nl + 1 };
+      }
+      line++;
+      pos = nl + 1;
+    }
+    return undefined;
+  } finally {
+    await file.close();
+  }
+}
