@@ -400,6 +400,8 @@ async function importInto(
       progress?.({ file: spec.file, bytesRead: size, totalBytes: size });
       continue;
     }
+    const before = kind === "attendance" ? b.attendanceCount : b.activityCount;
+    let fileTally: FileTally | undefined;
     await readEntityFile(
       dir,
       spec,
@@ -407,6 +409,7 @@ async function importInto(
       (_header, fields, line) => handlers?.row(fields, line),
       progress,
       (header, tally) => {
+        fileTally = tally;
         students ??= studentKeys(b.studentIdList());
         const origin = kind === "attendance" ? b.attendanceOrigin(tally) : 255;
         handlers = eventHandlers(
@@ -419,6 +422,8 @@ async function importInto(
       (rows) => (kind === "attendance" ? b.reserveAttendance(rows) : b.reserveActivity(rows)),
     );
     handlers = undefined;
+    // Every row the sink took was accepted (see EventSink).
+    fileTally?.acceptMany((kind === "attendance" ? b.attendanceCount : b.activityCount) - before);
   }
 
   if (has(F.submissions)) {
@@ -469,7 +474,7 @@ async function importInto(
   }
 }
 
-/** Events go straight into the builder, reported on the file's tally. */
+/** Events go straight into the builder; rejections are reported on the file's tally. */
 function builderSink(
   b: DatasetBuilder,
   tally: FileTally,
@@ -486,7 +491,6 @@ function builderSink(
       b.addAttendance(student, day, status, minutes, section, line, origin),
     addActivity: (student, day, source, kind, count) =>
       b.addActivity(student, day, source, kind, count),
-    accept: () => tally.accept(),
     reject: (line, code, reason, field, raw) => tally.reject(line, code, reason, field, raw),
   };
 }

@@ -17,6 +17,7 @@ export interface EventSink {
   internSection(id: string): number;
   internSource(source: string): number;
   internKind(kind: string): number;
+  /** Adds an accepted row (every row added is an accepted one: the caller counts them). */
   addAttendance(
     student: number,
     day: number,
@@ -26,7 +27,6 @@ export interface EventSink {
     line: number,
   ): void;
   addActivity(student: number, day: number, source: number, kind: number, count: number): void;
-  accept(): void;
   reject(line: number, code: RejectionCode, reason: string, field?: string, raw?: string): void;
 }
 
@@ -53,7 +53,6 @@ function attendanceHandlers(sink: EventSink, cols: FastColumns): RowHandlers {
       if (student === undefined) return rejectUnknown(sink, line, row.studentId, fields);
       const section = row.sectionId === undefined ? -1 : sink.internSection(row.sectionId);
       sink.addAttendance(student, row.day, row.status, row.minutes, section, line);
-      sink.accept();
     },
   };
 }
@@ -73,7 +72,6 @@ function activityHandlers(sink: EventSink, cols: FastColumns): RowHandlers {
         sink.internKind(row.kind),
         row.count,
       );
-      sink.accept();
     },
   };
 }

@@ -172,7 +172,6 @@ export function attendanceFastPath(sink: EventSink, cols: FastColumns): FastRow 
       }
     }
     sink.addAttendance(student, day, status, minutes, section, line);
-    sink.accept();
     return true;
   };
 }
@@ -218,7 +217,6 @@ export function activityFastPath(sink: EventSink, cols: FastColumns): FastRow {
       if (n < 0) return false;
     }
     sink.addActivity(student, day, source, kind, n);
-    sink.accept();
     return true;
   };
 }

@@ -38,7 +38,6 @@ async function readPart(job: PartJob): Promise<{ reply: PartResult; transfer: Ar
   const att = new AttendanceColumns();
   const act = new ActivityColumns();
   const rejections: PartResult["rejections"] = [];
-  let accepted = 0;
   const sink: EventSink = {
     students: studentBytes,
     studentIndexOf: (id) => studentIndex.get(id),
@@ -48,9 +47,6 @@ async function readPart(job: PartJob): Promise<{ reply: PartResult; transfer: Ar
     addAttendance: (student, day, status, minutes, section, line) =>
       att.add(student, day, status, minutes, section, line, 0),
     addActivity: (student, day, source, kind, count) => act.add(student, day, source, kind, count),
-    accept: () => {
-      accepted++;
-    },
     reject: (line, code, reason, field, raw) => {
       rejections.push({ line, code, reason, field, raw });
     },
@@ -98,7 +94,7 @@ async function readPart(job: PartJob): Promise<{ reply: PartResult; transfer: Ar
       id: job.id,
       lines: result.lines,
       quoted: result.quoted,
-      accepted,
+      accepted: job.kind === "attendance" ? att.length : act.length,
       rejections,
       sections: sections.values,
       sources: sources.values,
