@@ -137,8 +137,8 @@ export class DatasetBuilder {
   private readonly kinds = new Interner();
   private readonly origins: FileTally[] = [];
 
-  private readonly att = new AttendanceColumns();
-  private readonly act = new ActivityColumns();
+  private att = new AttendanceColumns();
+  private act = new ActivityColumns();
   private readonly attParts: AttendancePart[] = [];
   private readonly actParts: ActivityPart[] = [];
 
@@ -172,6 +172,9 @@ export class DatasetBuilder {
   }
   addSection(section: Section): void {
     this.sections.push(section);
+  }
+  sectionList(): readonly Section[] {
+    return this.sections;
   }
   addEnrolment(enrolment: Enrolment): void {
     this.enrolments.push(enrolment);
@@ -287,26 +290,16 @@ export class DatasetBuilder {
     const sources = byName(this.sources.values);
     const kinds = byName(this.kinds.values);
     const identity = (size: number) => Int32Array.from({ length: size }, (_, i) => i);
-    const attendanceParts: AttendancePart[] = [
-      {
-        rows: groupAttendanceRows(n, this.att.values()),
-        lineBase: 0,
-        sectionIndex: identity(sections.index.length),
-      },
-      ...this.attParts,
-    ].map((p) => ({ ...p, sectionIndex: compose(p.sectionIndex, sections.index) }));
-    const activityParts: ActivityPart[] = [
-      {
-        rows: groupActivityRows(n, this.act.values()),
-        sourceIndex: identity(sources.index.length),
-        kindIndex: identity(kinds.index.length),
-      },
-      ...this.actParts,
-    ].map((p) => ({
-      ...p,
-      sourceIndex: compose(p.sourceIndex, sources.index),
-      kindIndex: compose(p.kindIndex, kinds.index),
-    }));
+    // Each stage lets go of the one before, so that at most two copies of the events
+    // are held at once.
+    const attendanceParts: AttendancePart[] = [];
+    if (this.att.length > 0) {
+      const rows = groupAttendanceRows(n, this.att.values());
+      this.att = new AttendanceColumns();
+      attendanceParts.push({ rows, lineBase: 0, sectionIndex: identity(sections.index.length) });
+    }
+    attendanceParts.push(...this.attParts.splice(0));
+    for (const p of attendanceParts) p.sectionIndex = compose(p.sectionIndex, sections.index);
     const attendance = mergeAttendance(n, attendanceParts, (row, kept, code) => {
       const tally = this.origins[row.origin];
       if (!tally) return;
@@ -316,6 +309,22 @@ export class DatasetBuilder {
           : `conflicts with line ${kept.line} (${ATTENDANCE_STATUSES[kept.status]} kept, ${ATTENDANCE_STATUSES[row.status]} dropped)`;
       tally.retract(row.line, code, what);
     });
+    attendanceParts.length = 0;
+    const activityParts: ActivityPart[] = [];
+    if (this.act.length > 0) {
+      const rows = groupActivityRows(n, this.act.values());
+      this.act = new ActivityColumns();
+      activityParts.push({
+        rows,
+        sourceIndex: identity(sources.index.length),
+        kindIndex: identity(kinds.index.length),
+      });
+    }
+    activityParts.push(...this.actParts.splice(0));
+    for (const p of activityParts) {
+      p.sourceIndex = compose(p.sourceIndex, sources.index);
+      p.kindIndex = compose(p.kindIndex, kinds.index);
+    }
     const activity = mergeActivity(n, activityParts);
     const sectionKeys = sections.names;
     const dataset: Dataset = {

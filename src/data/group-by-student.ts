@@ -130,14 +130,19 @@ export function mergeAttendance(
 ): AttendanceLog {
   let n = 0;
   for (const p of parts) n += p.rows.day.length;
-  const day = new Int32Array(n);
-  const status = new Uint8Array(n);
-  const minutes = new Int32Array(n);
-  const section = new Int32Array(n);
-  const line = new Int32Array(n);
-  const origin = new Uint8Array(n);
+  // With one part, its columns are reused: rows only ever move towards the front.
+  const one = parts.length === 1 ? parts[0].rows : undefined;
+  const day = one ? one.day : new Int32Array(n);
+  const status = one ? one.status : new Uint8Array(n);
+  const minutes = one ? one.minutes : new Int32Array(n);
+  const section = one ? one.section : new Int32Array(n);
   const student = new Int32Array(n);
   const start = new Int32Array(nStudents + 1);
+  // Lines and files are needed only while a student's rows are de-duplicated: they live
+  // in a scratch buffer the size of one student's rows, indexed from that student's start.
+  let line = new Int32Array(1024);
+  let origin = new Uint8Array(1024);
+  let from = 0;
 
   // Within a student: by day, section, most serious status, most minutes, then line.
   const before = (a: number, b: number): number =>
@@ -145,13 +150,20 @@ export function mergeAttendance(
     section[a] - section[b] ||
     status[b] - status[a] ||
     minutes[b] - minutes[a] ||
-    line[a] - line[b];
+    line[a - from] - line[b - from];
 
   let w = 0;
   for (let s = 0; s < nStudents; s++) {
     start[s] = w;
     // Join the parts' rows of this student, in file order, after the rows kept so far.
     const a = w;
+    from = a;
+    let rows = 0;
+    for (const p of parts) rows += p.rows.start[s + 1] - p.rows.start[s];
+    if (rows > line.length) {
+      line = new Int32Array(rows * 2);
+      origin = new Uint8Array(rows * 2);
+    }
     let b = w;
     for (const p of parts) {
       const r = p.rows;
@@ -162,8 +174,8 @@ export function mergeAttendance(
         status[b] = r.status[i];
         minutes[b] = r.minutes[i];
         section[b] = r.section[i] < 0 ? -1 : index[r.section[i]];
-        line[b] = r.line[i] + base;
-        origin[b] = r.origin[i];
+        line[b - a] = r.line[i] + base;
+        origin[b - a] = r.origin[i];
       }
     }
     let sorted = true;
@@ -175,16 +187,16 @@ export function mergeAttendance(
         status[k],
         minutes[k],
         section[k],
-        line[k],
-        origin[k],
+        line[k - a],
+        origin[k - a],
       ]);
       copy.forEach(([d, st, mi, se, li, or], i) => {
         day[a + i] = d;
         status[a + i] = st;
         minutes[a + i] = mi;
         section[a + i] = se;
-        line[a + i] = li;
-        origin[a + i] = or;
+        line[i] = li;
+        origin[i] = or;
       });
     }
     // Drop repeated (day, section) rows, compacting in place.
@@ -192,8 +204,8 @@ export function mergeAttendance(
     for (let k = a; k < b; k++) {
       if (kept >= 0 && day[k] === day[kept] && section[k] === section[kept]) {
         onDropped(
-          { line: line[k], origin: origin[k], status: status[k] },
-          { line: line[kept], origin: origin[kept], status: status[kept] },
+          { line: line[k - a], origin: origin[k - a], status: status[k] },
+          { line: line[kept - a], origin: origin[kept - a], status: status[kept] },
           status[k] === status[kept] ? "duplicate" : "conflict",
         );
         continue;
@@ -203,8 +215,8 @@ export function mergeAttendance(
         status[w] = status[k];
         minutes[w] = minutes[k];
         section[w] = section[k];
-        line[w] = line[k];
-        origin[w] = origin[k];
+        line[w - a] = line[k - a];
+        origin[w - a] = origin[k - a];
       }
       student[w] = s;
       kept = w;
@@ -232,11 +244,13 @@ export interface ActivityPart {
 export function mergeActivity(nStudents: number, parts: readonly ActivityPart[]): ActivityLog {
   let n = 0;
   for (const p of parts) n += p.rows.day.length;
+  // With one part, its columns are reused (rows stay where they are).
+  const one = parts.length === 1 ? parts[0].rows : undefined;
   const student = new Int32Array(n);
-  const day = new Int32Array(n);
-  const source = new Uint16Array(n);
-  const kind = new Uint16Array(n);
-  const count = new Float64Array(n);
+  const day = one ? one.day : new Int32Array(n);
+  const source = one ? one.source : new Uint16Array(n);
+  const kind = one ? one.kind : new Uint16Array(n);
+  const count = one ? one.count : new Float64Array(n);
   const start = new Int32Array(nStudents + 1);
   let w = 0;
   for (let s = 0; s < nStudents; s++) {

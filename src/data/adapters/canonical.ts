@@ -425,6 +425,8 @@ async function importInto(
     // Every row the sink took was accepted (see EventSink).
     fileTally?.acceptMany((kind === "attendance" ? b.attendanceCount : b.activityCount) - before);
   }
+  // The workers' memory goes back before the data set is built.
+  await workers?.close();
 
   if (has(F.submissions)) {
     await readEntityFile(

@@ -996,7 +996,7 @@ async function noteSectionMarks(ctx: Context): Promise<void> {
 function addSchools(ctx: Context, organizations: Map<string, string>): void {
   const used = new Set<string>();
   for (const s of ctx.students) used.add(s.school);
-  for (const s of ctx.builder.build().dataset.sections) used.add(s.school);
+  for (const s of ctx.builder.sectionList()) used.add(s.school);
   for (const id of used) {
     ctx.builder.addSchool({
       id,

@@ -69,8 +69,18 @@ export class EventWorkers {
     return Promise.all(jobs);
   }
 
-  /** Lets every worker finish and exit (or stops it, if it does not within a second). */
+  /**
+   * Lets every worker finish and exit (or stops it, if it does not within a second).
+   * Closing twice is harmless.
+   */
   async close(): Promise<void> {
+    this.closing ??= this.closeAll();
+    await this.closing;
+  }
+
+  private closing: Promise<void> | undefined;
+
+  private async closeAll(): Promise<void> {
     await Promise.all(
       this.workers.map(
         (w) =>
