@@ -18,8 +18,10 @@ export class AttendanceColumns {
   student = new Int32Array(1024);
   day = new Int32Array(1024);
   status = new Uint8Array(1024);
-  minutes = new Int32Array(1024);
-  section = new Int32Array(1024);
+  /** Allocated on the first row that has minutes (most exports have none). */
+  minutes: Int32Array | undefined;
+  /** Allocated on the first row that has a section (most exports record whole days). */
+  section: Int32Array | undefined;
   /** Line in the source file and which file (see DatasetBuilder.attendanceOrigin). */
   line = new Int32Array(1024);
   origin = new Uint8Array(1024);
@@ -38,11 +40,16 @@ export class AttendanceColumns {
     this.student[i] = student;
     this.day[i] = day;
     this.status[i] = status;
-    this.minutes[i] = minutes;
-    this.section[i] = section;
+    if (minutes !== -1 || this.minutes) (this.minutes ??= this.unset())[i] = minutes;
+    if (section !== -1 || this.section) (this.section ??= this.unset())[i] = section;
     this.line[i] = line;
     this.origin[i] = origin;
     this.length = i + 1;
+  }
+
+  /** A column of -1 ("not recorded") as long as the others. */
+  private unset(): Int32Array {
+    return new Int32Array(this.student.length).fill(-1);
   }
 
   reserve(size: number): void {
@@ -50,8 +57,8 @@ export class AttendanceColumns {
     this.student = grown(this.student, size);
     this.day = grown(this.day, size);
     this.status = grown(this.status, size);
-    this.minutes = grown(this.minutes, size);
-    this.section = grown(this.section, size);
+    if (this.minutes) this.minutes = grown(this.minutes, size);
+    if (this.section) this.section = grown(this.section, size);
     this.line = grown(this.line, size);
     this.origin = grown(this.origin, size);
   }
@@ -62,8 +69,8 @@ export class AttendanceColumns {
       student: this.student.subarray(0, n),
       day: this.day.subarray(0, n),
       status: this.status.subarray(0, n),
-      minutes: this.minutes.subarray(0, n),
-      section: this.section.subarray(0, n),
+      minutes: this.minutes?.subarray(0, n),
+      section: this.section?.subarray(0, n),
       line: this.line.subarray(0, n),
       origin: this.origin.subarray(0, n),
     };

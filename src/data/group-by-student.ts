@@ -18,8 +18,10 @@ export interface AttendanceRows {
   student: Int32Array;
   day: Int32Array;
   status: Uint8Array;
-  minutes: Int32Array;
-  section: Int32Array;
+  /** Absent when no row has minutes (all -1). */
+  minutes?: Int32Array;
+  /** Absent when no row has a section (all -1). */
+  section?: Int32Array;
   line: Int32Array;
   /** Which file each row came from (see DatasetBuilder.attendanceOrigin). */
   origin: Uint8Array;
@@ -73,25 +75,28 @@ export function groupAttendanceRows(nStudents: number, rows: AttendanceRows): Gr
   const start = studentOffsets(nStudents, rows.student);
   const order = groupedOrder(start, rows.student);
   const n = rows.student.length;
-  const g: GroupedAttendance = {
-    start,
-    day: new Int32Array(n),
-    status: new Uint8Array(n),
-    minutes: new Int32Array(n),
-    section: new Int32Array(n),
-    line: new Int32Array(n),
-    origin: new Uint8Array(n),
-  };
+  const day = new Int32Array(n);
+  const status = new Uint8Array(n);
+  const line = new Int32Array(n);
+  const origin = new Uint8Array(n);
   for (let k = 0; k < n; k++) {
     const i = order[k];
-    g.day[k] = rows.day[i];
-    g.status[k] = rows.status[i];
-    g.minutes[k] = rows.minutes[i];
-    g.section[k] = rows.section[i];
-    g.line[k] = rows.line[i];
-    g.origin[k] = rows.origin[i];
+    day[k] = rows.day[i];
+    status[k] = rows.status[i];
+    line[k] = rows.line[i];
+    origin[k] = rows.origin[i];
   }
-  return g;
+  const gather = (column: Int32Array | undefined) =>
+    column && Int32Array.from(order, (i) => column[i]);
+  return {
+    start,
+    day,
+    status,
+    line,
+    origin,
+    minutes: gather(rows.minutes),
+    section: gather(rows.section),
+  };
 }
 
 export function groupActivityRows(nStudents: number, rows: ActivityRows): GroupedActivity {
@@ -134,8 +139,8 @@ export function mergeAttendance(
   const one = parts.length === 1 ? parts[0].rows : undefined;
   const day = one ? one.day : new Int32Array(n);
   const status = one ? one.status : new Uint8Array(n);
-  const minutes = one ? one.minutes : new Int32Array(n);
-  const section = one ? one.section : new Int32Array(n);
+  const minutes = one?.minutes ?? new Int32Array(n);
+  const section = one?.section ?? new Int32Array(n);
   const student = new Int32Array(n);
   const start = new Int32Array(nStudents + 1);
   // Lines and files are needed only while a student's rows are de-duplicated: they live
@@ -169,11 +174,13 @@ export function mergeAttendance(
       const r = p.rows;
       const base = p.lineBase;
       const index = p.sectionIndex;
+      const rMinutes = r.minutes;
+      const rSection = r.section;
       for (let i = r.start[s]; i < r.start[s + 1]; i++, b++) {
         day[b] = r.day[i];
         status[b] = r.status[i];
-        minutes[b] = r.minutes[i];
-        section[b] = r.section[i] < 0 ? -1 : index[r.section[i]];
+        minutes[b] = rMinutes ? rMinutes[i] : -1;
+        section[b] = rSection && rSection[i] >= 0 ? index[rSection[i]] : -1;
         line[b - a] = r.line[i] + base;
         origin[b - a] = r.origin[i];
       }

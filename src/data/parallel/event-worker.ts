@@ -86,7 +86,7 @@ async function readPart(job: PartJob): Promise<{ reply: PartResult; transfer: Ar
     };
   }
   const transfer = Object.values(columns)
-    .filter((v): v is Exclude<typeof v, string> => typeof v !== "string")
+    .filter((v): v is Exclude<typeof v, string | undefined> => typeof v === "object")
     .map((a) => a.buffer as ArrayBuffer);
   return {
     reply: {
