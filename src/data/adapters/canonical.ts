@@ -208,13 +208,20 @@ async function readInParts(
   path: string,
   spec: EntityFile,
   workers: EventWorkers,
+  onProgress: Progress,
 ): Promise<FileInParts | undefined> {
   const head = await readHeaderLine(path);
   if (!head) return undefined;
   const names = head.fields.map(headerKey);
   if (headerProblem(spec, names, head.line)) return undefined;
   try {
-    const parts = await workers.readParts(kind, path, head.dataStart, columnIndex(names));
+    const parts = await workers.readParts(
+      kind,
+      path,
+      head.dataStart,
+      columnIndex(names),
+      (bytesRead, totalBytes) => onProgress?.({ file: spec.file, bytesRead, totalBytes }),
+    );
     return parts.some((p) => p.quoted) ? undefined : { names, headerLine: head.line, parts };
   } catch {
     return undefined;
@@ -384,7 +391,7 @@ async function importInto(
     for (const kind of kinds) {
       const path = join(dir, F[kind].file);
       if (has(F[kind]) && statSync(path).size >= parallelMinBytes) {
-        inParts.set(kind, readInParts(kind, path, F[kind], workers));
+        inParts.set(kind, readInParts(kind, path, F[kind], workers, progress));
       }
     }
   }

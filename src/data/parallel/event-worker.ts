@@ -65,7 +65,8 @@ async function readPart(job: PartJob): Promise<{ reply: PartResult; transfer: Ar
       },
       rowsExpected: (n) => (job.kind === "attendance" ? att.reserve(n) : act.reserve(n)),
     },
-    undefined,
+    (bytesRead) =>
+      port?.postMessage({ type: "progress", id: job.id, bytesRead } satisfies WorkerReply),
     job.range,
   );
   // Group the part by student here, in parallel with the other parts; the main thread

@@ -15,7 +15,11 @@ export class EventWorkers {
   private readonly workers: Worker[];
   private readonly waiting = new Map<
     number,
-    { resolve: (r: PartResult) => void; reject: (e: Error) => void }
+    {
+      resolve: (r: PartResult) => void;
+      reject: (e: Error) => void;
+      progress?: (bytes: number) => void;
+    }
   >();
   private nextId = 0;
   private failure: Error | undefined;
@@ -27,6 +31,10 @@ export class EventWorkers {
       });
       worker.on("message", (reply: WorkerReply) => {
         const waiter = this.waiting.get(reply.id);
+        if (reply.type === "progress") {
+          waiter?.progress?.(reply.bytesRead);
+          return;
+        }
         this.waiting.delete(reply.id);
         if (reply.type === "part") waiter?.resolve(reply);
         else waiter?.reject(new Error(reply.message));
@@ -54,17 +62,27 @@ export class EventWorkers {
     path: string,
     dataStart: number,
     cols: FastColumns,
+    onProgress?: (bytesRead: number, totalBytes: number) => void,
   ): Promise<PartResult[]> {
     const bounds = await splitAtLines(path, dataStart, this.workers.length);
+    const total = bounds[bounds.length - 1];
+    const done = bounds.slice(0, -1).map(() => 0);
     const jobs = bounds.slice(0, -1).map((start, k) =>
-      this.run(k, {
-        type: "part",
-        id: this.nextId++,
-        kind,
-        path,
-        range: { start, end: bounds[k + 1], firstLine: 0, stopAtQuote: true },
-        cols,
-      }),
+      this.run(
+        k,
+        {
+          type: "part",
+          id: this.nextId++,
+          kind,
+          path,
+          range: { start, end: bounds[k + 1], firstLine: 0, stopAtQuote: true },
+          cols,
+        },
+        (bytes) => {
+          done[k] = bytes;
+          onProgress?.(dataStart + done.reduce((a, b) => a + b, 0), total);
+        },
+      ),
     );
     return Promise.all(jobs);
   }
@@ -96,10 +114,10 @@ export class EventWorkers {
     );
   }
 
-  private run(k: number, job: PartJob): Promise<PartResult> {
+  private run(k: number, job: PartJob, progress?: (bytes: number) => void): Promise<PartResult> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.waiting.set(job.id, { resolve, reject });
+      this.waiting.set(job.id, { resolve, reject, progress });
       this.workers[k % this.workers.length].postMessage(job satisfies WorkerRequest);
     });
   }

@@ -51,10 +51,17 @@ export interface PartResult {
   columns: PartColumns;
 }
 
+/** Sent now and then while a part is read. */
+export interface PartProgress {
+  type: "progress";
+  id: number;
+  bytesRead: number;
+}
+
 export interface PartFailure {
   type: "failed";
   id: number;
   message: string;
 }
 
-export type WorkerReply = PartResult | PartFailure;
+export type WorkerReply = PartResult | PartProgress | PartFailure;
