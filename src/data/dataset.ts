@@ -20,9 +20,9 @@ import {
   mergeAttendance,
 } from "./group-by-student.ts";
 import type { FileTally } from "./import-report.ts";
+import { Interner } from "./interner.ts";
 import {
   ATTENDANCE_STATUSES,
-  type AttendanceStatus,
   type CalendarDay,
   type Circumstance,
   type Demographic,
@@ -88,20 +88,6 @@ export interface Dataset {
 
 export interface Monitoring {
   readonly demographics: readonly Demographic[];
-}
-
-class Interner {
-  readonly values: string[] = [];
-  private readonly index = new Map<string, number>();
-  intern(value: string): number {
-    let i = this.index.get(value);
-    if (i === undefined) {
-      i = this.values.length;
-      this.values.push(value);
-      this.index.set(value, i);
-    }
-    return i;
-  }
 }
 
 /** Interned names in name order, and each first-appearance number's place in it. */

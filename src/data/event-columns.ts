@@ -40,8 +40,10 @@ export class AttendanceColumns {
     this.student[i] = student;
     this.day[i] = day;
     this.status[i] = status;
-    if (minutes !== -1 || this.minutes) (this.minutes ??= this.unset())[i] = minutes;
-    if (section !== -1 || this.section) (this.section ??= this.unset())[i] = section;
+    if (minutes !== -1 && !this.minutes) this.minutes = this.unset();
+    if (this.minutes) this.minutes[i] = minutes;
+    if (section !== -1 && !this.section) this.section = this.unset();
+    if (this.section) this.section[i] = section;
     this.line[i] = line;
     this.origin[i] = origin;
     this.length = i + 1;

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, describe, expect, it } from "vitest";
+import { mulberry32 } from "../../bench/engine/prng.ts";
 import { importCanonical } from "../../src/data/adapters/canonical.ts";
 import type { Dataset } from "../../src/data/dataset.ts";
 import type { ImportReport } from "../../src/data/import-report.ts";
@@ -20,25 +21,13 @@ import { ActivityRow, ATTENDANCE_STATUSES, AttendanceRow } from "../../src/data/
 const scratch = mkdtempSync(join(tmpdir(), "reach-events-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** A small seeded generator (mulberry32), so the bundle is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const STUDENTS = 300;
 const DAYS = Array.from({ length: 40 }, (_, i) =>
   new Date(Date.UTC(2026, 8, 7 + i)).toISOString().slice(0, 10),
 );
 
 function writeBundle(dir: string, seed: number, opts: { crlf: boolean; quote: boolean }): void {
-  const r = random(seed);
+  const r = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
   const eol = opts.crlf ? "\r\n" : "\n";
   const students = ["id,display_name,school"];

@@ -9,6 +9,7 @@ import type { ByteKeyMap } from "../bytes/byte-key-map.ts";
 import { readCsvBytes } from "../bytes/csv-bytes.ts";
 import { ActivityColumns, AttendanceColumns } from "../event-columns.ts";
 import { groupActivityRows, groupAttendanceRows } from "../group-by-student.ts";
+import { Interner } from "../interner.ts";
 import type { PartColumns, PartJob, PartResult, WorkerReply, WorkerRequest } from "./messages.ts";
 
 let studentBytes: ByteKeyMap | undefined;
@@ -16,25 +17,11 @@ let studentIndex = new Map<string, number>();
 let studentCount = 0;
 let queue: Promise<void> = Promise.resolve();
 
-class Names {
-  readonly values: string[] = [];
-  private readonly index = new Map<string, number>();
-  intern(value: string): number {
-    let i = this.index.get(value);
-    if (i === undefined) {
-      i = this.values.length;
-      this.values.push(value);
-      this.index.set(value, i);
-    }
-    return i;
-  }
-}
-
 async function readPart(job: PartJob): Promise<{ reply: PartResult; transfer: ArrayBuffer[] }> {
   if (!studentBytes) throw new Error("event worker used before init");
-  const sections = new Names();
-  const sources = new Names();
-  const kinds = new Names();
+  const sections = new Interner();
+  const sources = new Interner();
+  const kinds = new Interner();
   const att = new AttendanceColumns();
   const act = new ActivityColumns();
   const rejections: PartResult["rejections"] = [];
