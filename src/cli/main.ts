@@ -12,8 +12,10 @@ const HELP = `reach — student engagement policies to intervention cases
 Usage:
   reach rules check <file|dir>...      check policy files; every problem as file:line:column
   reach run --dry-run --policy <file> --source <canonical|oulad|oea> --data <dir>
-            --as-of <YYYY-MM-DD> [--json] [--limit N] [--quarantine <file>]
-                                       who would get a case, with rules and evidence
+            --as-of <YYYY-MM-DD> [--runs N] [--json] [--limit N] [--quarantine <file>]
+                                       who would get a case, with rules and evidence;
+                                       --runs N also runs the N-1 school days before
+                                       (for rules that must hold on several runs)
   reach help
 
 Exit codes: 0 ok; 1 error (nothing done); 3 dry run done but the import was partial.
@@ -43,6 +45,11 @@ export async function main(argv: string[], out: Output): Promise<number> {
         out.error(`reach run: --limit ${values.limit} is not a whole number`);
         return EXIT_ERROR;
       }
+      const runs = values.runs === undefined ? undefined : Number(values.runs);
+      if (runs !== undefined && !(Number.isInteger(runs) && runs >= 1 && runs <= 365)) {
+        out.error(`reach run: --runs ${values.runs} is not a whole number from 1 to 365`);
+        return EXIT_ERROR;
+      }
       return runCommand(
         {
           dryRun: values["dry-run"] ?? false,
@@ -53,6 +60,7 @@ export async function main(argv: string[], out: Output): Promise<number> {
           json: values.json ?? false,
           limit,
           quarantine: values.quarantine,
+          runs,
         },
         out,
       );
@@ -83,6 +91,7 @@ function parseRun(args: string[]) {
       json: { type: "boolean" },
       limit: { type: "string" },
       quarantine: { type: "string" },
+      runs: { type: "string" },
     },
   }).values;
 }

@@ -28,6 +28,7 @@ export interface RunArgs {
   json: boolean;
   limit?: number;
   quarantine?: string;
+  runs?: number;
 }
 
 export async function runCommand(args: RunArgs, out: Output): Promise<number> {
@@ -67,6 +68,7 @@ export async function runCommand(args: RunArgs, out: Output): Promise<number> {
     source,
     dataDir: args.data as string,
     asOf: asOf as number,
+    runs: args.runs,
     onProgress: (p) =>
       out.progress(
         `reading ${p.file} ${Math.floor((100 * p.bytesRead) / Math.max(1, p.totalBytes))}% (${megabytes(p.bytesRead)} of ${megabytes(p.totalBytes)})`,
@@ -111,13 +113,19 @@ export async function runCommand(args: RunArgs, out: Output): Promise<number> {
     printTable(evaluation.findings, dataset, args.limit ?? 100, out);
     out.log("");
     out.log(
-      `Policy ${policy.id} (${policy.name}), as of ${evaluation.asOf}, ${policy.windowDays}-school-day window`,
+      `Policy ${policy.id} (${policy.name}), as of ${evaluation.asOf}, ${policy.windowDays}-school-day window` +
+        ((args.runs ?? 1) > 1 ? `, after ${args.runs} daily runs` : ""),
     );
     const c = evaluation.counts;
     out.log(
       `  ${c.findings} of ${c.studentsEvaluated} students evaluated would get a case` +
-        ` (${c.studentsInScope} in scope, ${c.studentsInScope - c.studentsEvaluated} suppressed, ${c.pending} rule(s) pending)`,
+        ` (${c.studentsInScope} in scope, ${c.studentsInScope - c.studentsEvaluated} suppressed)`,
     );
+    if (c.pending > 0) {
+      out.log(
+        `  ${c.pending} more signal(s) pending: their rules hold today but must hold on more runs (\`for\`) before a case opens`,
+      );
+    }
     const bySeverity = Object.entries(c.bySeverity).map(([s, n]) => `${n} ${s}`);
     if (bySeverity.length > 0) out.log(`  by severity: ${bySeverity.join(", ")}`);
     out.log(
@@ -176,9 +184,13 @@ function printTable(
       ]);
     }
   }
-  for (const line of table(["student", "name", "severity", "rule", "evidence"], rows))
-    out.log(line);
+  if (rows.length > 0) {
+    for (const line of table(["student", "name", "severity", "rule", "evidence"], rows)) {
+      out.log(line);
+    }
+  }
   if (findings.length > limit) {
-    out.log(`… and ${findings.length - limit} more students (use --limit or --json)`);
+    const more = findings.length - limit;
+    out.log(`… and ${more} more ${more === 1 ? "student" : "students"} (use --limit or --json)`);
   }
 }

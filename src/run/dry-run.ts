@@ -3,6 +3,7 @@
  * get a case and why, without touching any case or store.
  */
 import { performance } from "node:perf_hooks";
+import { buildCalendars, type SchoolCalendar } from "../calendar/school-calendar.ts";
 import type { ImportOptions, ImportResult } from "../data/adapters/adapter.ts";
 import { ADAPTERS, type SourceName } from "../data/adapters/index.ts";
 import type { DayNumber } from "../data/dates.ts";
@@ -17,6 +18,12 @@ export interface DryRunOptions {
   asOf: DayNumber;
   /** Rule state from earlier runs (`for: N runs` streaks, cool-downs, snoozes). */
   previous?: RuleState;
+  /**
+   * Evaluate as if the policy had also run on the school days just before `asOf`: this
+   * many runs in all, ending on `asOf` (default 1). Lets a dry run show what rules with
+   * `for: N runs` would do.
+   */
+  runs?: number;
   onProgress?: ImportOptions["onProgress"];
 }
 
@@ -26,19 +33,47 @@ export interface DryRunResult extends ImportResult {
   timings: { importMs: number; evaluateMs: number };
 }
 
+/**
+ * The evaluation dates of a dry run: the last `runs - 1` school days before `asOf` (any
+ * school of the policy's) and `asOf` itself.
+ */
+export function runDays(
+  calendars: Map<string, SchoolCalendar>,
+  policy: Policy,
+  asOf: DayNumber,
+  runs: number,
+): DayNumber[] {
+  const all = policy.schools.includes("*");
+  const days = new Set<DayNumber>();
+  for (const [school, calendar] of calendars) {
+    if (!all && !policy.schools.includes(school)) continue;
+    for (const d of calendar.days) if (d < asOf) days.add(d);
+  }
+  const before = [...days].sort((a, b) => a - b).slice(Math.max(0, days.size - (runs - 1)));
+  return [...(runs > 1 ? before : []), asOf];
+}
+
 export async function dryRun(options: DryRunOptions): Promise<DryRunResult> {
   const t0 = performance.now();
   const imported = await ADAPTERS[options.source].import(options.dataDir, {
     onProgress: options.onProgress,
   });
   const t1 = performance.now();
-  const evaluation = evaluate({
-    dataset: imported.dataset,
-    policy: options.policy,
-    asOf: options.asOf,
-    previous: options.previous ?? emptyRuleState(options.policy.id),
-  });
+  const calendars = buildCalendars(imported.dataset);
+  let previous = options.previous ?? emptyRuleState(options.policy.id);
+  let evaluation: Evaluation | undefined;
+  for (const asOf of runDays(calendars, options.policy, options.asOf, options.runs ?? 1)) {
+    evaluation = evaluate({
+      dataset: imported.dataset,
+      policy: options.policy,
+      asOf,
+      previous,
+      calendars,
+    });
+    previous = evaluation.state;
+  }
   const t2 = performance.now();
+  if (!evaluation) throw new Error("no evaluation date");
   return {
     ...imported,
     evaluation,
