@@ -1,0 +1,174 @@
+/**
+ * The canonical bundle's two large files, attendance.csv and activity.csv: read in one
+ * piece through the byte-level fast path, or — when they are large and workers are
+ * available — in parts on worker threads (data/parallel/), joined in file order so that
+ * the data set and the report are exactly those of reading in one piece.
+ */
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import type { ByteKeyMap } from "../bytes/byte-key-map.ts";
+import type { DatasetBuilder } from "../dataset.ts";
+import type { FileTally, ImportReport } from "../import-report.ts";
+import { type EventWorkers, readHeaderLine } from "../parallel/event-workers.ts";
+import type { PartResult } from "../parallel/messages.ts";
+import { headerKey } from "../rows.ts";
+import {
+  CANONICAL_FILES,
+  type EntityFile,
+  headerProblem,
+  noteUnknownColumns,
+  type Progress,
+  readEntityFile,
+} from "./canonical-files.ts";
+import { type EventKind, type EventSink, eventHandlers, type RowHandlers } from "./event-rows.ts";
+import { studentKeys } from "./fast-bytes.ts";
+import { columnIndex } from "./fast-rows.ts";
+
+/** Event files smaller than this are read in one piece: starting workers costs more. */
+export const PARALLEL_MIN_BYTES = 32 << 20;
+
+/** Reads attendance.csv and activity.csv of `dir` (those that exist) into the builder. */
+export async function readEventFiles(
+  dir: string,
+  has: (spec: EntityFile) => boolean,
+  b: DatasetBuilder,
+  report: ImportReport,
+  progress: Progress,
+  workers: EventWorkers | undefined,
+  parallelMinBytes: number,
+): Promise<void> {
+  const F = CANONICAL_FILES;
+  // Both event files are handed to the workers at once; each is then added in order.
+  const kinds = ["attendance", "activity"] as const;
+  const inParts = new Map<EventKind, Promise<FileInParts | undefined>>();
+  if (workers) {
+    workers.init(b.studentIdList());
+    for (const kind of kinds) {
+      const path = join(dir, F[kind].file);
+      if (has(F[kind]) && statSync(path).size >= parallelMinBytes) {
+        inParts.set(kind, readInParts(kind, path, F[kind], workers, progress));
+      }
+    }
+  }
+  let students: ByteKeyMap | undefined;
+  let handlers: RowHandlers | undefined;
+  for (const kind of kinds) {
+    const spec = F[kind];
+    if (!has(spec)) continue;
+    const read = await inParts.get(kind);
+    if (read) {
+      addParts(kind, spec, read, report, b);
+      const size = statSync(join(dir, spec.file)).size;
+      progress?.({ file: spec.file, bytesRead: size, totalBytes: size });
+      continue;
+    }
+    const before = kind === "attendance" ? b.attendanceCount : b.activityCount;
+    let fileTally: FileTally | undefined;
+    await readEntityFile(
+      dir,
+      spec,
+      report,
+      (_header, fields, line) => handlers?.row(fields, line),
+      progress,
+      (header, tally) => {
+        fileTally = tally;
+        students ??= studentKeys(b.studentIdList());
+        const origin = kind === "attendance" ? b.attendanceOrigin(tally) : 255;
+        handlers = eventHandlers(
+          kind,
+          builderSink(b, tally, origin, students),
+          columnIndex(header),
+        );
+        return handlers.fast;
+      },
+      (rows) => (kind === "attendance" ? b.reserveAttendance(rows) : b.reserveActivity(rows)),
+    );
+    handlers = undefined;
+    // Every row the sink took was accepted (see EventSink).
+    fileTally?.acceptMany((kind === "attendance" ? b.attendanceCount : b.activityCount) - before);
+  }
+  // The workers' memory goes back before the data set is built.
+  await workers?.close();
+}
+
+interface FileInParts {
+  names: string[];
+  headerLine: number;
+  parts: PartResult[];
+}
+
+/**
+ * Reads a large event file in parts on worker threads. Undefined when the file must be
+ * read in one piece instead: a quote in it, a header the sequential reader must report
+ * on, or a worker that failed.
+ */
+async function readInParts(
+  kind: EventKind,
+  path: string,
+  spec: EntityFile,
+  workers: EventWorkers,
+  onProgress: Progress,
+): Promise<FileInParts | undefined> {
+  const head = await readHeaderLine(path);
+  if (!head) return undefined;
+  const names = head.fields.map(headerKey);
+  if (headerProblem(spec, names, head.line)) return undefined;
+  try {
+    const parts = await workers.readParts(
+      kind,
+      path,
+      head.dataStart,
+      columnIndex(names),
+      (bytesRead, totalBytes) => onProgress?.({ file: spec.file, bytesRead, totalBytes }),
+    );
+    return parts.some((p) => p.quoted) ? undefined : { names, headerLine: head.line, parts };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Adds the parts of a file to the data set and their counts and rejections to the report. */
+function addParts(
+  kind: EventKind,
+  spec: EntityFile,
+  read: FileInParts,
+  report: ImportReport,
+  b: DatasetBuilder,
+): void {
+  const tally = report.file(spec.file, spec.entity);
+  noteUnknownColumns(spec, read.names, tally);
+  const origin = kind === "attendance" ? b.attendanceOrigin(tally) : 255;
+  let line = read.headerLine + 1;
+  for (const part of read.parts) {
+    for (const r of part.rejections) tally.reject(r.line + line, r.code, r.reason, r.field, r.raw);
+    tally.acceptMany(part.accepted);
+    const c = part.columns;
+    if (c.kind === "attendance") b.addAttendancePart(c, part.sections, line, origin);
+    else {
+      const rows = { start: c.start, day: c.day, source: c.source, kind: c.kind_, count: c.count };
+      b.addActivityPart(rows, part.sources, part.kinds);
+    }
+    line += part.lines;
+  }
+}
+
+/** Events go straight into the builder; rejections are reported on the file's tally. */
+function builderSink(
+  b: DatasetBuilder,
+  tally: FileTally,
+  origin: number,
+  students: ByteKeyMap,
+): EventSink {
+  return {
+    students,
+    studentIndexOf: (id) => b.studentIndexOf(id),
+    internSection: (id) => b.internSection(id),
+    internSource: (source) => b.internSource(source),
+    internKind: (kind) => b.internKind(kind),
+    addAttendance: (student, day, status, minutes, section, line) =>
+      b.addAttendance(student, day, status, minutes, section, line, origin),
+    addActivity: (student, day, source, kind, count) =>
+      b.addActivity(student, day, source, kind, count),
+    reject: (line, code, reason, field, raw) => tally.reject(line, code, reason, field, raw),
+  };
+}
