@@ -1,0 +1,62 @@
+/**
+ * The closed word lists of the case workflow: states, reasons, channels, outcomes. They are
+ * stored in events and counted in digests, so a value once shipped keeps its spelling.
+ */
+
+/** `erased` is terminal: after a right-to-erasure request nothing more is recorded. */
+export const CASE_STATUSES = [
+  "proposed",
+  "active",
+  "escalated",
+  "resolved",
+  "dismissed",
+  "closed",
+  "erased",
+] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+/** Statuses in which the case is the student's one open case for its policy. */
+export const OPEN_STATUSES: readonly CaseStatus[] = ["proposed", "active", "escalated"];
+
+export const DISMISS_REASONS = [
+  "known_circumstance",
+  "data_error",
+  "already_in_contact",
+  "not_a_concern",
+  "other",
+] as const;
+export type DismissReason = (typeof DISMISS_REASONS)[number];
+
+export const CONTACT_CHANNELS = ["email", "phone", "teams_chat", "in_person", "letter"] as const;
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
+
+export const CONTACT_OUTCOMES = ["reached", "no_answer", "left_message", "wrong_details"] as const;
+export type ContactOutcome = (typeof CONTACT_OUTCOMES)[number];
+
+export const NOTE_VISIBILITIES = ["team", "restricted"] as const;
+export type NoteVisibility = (typeof NOTE_VISIBILITIES)[number];
+
+export const RESOLVE_OUTCOMES = [
+  "re_engaged",
+  "referred",
+  "circumstances_recorded",
+  "withdrew",
+  "other",
+] as const;
+export type ResolveOutcome = (typeof RESOLVE_OUTCOMES)[number];
+
+export const ESCALATION_DECISIONS = ["accept", "decline"] as const;
+export type EscalationDecision = (typeof ESCALATION_DECISIONS)[number];
+
+/** The reply buttons of an outreach message ("I'd like to talk", "I'm OK"), or free text. */
+export const STUDENT_REPLIES = ["would_like_to_talk", "doing_ok", "other"] as const;
+export type StudentReply = (typeof STUDENT_REPLIES)[number];
+
+/** The actor of everything the engine and the delivery worker record. Not a staff id. */
+export const ENGINE_ACTOR = "reach";
+
+/** What an erased case keeps in place of the student's id. */
+export const ERASED_STUDENT_ID = "[erased]";
+
+/** Long enough for a case note, short enough for an Adaptive Card text block. */
+export const MAX_TEXT_LENGTH = 4000;
