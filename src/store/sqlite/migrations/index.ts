@@ -1,0 +1,15 @@
+/**
+ * Every schema change, in order. A migration, once shipped, is never edited: a change is a
+ * new entry with the next version, applied by `migrate` to databases that lack it.
+ */
+import { INITIAL_SCHEMA } from "./0001-initial-schema.ts";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "initial schema", sql: INITIAL_SCHEMA },
+];

@@ -1,0 +1,187 @@
+/**
+ * Cases in SQLite: the `cases` summary row and the `case_events` history. An append runs in
+ * one immediate transaction: it reads the case's version under the write lock, checks it,
+ * and writes the events, the summary, the outbox entries and the audit records together.
+ */
+import type Database from "better-sqlite3";
+import type { CaseEvent } from "../../cases/case-events.ts";
+import { isOpen } from "../../cases/case-state.ts";
+import { auditRecordsOf, checkAppendRequest, planAppend, readStoredCase } from "../append-plan.ts";
+import type {
+  AppendRequest,
+  AppendResult,
+  CaseFilter,
+  CaseSummary,
+  StoredCase,
+} from "../case-records.ts";
+import { StoreError } from "../store-error.ts";
+import type { SqliteAudit } from "./sqlite-audit.ts";
+import type { SqliteOutbox } from "./sqlite-outbox.ts";
+
+interface SummaryRow {
+  case_id: string;
+  policy_id: string;
+  student_id: string;
+  school: string;
+  status: CaseSummary["status"];
+  severity: CaseSummary["severity"];
+  assignee: string | null;
+  version: number;
+  as_of: string;
+  opened_at: string;
+  updated_at: string;
+}
+
+const ERASED_OUTBOX_ERROR = "case erased: not sent";
+
+export class SqliteCases {
+  private readonly policyOf: Database.Statement;
+  private readonly events: Database.Statement;
+  private readonly openCase: Database.Statement;
+  private readonly upsert: Database.Statement;
+  private readonly insertEvent: Database.Statement;
+  private readonly rewriteEvent: Database.Statement;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly outbox: SqliteOutbox,
+    private readonly audit: SqliteAudit,
+  ) {
+    this.policyOf = db.prepare("SELECT policy_id FROM cases WHERE case_id = ?").pluck();
+    this.events = db
+      .prepare("SELECT body FROM case_events WHERE case_id = ? ORDER BY version")
+      .pluck();
+    this.openCase = db
+      .prepare("SELECT case_id FROM cases WHERE policy_id = ? AND student_id = ? AND is_open = 1")
+      .pluck();
+    this.upsert = db.prepare(`INSERT INTO cases
+      (case_id, policy_id, student_id, school, status, is_open, severity, assignee, version,
+       as_of, opened_at, updated_at)
+      VALUES (@caseId, @policyId, @studentId, @school, @status, @isOpen, @severity, @assignee,
+       @version, @asOf, @openedAt, @updatedAt)
+      ON CONFLICT (case_id) DO UPDATE SET student_id = excluded.student_id,
+       status = excluded.status, is_open = excluded.is_open, severity = excluded.severity,
+       assignee = excluded.assignee, version = excluded.version, as_of = excluded.as_of,
+       updated_at = excluded.updated_at`);
+    this.insertEvent = db.prepare(
+      "INSERT INTO case_events (case_id, version, type, at, body) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.rewriteEvent = db.prepare(
+      "UPDATE case_events SET body = ? WHERE case_id = ? AND version = ?",
+    );
+  }
+
+  get(policyId: string, caseId: string): StoredCase | undefined {
+    if (this.policyOf.get(caseId) !== policyId) return undefined;
+    return readStoredCase(policyId, caseId, this.rawEvents(caseId));
+  }
+
+  findOpen(policyId: string, studentId: string): StoredCase | undefined {
+    const caseId = this.openCase.get(policyId, studentId) as string | undefined;
+    return caseId === undefined ? undefined : this.get(policyId, caseId);
+  }
+
+  list(filter: CaseFilter = {}): CaseSummary[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, ...values: unknown[]) => {
+      where.push(sql);
+      params.push(...values);
+    };
+    if (filter.policyId !== undefined) add("policy_id = ?", filter.policyId);
+    if (filter.caseId !== undefined) add("case_id = ?", filter.caseId);
+    if (filter.studentId !== undefined) add("student_id = ?", filter.studentId);
+    if (filter.assignee !== undefined) add("assignee = ?", filter.assignee);
+    if (filter.status !== undefined) {
+      const statuses = typeof filter.status === "string" ? [filter.status] : [...filter.status];
+      add(`status IN (${statuses.map(() => "?").join(", ") || "NULL"})`, ...statuses);
+    }
+    const sql = `SELECT * FROM cases ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY opened_at, case_id`;
+    return (this.db.prepare(sql).all(...params) as SummaryRow[]).map(summaryOf);
+  }
+
+  append(request: AppendRequest): AppendResult {
+    const events = checkAppendRequest(request);
+    return this.db.transaction(() => this.write(request, events)).immediate();
+  }
+
+  /** Each request decided on its own, all in one transaction: one disk sync for a run. */
+  appendMany(requests: readonly AppendRequest[]): AppendResult[] {
+    const checked = requests.map((r) => [r, checkAppendRequest(r)] as const);
+    return this.db.transaction(() => checked.map(([r, e]) => this.write(r, e))).immediate();
+  }
+
+  /** Call inside an immediate transaction, so nobody writes between the read and the write. */
+  private write(request: AppendRequest, events: CaseEvent[]): AppendResult {
+    const { policyId, caseId } = request;
+    const owner = this.policyOf.get(caseId) as string | undefined;
+    if (owner !== undefined && owner !== policyId) {
+      throw new StoreError(
+        "invalid_request",
+        `case id ${caseId} belongs to policy ${owner}, not ${policyId}`,
+      );
+    }
+    const stored =
+      owner === undefined ? undefined : readStoredCase(owner, caseId, this.rawEvents(caseId));
+    const plan = planAppend(stored?.events, request, events);
+    if (plan.kind === "replay") return { ok: true, replayed: true, case: stored as StoredCase };
+    if (plan.kind === "not_found") return { ok: false, reason: "not_found" };
+    if (plan.kind === "stale") {
+      return { ok: false, reason: "stale_version", current: stored as StoredCase };
+    }
+
+    const open = isOpen(plan.state);
+    if (open) {
+      const other = this.openCase.get(policyId, plan.state.studentId) as string | undefined;
+      if (other !== undefined && other !== caseId) {
+        return {
+          ok: false,
+          reason: "open_case_exists",
+          current: this.get(policyId, other) as StoredCase,
+        };
+      }
+    }
+    const s = plan.summary;
+    this.upsert.run({ ...s, isOpen: open ? 1 : 0, assignee: s.assignee ?? null });
+    // Stored as the plan has them: erased already when this change erases the case.
+    for (const e of plan.history.slice(request.expectedVersion)) {
+      this.insertEvent.run(caseId, e.version, e.type, e.at, JSON.stringify(e));
+    }
+    if (plan.erasure) {
+      for (const e of plan.history.slice(0, request.expectedVersion)) {
+        this.rewriteEvent.run(JSON.stringify(e), caseId, e.version);
+      }
+      this.outbox.eraseCase(caseId, ERASED_OUTBOX_ERROR);
+      this.audit.recordErasure(plan.erasure);
+    }
+    this.outbox.write(policyId, caseId, request.outbox ?? []);
+    this.audit.write(policyId, auditRecordsOf(request));
+    return {
+      ok: true,
+      replayed: false,
+      case: { policyId, caseId, version: plan.history.length, events: plan.history },
+    };
+  }
+
+  private rawEvents(caseId: string): unknown[] {
+    return (this.events.all(caseId) as string[]).map((body) => JSON.parse(body) as unknown);
+  }
+}
+
+function summaryOf(row: SummaryRow): CaseSummary {
+  const summary: CaseSummary = {
+    caseId: row.case_id,
+    policyId: row.policy_id,
+    studentId: row.student_id,
+    school: row.school,
+    status: row.status,
+    severity: row.severity,
+    version: row.version,
+    asOf: row.as_of,
+    openedAt: row.opened_at,
+    updatedAt: row.updated_at,
+  };
+  if (row.assignee !== null) summary.assignee = row.assignee;
+  return summary;
+}

@@ -1,0 +1,168 @@
+/**
+ * The embedded `Store`: one SQLite file (better-sqlite3). The driver is synchronous, so the
+ * async methods complete in the call; a transaction is never held across an `await`, and
+ * other processes on the same file are serialised by SQLite's write lock (`BEGIN
+ * IMMEDIATE` with a busy timeout).
+ */
+import type Database from "better-sqlite3";
+import type { RuleState } from "../../rules/rule-state.ts";
+import type {
+  AppendRequest,
+  AppendResult,
+  AuditRecord,
+  CaseFilter,
+  CaseSummary,
+  ErasureRecord,
+  StoredAuditRecord,
+  StoredCase,
+} from "../case-records.ts";
+import type {
+  OutboxCounts,
+  OutboxEntry,
+  OutboxFilter,
+  OutboxKey,
+  OutboxSubmission,
+} from "../outbox-records.ts";
+import type {
+  LeaseRequest,
+  LeaseResult,
+  RunFilter,
+  RunRecord,
+  SavedRuleState,
+  SaveRuleStateResult,
+} from "../run-records.ts";
+import type { Store } from "../store.ts";
+import { migrate } from "./migrate.ts";
+import { openDatabase, type SqliteOptions } from "./open-database.ts";
+import { SqliteAudit } from "./sqlite-audit.ts";
+import { SqliteCases } from "./sqlite-cases.ts";
+import { SqliteOutbox } from "./sqlite-outbox.ts";
+import { SqliteRuns } from "./sqlite-runs.ts";
+
+/** Opens (creating if need be) and migrates the database. */
+export function openSqliteStore(options: SqliteOptions = {}): SqliteStore {
+  const db = openDatabase(options);
+  try {
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return new SqliteStore(db);
+}
+
+export class SqliteStore implements Store {
+  private readonly cases: SqliteCases;
+  private readonly outbox: SqliteOutbox;
+  private readonly audit: SqliteAudit;
+  private readonly runs: SqliteRuns;
+
+  /** `db` must be migrated; `openSqliteStore` does both. */
+  constructor(readonly db: Database.Database) {
+    this.outbox = new SqliteOutbox(db);
+    this.audit = new SqliteAudit(db);
+    this.cases = new SqliteCases(db, this.outbox, this.audit);
+    this.runs = new SqliteRuns(db);
+  }
+
+  async getCase(policyId: string, caseId: string): Promise<StoredCase | undefined> {
+    return this.cases.get(policyId, caseId);
+  }
+
+  async findOpenCase(policyId: string, studentId: string): Promise<StoredCase | undefined> {
+    return this.cases.findOpen(policyId, studentId);
+  }
+
+  async listCases(filter?: CaseFilter): Promise<CaseSummary[]> {
+    return this.cases.list(filter);
+  }
+
+  async appendCaseEvents(request: AppendRequest): Promise<AppendResult> {
+    return this.cases.append(request);
+  }
+
+  async appendManyCaseEvents(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
+    return this.cases.appendMany(requests);
+  }
+
+  async listErasures(policyId?: string): Promise<ErasureRecord[]> {
+    return this.audit.erasures(policyId);
+  }
+
+  async appendAudit(policyId: string, records: readonly AuditRecord[]): Promise<void> {
+    this.audit.append(policyId, records);
+  }
+
+  async listAudit(policyId: string, caseId: string): Promise<StoredAuditRecord[]> {
+    return this.audit.list(policyId, caseId);
+  }
+
+  async loadRuleState(policyId: string): Promise<SavedRuleState | undefined> {
+    return this.runs.loadRuleState(policyId);
+  }
+
+  async saveRuleState(
+    policyId: string,
+    asOf: string,
+    state: RuleState,
+  ): Promise<SaveRuleStateResult> {
+    return this.runs.saveRuleState(policyId, asOf, state);
+  }
+
+  async saveRun(run: RunRecord): Promise<void> {
+    this.runs.saveRun(run);
+  }
+
+  async listRuns(filter?: RunFilter): Promise<RunRecord[]> {
+    return this.runs.listRuns(filter);
+  }
+
+  async acquireLease(request: LeaseRequest): Promise<LeaseResult> {
+    return this.runs.acquireLease(request);
+  }
+
+  async releaseLease(policyId: string, asOf: string, owner: string): Promise<boolean> {
+    return this.runs.releaseLease(policyId, asOf, owner);
+  }
+
+  async enqueueOutbox(entries: readonly OutboxSubmission[]): Promise<number> {
+    return this.outbox.enqueue(entries);
+  }
+
+  async claimDue(
+    now: string,
+    limit: number,
+    leaseMs: number,
+    owner: string,
+  ): Promise<OutboxEntry[]> {
+    return this.outbox.claimDue(now, limit, leaseMs, owner);
+  }
+
+  async markSent(key: OutboxKey, activityId: string | undefined, sentAt: string): Promise<boolean> {
+    return this.outbox.markSent(key, activityId, sentAt);
+  }
+
+  async reschedule(key: OutboxKey, dueAt: string, error: string): Promise<boolean> {
+    return this.outbox.reschedule(key, dueAt, error);
+  }
+
+  async deadLetter(key: OutboxKey, error: string): Promise<boolean> {
+    return this.outbox.deadLetter(key, error);
+  }
+
+  async getOutboxEntry(key: OutboxKey): Promise<OutboxEntry | undefined> {
+    return this.outbox.get(key);
+  }
+
+  async listOutbox(filter?: OutboxFilter): Promise<OutboxEntry[]> {
+    return this.outbox.list(filter);
+  }
+
+  async countOutbox(policyId?: string): Promise<OutboxCounts> {
+    return this.outbox.count(policyId);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The SQLite adapter: the store contract on a real file and in memory, plus what only a
+ * file can show: writes survive closing and reopening, migrations apply once, a newer
+ * schema is refused, and a history changed behind Reach's back fails loudly on read.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { migrate } from "../../src/store/sqlite/migrate.ts";
+import { MIGRATIONS } from "../../src/store/sqlite/migrations/index.ts";
+import { dbPathFrom, openDatabase } from "../../src/store/sqlite/open-database.ts";
+import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import { storeContract } from "./store-contract.ts";
+import { CaseScript, SEF } from "./store-fixtures.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "reach-store-"));
+let files = 0;
+const newFile = () => join(dir, `reach-${++files}.db`);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+storeContract("SQLite file", async () => openSqliteStore({ path: newFile() }));
+storeContract("SQLite :memory:", async () => openSqliteStore({ path: ":memory:" }));
+
+describe("SQLite store", () => {
+  it("keeps a committed change across closing and reopening the file", async () => {
+    const path = newFile();
+    const script = new CaseScript(SEF, "stu-1");
+    const first = openSqliteStore({ path });
+    await first.appendCaseEvents(script.open());
+    await first.appendCaseEvents(script.next({ type: "confirm" }, "ada"));
+    await first.saveRuleState(SEF.id, "2026-11-20", {
+      policyId: SEF.id,
+      holding: [],
+      cooldowns: [],
+      snoozes: [],
+    });
+    await first.close();
+
+    const again = openSqliteStore({ path });
+    expect(await again.getCase(SEF.id, script.caseId)).toMatchObject({
+      version: 2,
+      events: script.events,
+    });
+    expect(await again.countOutbox()).toEqual({ pending: 2, sent: 0, dead: 0 });
+    expect((await again.loadRuleState(SEF.id))?.asOf).toBe("2026-11-20");
+    await again.close();
+  });
+
+  it("uses WAL and a busy timeout on a file", () => {
+    const db = openDatabase({ path: newFile(), busyTimeoutMs: 1234 });
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(db.pragma("busy_timeout", { simple: true })).toBe(1234);
+    db.close();
+  });
+
+  it("applies each migration once", async () => {
+    const path = newFile();
+    await openSqliteStore({ path }).close();
+    await openSqliteStore({ path }).close();
+    const db = openDatabase({ path });
+    const rows = db.prepare("SELECT version, name FROM schema_migrations ORDER BY version").all();
+    expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
+    expect(migrate(db)).toEqual([]);
+    db.close();
+
+    const fresh = openDatabase({ path: ":memory:" });
+    expect(migrate(fresh)).toEqual(MIGRATIONS.map((m) => m.version));
+    fresh.close();
+  });
+
+  it("applies a later migration to a database that lacks it, and only that one", () => {
+    const db = openDatabase({ path: newFile() });
+    migrate(db);
+    const next = [...MIGRATIONS, { version: 99, name: "probe", sql: "CREATE TABLE probe (x)" }];
+    expect(migrate(db, next)).toEqual([99]);
+    expect(migrate(db, next)).toEqual([]);
+    expect(() => migrate(db)).toThrow(expect.objectContaining({ code: "schema_too_new" }));
+    db.close();
+  });
+
+  it("refuses to read a history changed outside Reach", async () => {
+    const store = openSqliteStore({ path: ":memory:" });
+    const script = new CaseScript(SEF, "stu-1");
+    await store.appendCaseEvents(script.open());
+    store.db.prepare("UPDATE case_events SET body = json_set(body, '$.version', 5)").run();
+    await expect(store.getCase(SEF.id, script.caseId)).rejects.toMatchObject({
+      code: "corrupt_record",
+    });
+    await store.close();
+  });
+
+  it("takes the file from REACH_DB, else data/reach.db", () => {
+    expect(dbPathFrom({ REACH_DB: "/srv/reach/cases.db" })).toBe("/srv/reach/cases.db");
+    expect(dbPathFrom({ REACH_DB: " " })).toBe("data/reach.db");
+    expect(dbPathFrom({})).toBe("data/reach.db");
+  });
+});
