@@ -3,6 +3,8 @@
  * Output, returning the exit code, so tests call them directly.
  */
 import { parseArgs } from "node:util";
+import { applyCommand } from "./apply-command.ts";
+import { casesExport, casesList, casesShow, eraseStudent } from "./cases-command.ts";
 import type { Output } from "./output.ts";
 import { rulesCheck } from "./rules-check.ts";
 import { EXIT_ERROR, runCommand } from "./run-command.ts";
@@ -16,6 +18,15 @@ Usage:
                                        who would get a case, with rules and evidence;
                                        --runs N also runs the N-1 school days before
                                        (for rules that must hold on several runs)
+  reach run --policy <file> --source <…> --data <dir> --as-of <YYYY-MM-DD> [--db <file>] [--json]
+                                       apply the findings to the case store (SQLite:
+                                       --db, else REACH_DB, else data/reach.db); running
+                                       the same policy and date again changes nothing
+  reach cases list [--policy P] [--state S] [--json]     the cases in the store
+  reach cases show <case id> [--json]                    one case, its evidence and history
+  reach cases export --format csv|json [--policy P]      every case, for a spreadsheet
+  reach erase --student <id> [--policy P]                right to erasure: personal data and
+                                                         notes removed, counts kept
   reach help
 
 Exit codes: 0 ok; 1 error (nothing done); 3 dry run done but the import was partial.
@@ -50,7 +61,8 @@ export async function main(argv: string[], out: Output): Promise<number> {
         out.error(`reach run: --runs ${values.runs} is not a whole number from 1 to 365`);
         return EXIT_ERROR;
       }
-      return runCommand(
+      const run = values["dry-run"] ? runCommand : applyCommand;
+      return run(
         {
           dryRun: values["dry-run"] ?? false,
           policy: values.policy,
@@ -61,7 +73,46 @@ export async function main(argv: string[], out: Output): Promise<number> {
           limit,
           quarantine: values.quarantine,
           runs,
+          db: values.db,
         },
+        out,
+      );
+    }
+    case "cases": {
+      const [sub, ...restArgs] = rest;
+      let parsed: ReturnType<typeof parseCases>;
+      try {
+        parsed = parseCases(restArgs);
+      } catch (e) {
+        out.error(`reach cases: ${(e as Error).message}`);
+        return EXIT_ERROR;
+      }
+      const args = {
+        policy: parsed.values.policy,
+        state: parsed.values.state,
+        json: parsed.values.json ?? false,
+        format: parsed.values.format,
+        db: parsed.values.db,
+      };
+      if (sub === "list") return casesList(args, out);
+      if (sub === "show") return casesShow(parsed.positionals[0], args, out);
+      if (sub === "export") return casesExport(args, out);
+      out.error(
+        "usage: reach cases list|show <id>|export [--policy P] [--state S] [--format csv|json] [--json] [--db F]",
+      );
+      return EXIT_ERROR;
+    }
+    case "erase": {
+      let parsed: ReturnType<typeof parseCases>;
+      try {
+        parsed = parseCases(rest);
+      } catch (e) {
+        out.error(`reach erase: ${(e as Error).message}`);
+        return EXIT_ERROR;
+      }
+      return eraseStudent(
+        parsed.values.student,
+        { policy: parsed.values.policy, json: false, db: parsed.values.db },
         out,
       );
     }
@@ -75,6 +126,22 @@ export async function main(argv: string[], out: Output): Promise<number> {
       out.error(`reach: unknown command "${command}"\n\n${HELP}`);
       return EXIT_ERROR;
   }
+}
+
+function parseCases(args: string[]) {
+  return parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      policy: { type: "string" },
+      state: { type: "string" },
+      json: { type: "boolean" },
+      format: { type: "string" },
+      db: { type: "string" },
+      student: { type: "string" },
+    },
+  });
 }
 
 function parseRun(args: string[]) {
@@ -92,6 +159,7 @@ function parseRun(args: string[]) {
       limit: { type: "string" },
       quarantine: { type: "string" },
       runs: { type: "string" },
+      db: { type: "string" },
     },
   }).values;
 }

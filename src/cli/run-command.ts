@@ -1,5 +1,6 @@
 /**
- * `reach run --dry-run`: who would get a case on a date under a policy, and why.
+ * `reach run --dry-run`: who would get a case on a date under a policy, and why. (Without
+ * `--dry-run`, apply-command.ts applies the findings to the case store.)
  *
  * Exit codes: 0 = complete import; 3 = findings computed but some rows or files were
  * rejected (a partial import); 1 = nothing computed (bad arguments, invalid policy,
@@ -7,10 +8,13 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ADAPTERS, isSourceName } from "../data/adapters/index.ts";
-import { formatDay, parseIsoDate } from "../data/dates.ts";
+import type { ImportProgress } from "../data/adapters/adapter.ts";
+import { ADAPTERS, isSourceName, type SourceName } from "../data/adapters/index.ts";
+import { type DayNumber, formatDay, parseIsoDate } from "../data/dates.ts";
+import type { ImportReport } from "../data/import-report.ts";
 import type { Finding } from "../rules/evaluate.ts";
 import { formatProblem, loadPolicyFile } from "../rules/loader.ts";
+import type { Policy } from "../rules/policy.ts";
 import { dryRun } from "../run/dry-run.ts";
 import { importSummaryLines, printImportProblems } from "./import-summary.ts";
 import { megabytes, type Output, table } from "./output.ts";
@@ -29,15 +33,23 @@ export interface RunArgs {
   limit?: number;
   quarantine?: string;
   runs?: number;
+  /** The SQLite file of the case store (default REACH_DB, else data/reach.db). */
+  db?: string;
 }
 
-export async function runCommand(args: RunArgs, out: Output): Promise<number> {
+export interface CheckedRunArgs {
+  policy: Policy;
+  source: SourceName;
+  dataDir: string;
+  asOf: DayNumber;
+}
+
+/** Checks `reach run`'s arguments and loads the policy; prints every problem. */
+export async function checkRunArgs(
+  args: RunArgs,
+  out: Output,
+): Promise<CheckedRunArgs | undefined> {
   const problems: string[] = [];
-  if (!args.dryRun) {
-    problems.push(
-      "only --dry-run is available: applying findings to cases comes with the case store",
-    );
-  }
   if (!args.policy) problems.push("--policy <file> is required");
   if (!args.source) problems.push(`--source is required (${Object.keys(ADAPTERS).join(", ")})`);
   else if (!isSourceName(args.source)) {
@@ -52,38 +64,63 @@ export async function runCommand(args: RunArgs, out: Output): Promise<number> {
   else if (asOf === undefined) problems.push(`--as-of ${args.asOf} is not a date as YYYY-MM-DD`);
   if (problems.length > 0) {
     for (const p of problems) out.error(`reach run: ${p}`);
-    return EXIT_ERROR;
+    return undefined;
   }
-
   const loaded = await loadPolicyFile(args.policy as string);
   if (!loaded.ok) {
     for (const p of loaded.errors) out.error(formatProblem(p));
     out.error(`reach run: ${args.policy} is not a valid policy; nothing was evaluated`);
-    return EXIT_ERROR;
+    return undefined;
   }
-  const { policy } = loaded;
-  const source = args.source as keyof typeof ADAPTERS;
+  return {
+    policy: loaded.policy,
+    source: args.source as SourceName,
+    dataDir: args.data as string,
+    asOf: asOf as DayNumber,
+  };
+}
+
+/** Writes the quarantine file (when rows were rejected) and prints the import's problems. */
+export function reportImport(
+  report: ImportReport,
+  source: string,
+  asOf: DayNumber,
+  quarantine: string | undefined,
+  out: Output,
+): string | undefined {
+  const path =
+    report.rowsRejected > 0
+      ? (quarantine ?? join("data", "quarantine", `${source}-${formatDay(asOf)}.csv`))
+      : undefined;
+  if (path) report.writeQuarantine(path);
+  printImportProblems(report, out, path);
+  return path;
+}
+
+export function importProgress(out: Output) {
+  return (p: ImportProgress) =>
+    out.progress(
+      `reading ${p.file} ${Math.floor((100 * p.bytesRead) / Math.max(1, p.totalBytes))}% (${megabytes(p.bytesRead)} of ${megabytes(p.totalBytes)})`,
+    );
+}
+
+export async function runCommand(args: RunArgs, out: Output): Promise<number> {
+  const checked = await checkRunArgs(args, out);
+  if (!checked) return EXIT_ERROR;
+  const { policy, source } = checked;
+  const asOf: DayNumber = checked.asOf;
   const result = await dryRun({
     policy,
     source,
-    dataDir: args.data as string,
-    asOf: asOf as number,
+    dataDir: checked.dataDir,
+    asOf,
     runs: args.runs,
-    onProgress: (p) =>
-      out.progress(
-        `reading ${p.file} ${Math.floor((100 * p.bytesRead) / Math.max(1, p.totalBytes))}% (${megabytes(p.bytesRead)} of ${megabytes(p.totalBytes)})`,
-      ),
+    onProgress: importProgress(out),
   });
   out.progress(undefined);
   const { report, evaluation, dataset } = result;
 
-  const quarantine =
-    report.rowsRejected > 0
-      ? (args.quarantine ??
-        join("data", "quarantine", `${source}-${formatDay(asOf as number)}.csv`))
-      : undefined;
-  if (quarantine) report.writeQuarantine(quarantine);
-  printImportProblems(report, out, quarantine);
+  const quarantine = reportImport(report, source, asOf, args.quarantine, out);
 
   if (args.json) {
     const findings = evaluation.findings.map((f) => ({

@@ -1,0 +1,84 @@
+/**
+ * `reach run` (without `--dry-run`): evaluate a policy for a date and apply the findings
+ * to the case store — new cases, new signals on open cases — with their outbox entries.
+ * Running the same policy and date again changes nothing.
+ */
+import { hostname } from "node:os";
+import { ADAPTERS } from "../data/adapters/index.ts";
+import { applyRun, RunInProgress } from "../run/apply-run.ts";
+import { openStore } from "./open-store.ts";
+import type { Output } from "./output.ts";
+import {
+  checkRunArgs,
+  EXIT_ERROR,
+  EXIT_OK,
+  EXIT_PARTIAL_IMPORT,
+  importProgress,
+  type RunArgs,
+  reportImport,
+} from "./run-command.ts";
+
+export async function applyCommand(
+  args: RunArgs,
+  out: Output,
+  now: () => Date = () => new Date(),
+): Promise<number> {
+  const checked = await checkRunArgs(args, out);
+  if (!checked) return EXIT_ERROR;
+  const { policy, source, asOf } = checked;
+  const imported = await ADAPTERS[source].import(checked.dataDir, {
+    onProgress: importProgress(out),
+  });
+  out.progress(undefined);
+  reportImport(imported.report, source, asOf, args.quarantine, out);
+
+  const store = openStore(args.db);
+  try {
+    const result = await applyRun({
+      store,
+      policy,
+      dataset: imported.dataset,
+      asOf,
+      at: now().toISOString(),
+      owner: `cli:${hostname()}:${process.pid}`,
+      caseIdSecret: process.env.REACH_CASE_ID_SECRET,
+    });
+    const { evaluation } = result;
+    if (args.json) {
+      out.write(
+        `${JSON.stringify({
+          policy: { id: policy.id, name: policy.name },
+          asOf: evaluation.asOf,
+          casesOpened: result.opened,
+          signalsAdded: result.signalsAdded,
+          unchanged: result.unchanged,
+          refused: result.refused,
+          counts: evaluation.counts,
+          import: {
+            partial: imported.report.partial,
+            rowsAccepted: imported.report.rowsAccepted,
+            rowsRejected: imported.report.rowsRejected,
+          },
+        })}\n`,
+      );
+    } else {
+      out.log(
+        `Policy ${policy.id}, as of ${evaluation.asOf}: ${evaluation.counts.findings} students with findings`,
+      );
+      out.log(
+        `  ${result.opened} case(s) opened, ${result.signalsAdded} open case(s) given new signals, ${result.unchanged} unchanged`,
+      );
+      for (const r of result.refused)
+        out.error(`  not applied for student ${r.studentId}: ${r.message}`);
+    }
+    return imported.report.partial ? EXIT_PARTIAL_IMPORT : EXIT_OK;
+  } catch (error) {
+    if (error instanceof RunInProgress) {
+      out.error(`reach run: ${error.message}`);
+      return EXIT_ERROR;
+    }
+    throw error;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * A real run of one policy for one date: evaluate, then apply the findings to the store —
+ * a new case for a student without an open one, new signals on an open case — with the
+ * outbox entry that will put each change in front of the team, and save the rule state.
+ *
+ * Safe to repeat and to resume: case ids come from (policy, student, date) and outbox
+ * ids from (case, version, kind), so applying the same date again, or again after a
+ * crash half-way, changes nothing that was already applied. A lease keeps two runners
+ * from applying the same policy and date at once.
+ */
+
+import { applyFinding } from "../cases/apply-finding.ts";
+import { rosterOf } from "../cases/authorise.ts";
+import { foldCase } from "../cases/case-state.ts";
+import { ENGINE_ACTOR } from "../cases/case-vocabulary.ts";
+import { decide } from "../cases/decide.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { type DayNumber, formatDay } from "../data/dates.ts";
+import { type Evaluation, evaluate } from "../rules/evaluate.ts";
+import type { Policy } from "../rules/policy.ts";
+import { emptyRuleState } from "../rules/rule-state.ts";
+import type { AppendRequest } from "../store/case-records.ts";
+import { caseIdFor, outboxIdFor } from "../store/ids.ts";
+import type { Store } from "../store/store.ts";
+
+export interface ApplyRunOptions {
+  store: Store;
+  policy: Policy;
+  dataset: Dataset;
+  asOf: DayNumber;
+  /**
+   * The run's time, recorded on every event it writes. A fixed time per policy and date
+   * (the scheduled time) keeps a repeated run byte-identical.
+   */
+  at: string;
+  /** Who holds the run's lease (a process or instance id). */
+  owner: string;
+  /** Keys case ids, so they cannot be recomputed from a student id without it. */
+  caseIdSecret?: string;
+  leaseMs?: number;
+}
+
+export interface ApplyRunResult {
+  evaluation: Evaluation;
+  opened: number;
+  signalsAdded: number;
+  /** Findings whose case already held every signal (or was applied before). */
+  unchanged: number;
+  /** Findings the case domain refused, with why (should be none for the engine). */
+  refused: { studentId: string; message: string }[];
+}
+
+export class RunInProgress extends Error {
+  readonly code = "run_in_progress";
+}
+
+export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult> {
+  const { store, policy, dataset, at, owner } = options;
+  const asOf = formatDay(options.asOf);
+  const lease = await store.acquireLease({
+    policyId: policy.id,
+    asOf,
+    owner,
+    now: at,
+    ttlMs: options.leaseMs ?? 30 * 60_000,
+  });
+  if (!lease.ok) {
+    throw new RunInProgress(
+      `policy ${policy.id} is already being run for ${asOf} (by ${lease.holder.owner} until ${lease.holder.expiresAt})`,
+    );
+  }
+  const runId = `${policy.id}:${asOf}:${at}:${owner}`;
+  const started = { runId, policyId: policy.id, asOf, startedAt: at, counts: {}, errors: [] };
+  await store.saveRun({ ...started, status: "running" });
+  try {
+    const saved = await store.loadRuleState(policy.id);
+    const evaluation = evaluate({
+      dataset,
+      policy,
+      asOf: options.asOf,
+      previous: saved?.state ?? emptyRuleState(policy.id),
+    });
+    const result = await applyFindings(options, evaluation);
+    await store.saveRuleState(policy.id, asOf, evaluation.state);
+    await store.saveRun({
+      ...started,
+      status: "succeeded",
+      finishedAt: at,
+      counts: {
+        studentsEvaluated: evaluation.counts.studentsEvaluated,
+        findings: evaluation.counts.findings,
+        casesOpened: result.opened,
+        signalsAdded: result.signalsAdded,
+        unchanged: result.unchanged,
+        refused: result.refused.length,
+      },
+    });
+    return result;
+  } catch (error) {
+    await store.saveRun({ ...started, status: "failed", finishedAt: at, errors: [String(error)] });
+    throw error;
+  } finally {
+    await store.releaseLease(policy.id, asOf, owner);
+  }
+}
+
+async function applyFindings(
+  options: ApplyRunOptions,
+  evaluation: Evaluation,
+): Promise<ApplyRunResult> {
+  const { store, policy, dataset, at } = options;
+  const roster = rosterOf(dataset.staff);
+  const result: ApplyRunResult = {
+    evaluation,
+    opened: 0,
+    signalsAdded: 0,
+    unchanged: 0,
+    refused: [],
+  };
+  const requests: AppendRequest[] = [];
+  for (const finding of evaluation.findings) {
+    const open = await store.findOpenCase(policy.id, finding.studentId);
+    const state = open ? foldCase(open.events) : undefined;
+    const command = applyFinding(state, finding, at);
+    if (!command) {
+      result.unchanged++;
+      continue;
+    }
+    const caseId =
+      open?.caseId ??
+      caseIdFor(
+        { policyId: policy.id, studentId: finding.studentId, asOf: finding.asOf },
+        options.caseIdSecret,
+      );
+    const student = dataset.students[dataset.studentIndex.get(finding.studentId) ?? -1];
+    const decision = decide(open?.events ?? [], command, ENGINE_ACTOR, {
+      caseId,
+      student,
+      policy,
+      roster,
+    });
+    if (!decision.ok) {
+      result.refused.push({ studentId: finding.studentId, message: decision.refusal.message });
+      continue;
+    }
+    const version = open?.version ?? 0;
+    const kind = command.type === "open" ? "case_card" : "card_update";
+    requests.push({
+      policyId: policy.id,
+      caseId,
+      expectedVersion: version,
+      events: decision.events,
+      outbox: [
+        { id: outboxIdFor(caseId, version, kind), kind, payload: { caseId }, createdAt: at },
+      ],
+      audit: [decision.audit],
+    });
+  }
+  const appended = await store.appendManyCaseEvents(requests);
+  appended.forEach((r, i) => {
+    const request = requests[i];
+    if (r.ok && !r.replayed) {
+      if (request.expectedVersion === 0) result.opened++;
+      else result.signalsAdded++;
+    } else {
+      // Applied before (a repeated or resumed run), or the case moved on meanwhile: the
+      // next run sees the case as it is now.
+      result.unchanged++;
+    }
+  });
+  return result;
+}
