@@ -32,7 +32,7 @@ export async function applyCommand(
   out.progress(undefined);
   reportImport(imported.report, source, asOf, args.quarantine, out);
 
-  const store = openStore(args.db);
+  const store = await openStore(args.db);
   try {
     const result = await applyRun({
       store,

@@ -48,7 +48,7 @@ function statusFilter(state: string | undefined, out: Output): string | undefine
 export async function casesList(args: CasesArgs, out: Output): Promise<number> {
   const status = statusFilter(args.state, out);
   if (status === false) return EXIT_ERROR;
-  const store = openStore(args.db);
+  const store = await openStore(args.db);
   try {
     const cases = await store.listCases({
       ...(args.policy !== undefined && { policyId: args.policy }),
@@ -93,7 +93,7 @@ export async function casesShow(
     out.error("usage: reach cases show <case id>");
     return EXIT_ERROR;
   }
-  const store = openStore(args.db);
+  const store = await openStore(args.db);
   try {
     const [summary] = await store.listCases({ caseId });
     const stored = summary && (await store.getCase(summary.policyId, caseId));
@@ -131,7 +131,7 @@ export async function casesExport(args: CasesArgs, out: Output): Promise<number>
     out.error(`reach cases export: --format ${format} is not csv or json`);
     return EXIT_ERROR;
   }
-  const store = openStore(args.db);
+  const store = await openStore(args.db);
   try {
     const cases = await store.listCases(args.policy !== undefined ? { policyId: args.policy } : {});
     if (format === "json") out.write(`${JSON.stringify({ cases })}\n`);
@@ -159,7 +159,7 @@ export async function eraseStudent(
     out.error("usage: reach erase --student <id>");
     return EXIT_ERROR;
   }
-  const store = openStore(args.db);
+  const store = await openStore(args.db);
   try {
     const cases = await store.listCases({
       studentId,

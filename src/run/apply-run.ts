@@ -73,6 +73,8 @@ export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult
   const started = { runId, policyId: policy.id, asOf, startedAt: at, counts: {}, errors: [] };
   await store.saveRun({ ...started, status: "running" });
   try {
+    // A run that crashed may have left follow-up writes undone: finish them first.
+    await store.finishInterrupted();
     const saved = await store.loadRuleState(policy.id);
     const evaluation = evaluate({
       dataset,

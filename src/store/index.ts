@@ -1,4 +1,4 @@
-/** The store's public surface: the port, its records, id helpers and the SQLite adapter. */
+/** The store's public surface: the port, its records, id helpers and both adapters. */
 export type {
   AppendRequest,
   AppendResult,
@@ -9,6 +9,11 @@ export type {
   StoredAuditRecord,
   StoredCase,
 } from "./case-records.ts";
+export {
+  type CosmosStoreOptions,
+  ensureCosmosContainers,
+  openCosmosStore,
+} from "./cosmos/index.ts";
 export { auditIdFor, type CaseIdParts, caseIdFor, outboxIdFor } from "./ids.ts";
 export { canonicalJson, type Json } from "./json.ts";
 export {

@@ -107,5 +107,13 @@ export interface Store {
   listOutbox(filter?: OutboxFilter): Promise<OutboxEntry[]>;
   countOutbox(policyId?: string): Promise<OutboxCounts>;
 
+  /**
+   * Finishes what interrupted changes left undone and returns how many it finished: a
+   * store without multi-record transactions (Cosmos DB) writes a change's outbox and
+   * audit records after its case record, and a crash in between leaves them to this. A
+   * run calls it first, so running again after a crash completes the crashed run.
+   */
+  finishInterrupted(): Promise<number>;
+
   close(): Promise<void>;
 }

@@ -162,6 +162,11 @@ export class SqliteStore implements Store {
     return this.outbox.count(policyId);
   }
 
+  /** Nothing to finish: every change commits in one transaction. */
+  async finishInterrupted(): Promise<number> {
+    return 0;
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
