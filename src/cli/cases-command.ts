@@ -3,6 +3,8 @@
  * command line. Restricted note text is never printed here (the reader is nobody in
  * particular, as on a channel card).
  */
+import { userInfo } from "node:os";
+import { auditEntry } from "../cases/audit.ts";
 import { rosterOf } from "../cases/authorise.ts";
 import { foldCase } from "../cases/case-state.ts";
 import { caseView } from "../cases/case-view.ts";
@@ -88,6 +90,7 @@ export async function casesShow(
   caseId: string | undefined,
   args: CasesArgs,
   out: Output,
+  now: () => Date = () => new Date(),
 ): Promise<number> {
   if (!caseId) {
     out.error("usage: reach cases show <case id>");
@@ -102,6 +105,13 @@ export async function casesShow(
       out.error(`reach cases: no case ${caseId}`);
       return EXIT_ERROR;
     }
+    // A read of a case's full detail is recorded, here as a data manager's on the host.
+    await store.appendAudit(summary.policyId, [
+      auditEntry(`cli:${userInfo().username}`, now().toISOString(), "read", caseId, {
+        allowed: true,
+        why: "read on the command line of the store's host",
+      }),
+    ]);
     const view = caseView(state, null, rosterOf([]));
     if (args.json) {
       out.write(

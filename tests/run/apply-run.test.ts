@@ -170,6 +170,17 @@ describe.skipIf(!hasOea)("reach run on the OEA sample", () => {
     expect(new Set(cases.map((c) => c.studentId)).size).toBe(208);
     expect(cases.every((c) => c.status === "proposed")).toBe(true);
 
+    // Reading a case's full detail is recorded in its audit trail.
+    const shownId = (JSON.parse(after).cases[1] as { caseId: string }).caseId;
+    expect((await reach("cases", "show", shownId, "--db", db)).stdout).toContain("attended");
+    const s = openSqliteStore({ path: db });
+    const audit = await s.listAudit("oea-below-90", shownId);
+    await s.close();
+    expect(audit.map((a) => [a.action, a.allowed])).toEqual([
+      ["open", true],
+      ["read", true],
+    ]);
+
     // Erasure: the student's id leaves the case; the case and its counts stay.
     const student = cases[0].studentId;
     await reach("erase", "--student", student, "--db", db);

@@ -165,6 +165,29 @@ export function caseContract(store: () => Store): void {
     expect(await store().listAudit(SEF.id, script.caseId)).toHaveLength(2);
   });
 
+  it("two advisers confirming the same version at once: one takes the case, the other gets the fresh case", async () => {
+    const script = new CaseScript(SEF, "stu-1");
+    await store().appendCaseEvents(script.open());
+    const byAda = script.request({ type: "confirm" }, "ada", ["card_update"]);
+    const byBea = script.request({ type: "confirm" }, "bea", ["card_update"]);
+
+    const [a, b] = await Promise.all([
+      store().appendCaseEvents(byAda),
+      store().appendCaseEvents(byBea),
+    ]);
+    expect([a.ok, b.ok].filter(Boolean)).toHaveLength(1);
+    const loser = a.ok ? b : a;
+    const winner = a.ok ? "ada" : "bea";
+    expect(loser.ok).toBe(false);
+    if (loser.ok || loser.reason !== "stale_version") throw new Error("expected a stale version");
+    // The loser is handed the case as it is now: confirmed, assigned to the winner.
+    const fresh = foldCase(loser.current.events);
+    expect(fresh).toMatchObject({ version: 2, status: "active", assignee: winner });
+    expect(loser.current.version).toBe(2);
+    const stored = await store().getCase(SEF.id, script.caseId);
+    expect(stored?.events.filter((e) => e.type === "confirmed")).toHaveLength(1);
+  });
+
   it("keeps one open case per student and policy", async () => {
     const first = new CaseScript(SEF, "stu-1", "2026-11-20");
     const second = new CaseScript(SEF, "stu-1", "2026-11-27", 30);

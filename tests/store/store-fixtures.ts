@@ -22,6 +22,7 @@ function staff(id: string, school: string, roles: Staff["roles"]): Staff {
 
 const ROSTER = rosterOf([
   staff("ada", "sef", ["adviser"]),
+  staff("bea", "sef", ["adviser"]),
   staff("lee", "sef", ["engagement_lead"]),
   staff("adm", "sef", ["admin"]),
   staff("cai", "law", ["adviser"]),
