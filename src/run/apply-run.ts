@@ -11,7 +11,7 @@
 
 import { applyFinding } from "../cases/apply-finding.ts";
 import { rosterOf } from "../cases/authorise.ts";
-import { foldCase } from "../cases/case-state.ts";
+import { type CaseState, foldCase } from "../cases/case-state.ts";
 import { ENGINE_ACTOR } from "../cases/case-vocabulary.ts";
 import { decide } from "../cases/decide.ts";
 import type { Dataset } from "../data/dataset.ts";
@@ -19,7 +19,7 @@ import { type DayNumber, formatDay } from "../data/dates.ts";
 import { type Evaluation, evaluate } from "../rules/evaluate.ts";
 import type { Policy } from "../rules/policy.ts";
 import { emptyRuleState } from "../rules/rule-state.ts";
-import type { AppendRequest } from "../store/case-records.ts";
+import type { AppendRequest, StoredCase } from "../store/case-records.ts";
 import { caseIdFor, outboxIdFor } from "../store/ids.ts";
 import type { Store } from "../store/store.ts";
 
@@ -120,9 +120,16 @@ async function applyFindings(
     refused: [],
   };
   const requests: AppendRequest[] = [];
+  // The policy's open cases in one read: the store's work then follows what changes.
+  const openCases = new Map<string, { stored: StoredCase; state: CaseState }>();
+  for (const stored of await store.listOpenCases(policy.id)) {
+    const state = foldCase(stored.events);
+    if (state) openCases.set(state.studentId, { stored, state });
+  }
   for (const finding of evaluation.findings) {
-    const open = await store.findOpenCase(policy.id, finding.studentId);
-    const state = open ? foldCase(open.events) : undefined;
+    const found = openCases.get(finding.studentId);
+    const open = found?.stored;
+    const state = found?.state;
     const command = applyFinding(state, finding, at);
     if (!command) {
       result.unchanged++;

@@ -42,6 +42,11 @@ export interface Store {
   getCase(policyId: string, caseId: string): Promise<StoredCase | undefined>;
   /** The student's open (proposed, active or escalated) case under the policy. */
   findOpenCase(policyId: string, studentId: string): Promise<StoredCase | undefined>;
+  /**
+   * Every open (proposed, active or escalated) case of the policy, in full, in case id
+   * order: one read for a run, instead of one per finding.
+   */
+  listOpenCases(policyId: string): Promise<StoredCase[]>;
   /** Summaries, oldest first (by opened time, then case id). */
   listCases(filter?: CaseFilter): Promise<CaseSummary[]>;
   /**

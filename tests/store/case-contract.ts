@@ -188,6 +188,33 @@ export function caseContract(store: () => Store): void {
     expect(stored?.events.filter((e) => e.type === "confirmed")).toHaveLength(1);
   });
 
+  it("lists a policy's open cases in full, and only those", async () => {
+    const open1 = new CaseScript(SEF, "stu-1");
+    const open2 = new CaseScript(SEF, "stu-2");
+    const dismissed = new CaseScript(SEF, "stu-3");
+    const otherPolicy = new CaseScript(LAW, "stu-4");
+    await store().appendCaseEvents(open1.open());
+    await store().appendCaseEvents(open2.open());
+    await store().appendCaseEvents(open2.next({ type: "confirm" }, "ada"));
+    await store().appendCaseEvents(dismissed.open());
+    await store().appendCaseEvents(
+      dismissed.next({ type: "dismiss", reason: "data_error" }, "ada"),
+    );
+    await store().appendCaseEvents(otherPolicy.open());
+
+    const listed = await store().listOpenCases(SEF.id);
+    const expected = [open1, open2]
+      .map((c) => ({
+        policyId: SEF.id,
+        caseId: c.caseId,
+        version: c.events.length,
+        events: c.events,
+      }))
+      .sort((a, b) => (a.caseId < b.caseId ? -1 : 1));
+    expect(listed).toEqual(expected);
+    expect(await store().listOpenCases("no-such-policy")).toEqual([]);
+  });
+
   it("keeps one open case per student and policy", async () => {
     const first = new CaseScript(SEF, "stu-1", "2026-11-20");
     const second = new CaseScript(SEF, "stu-1", "2026-11-27", 30);

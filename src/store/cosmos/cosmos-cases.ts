@@ -115,6 +115,16 @@ export class CosmosCases {
     return docs.length === 0 ? undefined : storedOf(docs[0]);
   }
 
+  async listOpen(policyId: string): Promise<StoredCase[]> {
+    const docs = await queryAll<CaseDoc>(
+      this.container,
+      `SELECT * FROM c WHERE c.docType = "case" AND c.policyId = @policyId AND c.isOpen = true`,
+      { policyId },
+      policyId,
+    );
+    return docs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(storedOf);
+  }
+
   async list(filter: CaseFilter = {}): Promise<CaseSummary[]> {
     const where = ['c.docType = "case"'];
     const params: Record<string, unknown> = {};

@@ -94,7 +94,11 @@ export async function queryAll<T>(
       value: value as never,
     })),
   };
-  const options = partition === undefined ? {} : { partitionKey: partition };
+  // Large pages: a run reads a policy's open cases in a few requests, not one per hundred.
+  const options = {
+    maxItemCount: 1000,
+    ...(partition === undefined ? {} : { partitionKey: partition }),
+  };
   const { resources } = await container.items.query<T>(spec, options).fetchAll();
   return resources;
 }

@@ -187,6 +187,10 @@ export class CosmosStore implements Store {
     return this.cases.findOpen(policyId, studentId);
   }
 
+  listOpenCases(policyId: string): Promise<StoredCase[]> {
+    return this.cases.listOpen(policyId);
+  }
+
   listCases(filter?: CaseFilter): Promise<CaseSummary[]> {
     return this.cases.list(filter);
   }

@@ -81,6 +81,14 @@ export class SqliteCases {
     return caseId === undefined ? undefined : this.get(policyId, caseId);
   }
 
+  listOpen(policyId: string): StoredCase[] {
+    const ids = this.db
+      .prepare("SELECT case_id FROM cases WHERE policy_id = ? AND is_open = 1 ORDER BY case_id")
+      .pluck()
+      .all(policyId) as string[];
+    return ids.map((caseId) => readStoredCase(policyId, caseId, this.rawEvents(caseId)));
+  }
+
   list(filter: CaseFilter = {}): CaseSummary[] {
     const where: string[] = [];
     const params: unknown[] = [];

@@ -73,6 +73,10 @@ export class SqliteStore implements Store {
     return this.cases.findOpen(policyId, studentId);
   }
 
+  async listOpenCases(policyId: string): Promise<StoredCase[]> {
+    return this.cases.listOpen(policyId);
+  }
+
   async listCases(filter?: CaseFilter): Promise<CaseSummary[]> {
     return this.cases.list(filter);
   }
