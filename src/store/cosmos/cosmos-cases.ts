@@ -16,7 +16,13 @@ import { createHmac } from "node:crypto";
 import type { Container } from "@azure/cosmos";
 import type { CaseEvent } from "../../cases/case-events.ts";
 import { isOpen } from "../../cases/case-state.ts";
-import { auditRecordsOf, checkAppendRequest, planAppend, readStoredCase } from "../append-plan.ts";
+import {
+  type AppendPlan,
+  auditRecordsOf,
+  checkAppendRequest,
+  planAppend,
+  readStoredCase,
+} from "../append-plan.ts";
 import type {
   AppendRequest,
   AppendResult,
@@ -26,6 +32,7 @@ import type {
   StoredCase,
 } from "../case-records.ts";
 import {
+  bulkWrite,
   createDoc,
   deleteIfMatch,
   mapLimited,
@@ -89,6 +96,8 @@ export interface CosmosFaults {
 }
 
 const PARALLEL = 8;
+
+type WritePlan = Extract<AppendPlan, { kind: "write" }>;
 
 export class CosmosCases {
   constructor(
@@ -174,7 +183,11 @@ export class CosmosCases {
     return this.write(request, checkAppendRequest(request));
   }
 
-  /** Each request on its own; a case's requests in order, different cases side by side. */
+  /**
+   * Each request on its own; a case's requests in order, different cases side by side.
+   * New cases (a run's usual work) are written in bulk, in the same steps as `write`;
+   * any that meets something already there (a slot, the case itself) takes `write`'s way.
+   */
   async appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
     const checked = requests.map((r, i) => ({ request: r, events: checkAppendRequest(r), i }));
     const byCase = new Map<string, typeof checked>();
@@ -183,10 +196,98 @@ export class CosmosCases {
       byCase.set(key, [...(byCase.get(key) ?? []), item]);
     }
     const results = new Array<AppendResult>(requests.length);
-    await mapLimited([...byCase.values()], PARALLEL, async (group) => {
+    const fresh = [...byCase.values()]
+      .filter((g) => g.length === 1 && g[0].request.expectedVersion === 0)
+      .map((g) => g[0]);
+    const done = await this.createInBulk(fresh, results);
+    const rest = [...byCase.values()].filter((g) => !(g.length === 1 && done.has(g[0].i)));
+    await mapLimited(rest, PARALLEL, async (group) => {
       for (const { request, events, i } of group) results[i] = await this.write(request, events);
     });
     return results;
+  }
+
+  /**
+   * New cases in bulk, per policy: 1. hold each student's open slot, 2. create the case
+   * documents with their follow-ups pending, 3. write the follow-ups, 4. clear `pending`.
+   * Each step is safe alone (creates that find the id taken change nothing; a crash
+   * leaves pending work that a retry or the sweep finishes), so the bulk API's lack of
+   * atomicity costs nothing. Returns the indexes it settled.
+   */
+  private async createInBulk(
+    items: readonly { request: AppendRequest; events: CaseEvent[]; i: number }[],
+    results: AppendResult[],
+  ): Promise<Set<number>> {
+    const settled = new Set<number>();
+    const byPolicy = new Map<string, { request: AppendRequest; plan: WritePlan; i: number }[]>();
+    for (const { request, events, i } of items) {
+      const plan = planAppend(undefined, request, events);
+      if (plan.kind !== "write" || !isOpen(plan.state)) continue;
+      byPolicy.set(request.policyId, [
+        ...(byPolicy.get(request.policyId) ?? []),
+        { request, plan, i },
+      ]);
+    }
+    for (const [policyId, group] of byPolicy) {
+      const slots = await bulkWrite(
+        this.container,
+        policyId,
+        group.map(({ request, plan }) => ({
+          kind: "create" as const,
+          doc: {
+            id: this.slotIdFor(policyId, plan.state.studentId),
+            docType: "open-slot",
+            policyId,
+            caseId: request.caseId,
+          } satisfies SlotDoc,
+        })),
+      );
+      const held = group.filter((_, k) => slots[k].status === 201);
+      const docs = held.map(({ request, plan }) => this.caseDocFor(request, plan, null));
+      const created = await bulkWrite(
+        this.container,
+        policyId,
+        docs.map((doc) => ({ kind: "create" as const, doc })),
+      );
+      const written = held.flatMap((item, k) =>
+        created[k].status === 201
+          ? [{ ...item, doc: docs[k], etag: created[k].etag as string }]
+          : [],
+      );
+      for (const { request } of written) await this.faults.afterCaseWrite?.(request.caseId);
+      await this.outbox.writeMany(
+        policyId,
+        written.flatMap((w) => w.doc.pending?.outbox ?? []),
+      );
+      await this.audit.writeMany(
+        policyId,
+        written.flatMap((w) => w.doc.pending?.audit ?? []),
+      );
+      // A 412 means a newer change took over the case; it finished this work first.
+      await bulkWrite(
+        this.container,
+        policyId,
+        written.map((w) => ({
+          kind: "replace" as const,
+          doc: { ...w.doc, pending: null, hasPending: false },
+          ifMatch: w.etag,
+        })),
+      );
+      for (const { request, plan, i } of written) {
+        settled.add(i);
+        results[i] = {
+          ok: true,
+          replayed: false,
+          case: {
+            policyId,
+            caseId: request.caseId,
+            version: plan.history.length,
+            events: plan.history,
+          },
+        };
+      }
+    }
+    return settled;
   }
 
   /** Finishes every case's pending work: what a crash between the two steps left. */
@@ -222,33 +323,11 @@ export class CosmosCases {
         if (other) return { ok: false, reason: "open_case_exists", current: other };
       }
       const closes = !open && doc?.isOpen === true;
-      const s = plan.summary;
-      const next: CaseDoc = {
-        id: caseId,
-        docType: "case",
-        policyId,
-        studentId: s.studentId,
-        school: s.school,
-        status: s.status,
-        severity: s.severity,
-        assignee: s.assignee ?? null,
-        version: s.version,
-        asOf: s.asOf,
-        openedAt: s.openedAt,
-        updatedAt: s.updatedAt,
-        isOpen: open,
-        events: plan.history,
-        pending: {
-          version: request.expectedVersion,
-          outbox: (request.outbox ?? []).map((draft, i) =>
-            outboxDocOf(policyId, caseId, draft, request.expectedVersion * 1000 + i),
-          ),
-          audit: auditRecordsOf(request).map((r) => auditDocOf(policyId, r)),
-          erasure: plan.erasure ?? null,
-          freeSlot: closes && doc ? this.slotIdFor(policyId, doc.studentId) : null,
-        },
-        hasPending: true,
-      };
+      const next = this.caseDocFor(
+        request,
+        plan,
+        closes && doc ? this.slotIdFor(policyId, doc.studentId) : null,
+      );
       const written =
         doc === undefined
           ? await this.create(next)
@@ -264,6 +343,38 @@ export class CosmosCases {
         case: { policyId, caseId, version: plan.history.length, events: plan.history },
       };
     }
+  }
+
+  /** The case document a planned change writes, with the change's follow-ups pending. */
+  private caseDocFor(request: AppendRequest, plan: WritePlan, freeSlot: string | null): CaseDoc {
+    const { policyId, caseId } = request;
+    const s = plan.summary;
+    return {
+      id: caseId,
+      docType: "case",
+      policyId,
+      studentId: s.studentId,
+      school: s.school,
+      status: s.status,
+      severity: s.severity,
+      assignee: s.assignee ?? null,
+      version: s.version,
+      asOf: s.asOf,
+      openedAt: s.openedAt,
+      updatedAt: s.updatedAt,
+      isOpen: isOpen(plan.state),
+      events: plan.history,
+      pending: {
+        version: request.expectedVersion,
+        outbox: (request.outbox ?? []).map((draft, i) =>
+          outboxDocOf(policyId, caseId, draft, request.expectedVersion * 1000 + i),
+        ),
+        audit: auditRecordsOf(request).map((r) => auditDocOf(policyId, r)),
+        erasure: plan.erasure ?? null,
+        freeSlot,
+      },
+      hasPending: true,
+    };
   }
 
   /** Writes out a committed change's derived documents, then clears `pending`. */

@@ -2,7 +2,13 @@
  * Helpers shared by the Cosmos DB adapter's parts: status codes of SDK errors, conditional
  * writes that answer a value instead of throwing, and a write-order sequence.
  */
-import type { Container, ItemDefinition, Resource } from "@azure/cosmos";
+import {
+  BulkOperationType,
+  type Container,
+  type ItemDefinition,
+  type OperationInput,
+  type Resource,
+} from "@azure/cosmos";
 
 /** The fields Cosmos adds to every stored document. */
 export type Stored<T> = T & Resource;
@@ -137,4 +143,38 @@ export async function mapLimited<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/**
+ * Many writes of one partition through the SDK's bulk API (a few requests per hundred
+ * operations); the status code of each, in order. The bulk API is not a transaction:
+ * every write here must be safe on its own, as each caller's comment says.
+ */
+export async function bulkWrite(
+  container: Container,
+  partition: string,
+  operations: readonly (
+    | { kind: "create"; doc: ItemDefinition }
+    | { kind: "replace"; doc: ItemDefinition & { id: string }; ifMatch: string }
+  )[],
+): Promise<{ status: number; etag?: string }[]> {
+  if (operations.length === 0) return [];
+  const input = operations.map((op) =>
+    op.kind === "create"
+      ? { operationType: BulkOperationType.Create, partitionKey: partition, resourceBody: op.doc }
+      : {
+          operationType: BulkOperationType.Replace,
+          partitionKey: partition,
+          id: op.doc.id,
+          resourceBody: op.doc,
+          ifMatch: op.ifMatch,
+        },
+  );
+  const results = await container.items.executeBulkOperations(input as OperationInput[]);
+  return results.map((r) => {
+    const status = r.response?.statusCode ?? statusOf(r.error) ?? 500;
+    if (status >= 500 || status === 429)
+      throw r.error ?? new Error(`Cosmos DB bulk write failed with ${status}`);
+    return { status, etag: r.response?.eTag };
+  });
 }

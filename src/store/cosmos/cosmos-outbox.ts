@@ -20,6 +20,7 @@ import {
 import { StoreError } from "../store-error.ts";
 import { fromMillis, toMillis } from "../timestamps.ts";
 import {
+  bulkWrite,
   createDoc,
   nextSeq,
   queryAll,
@@ -94,6 +95,15 @@ export class CosmosOutbox {
   /** Creates the document unless its id exists; true when it was new. */
   write(doc: OutboxDoc): Promise<boolean> {
     return createDoc(this.container, doc);
+  }
+
+  /** `write` for many documents of one policy, in bulk (an existing id is left as it is). */
+  async writeMany(policyId: string, docs: readonly OutboxDoc[]): Promise<void> {
+    await bulkWrite(
+      this.container,
+      policyId,
+      docs.map((doc) => ({ kind: "create" as const, doc })),
+    );
   }
 
   async enqueue(entries: readonly OutboxSubmission[]): Promise<number> {

@@ -21,6 +21,7 @@ import type {
 import { StoreError } from "../store-error.ts";
 import { fromMillis, toMillis } from "../timestamps.ts";
 import {
+  bulkWrite,
   createDoc,
   deleteIfMatch,
   mapLimited,
@@ -90,6 +91,15 @@ export class CosmosAudit {
 
   write(doc: AuditDoc): Promise<boolean> {
     return createDoc(this.container, doc);
+  }
+
+  /** `write` for many records of one policy, in bulk (an existing id is left as it is). */
+  async writeMany(policyId: string, docs: readonly AuditDoc[]): Promise<void> {
+    await bulkWrite(
+      this.container,
+      policyId,
+      docs.map((doc) => ({ kind: "create" as const, doc })),
+    );
   }
 
   async append(policyId: string, records: readonly AuditRecord[]): Promise<void> {
