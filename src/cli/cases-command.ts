@@ -12,11 +12,9 @@ import { CASE_STATUSES, ENGINE_ACTOR } from "../cases/case-vocabulary.ts";
 import { decide } from "../cases/decide.ts";
 import { csvLine } from "../data/csv.ts";
 import type { CaseSummary } from "../store/case-records.ts";
+import { EXIT_ERROR, EXIT_OK } from "./exit-codes.ts";
 import { openStore } from "./open-store.ts";
 import { type Output, table } from "./output.ts";
-
-export const EXIT_OK = 0;
-export const EXIT_ERROR = 1;
 
 export interface CasesArgs {
   policy?: string;

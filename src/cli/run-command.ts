@@ -16,12 +16,11 @@ import type { Finding } from "../rules/evaluate.ts";
 import { formatProblem, loadPolicyFile } from "../rules/loader.ts";
 import type { Policy } from "../rules/policy.ts";
 import { dryRun } from "../run/dry-run.ts";
+import { EXIT_ERROR, EXIT_OK, EXIT_PARTIAL_IMPORT } from "./exit-codes.ts";
 import { importSummaryLines, printImportProblems } from "./import-summary.ts";
 import { megabytes, type Output, table } from "./output.ts";
 
-export const EXIT_OK = 0;
-export const EXIT_ERROR = 1;
-export const EXIT_PARTIAL_IMPORT = 3;
+export { EXIT_ERROR, EXIT_OK, EXIT_PARTIAL_IMPORT };
 
 export interface RunArgs {
   dryRun: boolean;

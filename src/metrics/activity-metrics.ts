@@ -18,10 +18,13 @@ import {
 import type { MetricParams } from "./registry.ts";
 
 /** Index of a source or kind in the data set: -1 = any, -2 = named but absent from the data. */
-function filterIndex(values: readonly string[], wanted: string | undefined): number {
+export function filterIndex(values: readonly string[], wanted: string | undefined): number {
   if (wanted === undefined) return -1;
-  const i = values.indexOf(wanted.toLowerCase());
-  return i >= 0 ? i : values.indexOf(wanted) >= 0 ? values.indexOf(wanted) : -2;
+  for (const candidate of [wanted.toLowerCase(), wanted]) {
+    const i = values.indexOf(candidate);
+    if (i >= 0) return i;
+  }
+  return -2;
 }
 
 interface ActivityFilter {

@@ -1,5 +1,6 @@
 /** missed_submissions and hybrid_engagement. */
 import { type DayNumber, formatDay } from "../data/dates.ts";
+import { filterIndex } from "./activity-metrics.ts";
 import {
   between,
   countsFrom,
@@ -61,11 +62,9 @@ export function hybridEngagement(
   }
   const active = new Set<DayNumber>();
   const act = ctx.dataset.activity;
-  const source =
-    params.source === undefined ? -1 : ctx.dataset.sources.indexOf(params.source.toLowerCase());
+  const source = filterIndex(ctx.dataset.sources, params.source);
   for (let r = act.start[ctx.index]; r < act.start[ctx.index + 1]; r++) {
-    if (act.count[r] > 0 && (params.source === undefined || act.source[r] === source))
-      active.add(act.day[r]);
+    if (act.count[r] > 0 && (source === -1 || act.source[r] === source)) active.add(act.day[r]);
   }
   const first = countsFrom(ctx, w.from);
   let days = 0;

@@ -11,10 +11,10 @@ import type { CaseEvent } from "../../src/cases/case-events.ts";
 import { ENGINE_ACTOR } from "../../src/cases/case-vocabulary.ts";
 import { decide } from "../../src/cases/decide.ts";
 import type { Staff } from "../../src/data/schema.ts";
-import type { Signal } from "../../src/rules/evaluate.ts";
 import type { AppendRequest } from "../../src/store/case-records.ts";
 import { caseIdFor, outboxIdFor } from "../../src/store/ids.ts";
 import type { OutboxDraft, OutboxKind } from "../../src/store/outbox-records.ts";
+import { signal } from "../cases/case-fixtures.ts";
 
 function staff(id: string, school: string, roles: Staff["roles"]): Staff {
   return { id, name: id, email: undefined, aadObjectId: undefined, school, roles };
@@ -31,33 +31,11 @@ const ROSTER = rosterOf([
 export const SEF: CasePolicy = { id: "sef-eng", schools: ["sef"], access: "school" };
 export const LAW: CasePolicy = { id: "law-ug", schools: ["law"], access: "school" };
 
-export const EVIDENCE = "attended 41 of 50 sessions (82%) between 2026-09-08 and 2026-11-20";
+export { EVIDENCE } from "../cases/case-fixtures.ts";
 
 /** Minute `n` after 09:00 on 23 Nov 2026, as an ISO timestamp. */
 export function at(n: number): string {
   return new Date(Date.UTC(2026, 10, 23, 9, 0) + n * 60_000).toISOString();
-}
-
-function signal(ruleId: string): Signal {
-  return {
-    ruleId,
-    ruleName: `Rule ${ruleId}`,
-    severity: "high",
-    conditions: [
-      {
-        metric: "attendance_rate",
-        params: {},
-        op: "below",
-        threshold: 0.9,
-        value: 0.82,
-        met: true,
-        evidence: EVIDENCE,
-        window: { from: "2026-09-08", to: "2026-11-20", schoolDays: 50 },
-      },
-    ],
-    runs: 2,
-    since: "2026-11-19",
-  };
 }
 
 type Body = CaseCommand extends infer C
@@ -131,7 +109,7 @@ export class CaseScript {
       asOf: this.asOf,
       severity: "high" as const,
       ruleIds: [...ruleIds],
-      signals: ruleIds.map(signal),
+      signals: ruleIds.map((id) => signal(id)),
       inhibited: [],
     };
     return this.request({ type: "open", finding }, ENGINE_ACTOR, ["case_card"]);
