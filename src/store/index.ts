@@ -51,3 +51,10 @@ export {
 export { openSqliteStore, SqliteStore } from "./sqlite/sqlite-store.ts";
 export type { Store } from "./store.ts";
 export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./store-error.ts";
+export {
+  type ChannelBinding,
+  CONVERSATION_KINDS,
+  type ConversationFilter,
+  type ConversationKind,
+  type ConversationRecord,
+} from "./teams-records.ts";

@@ -47,6 +47,8 @@ export interface OutboxEntry {
   activityId?: string;
   lastError?: string;
   sentAt?: string;
+  /** Set by `markSending` just before a send; cleared when the attempt's outcome is recorded. */
+  sendingAt?: string;
   /** Who holds the entry and until when; expired claims are free to take. */
   claimedBy?: string;
   claimedUntil?: string;

@@ -35,6 +35,7 @@ import type {
   SavedRuleState,
   SaveRuleStateResult,
 } from "./run-records.ts";
+import type { ChannelBinding, ConversationFilter, ConversationRecord } from "./teams-records.ts";
 
 export interface Store {
   // Cases
@@ -101,6 +102,13 @@ export interface Store {
    * of the same case is still pending, so a card is posted before its updates and replies.
    */
   claimDue(now: string, limit: number, leaseMs: number, owner: string): Promise<OutboxEntry[]>;
+  /**
+   * Records that a claimed entry is about to be sent (`sendingAt`), before the request to
+   * Teams: an entry claimed again with `sendingAt` set was interrupted between sending
+   * and recording, so the worker reconciles before it sends again. `reschedule`,
+   * `markSent` and `deadLetter` clear it. False (and no change) if not pending.
+   */
+  markSending(key: OutboxKey, at: string): Promise<boolean>;
   /** pending → sent with the posted activity id; false (and no change) if not pending. */
   markSent(key: OutboxKey, activityId: string | undefined, sentAt: string): Promise<boolean>;
   /** Another try at `dueAt`: attempts + 1, the claim released; false if not pending. */
@@ -111,6 +119,21 @@ export interface Store {
   /** Oldest first. */
   listOutbox(filter?: OutboxFilter): Promise<OutboxEntry[]>;
   countOutbox(policyId?: string): Promise<OutboxCounts>;
+
+  // Teams conversations and channel bindings (not partitioned by policy)
+
+  /** Inserts or replaces the conversation with this id. */
+  saveConversation(conversation: ConversationRecord): Promise<void>;
+  getConversation(id: string): Promise<ConversationRecord | undefined>;
+  /** In id order. */
+  listConversations(filter?: ConversationFilter): Promise<ConversationRecord[]>;
+  /** Inserts or replaces the binding of `binding.policyId`. */
+  saveBinding(binding: ChannelBinding): Promise<void>;
+  getBinding(policyId: string): Promise<ChannelBinding | undefined>;
+  /** In policy id order; with a conversation id, the bindings of that channel. */
+  listBindings(conversationId?: string): Promise<ChannelBinding[]>;
+  /** True if there was a binding to remove. */
+  removeBinding(policyId: string): Promise<boolean>;
 
   /**
    * Finishes what interrupted changes left undone and returns how many it finished: a

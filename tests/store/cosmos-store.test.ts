@@ -128,6 +128,71 @@ describe("Cosmos DB store", () => {
     await store.close();
   });
 
+  it("reads and marks an outbox document written before sendingAt existed", async () => {
+    const store = await makeStore();
+    const n = stores;
+    const container = store.client.database(database).container(`outbox-${n}`);
+    await container.items.create({
+      id: "digest-0",
+      policyId: SEF.id,
+      caseId: null,
+      kind: "thread_reply",
+      payload: { n: 0 },
+      createdAt: Date.parse("2026-11-23T09:00:00Z"),
+      dueAt: Date.parse("2026-11-23T09:00:00Z"),
+      attempts: 0,
+      status: "pending",
+      claimedBy: null,
+      claimedUntil: null,
+      activityId: null,
+      lastError: null,
+      sentAt: null,
+      seq: 1,
+      ordinal: null,
+    });
+    const key = { policyId: SEF.id, id: "digest-0" };
+    expect(await store.getOutboxEntry(key)).not.toHaveProperty("sendingAt");
+    const [claimed] = await store.claimDue("2026-11-23T10:00:00Z", 1, 30_000, "w1");
+    expect(claimed).not.toHaveProperty("sendingAt");
+    expect(await store.markSending(key, "2026-11-23T10:00:01.000Z")).toBe(true);
+    expect(await store.getOutboxEntry(key)).toMatchObject({
+      claimedBy: "w1",
+      sendingAt: "2026-11-23T10:00:01.000Z",
+    });
+    await store.close();
+  });
+
+  it("keeps conversations in the ~teams partition and bindings in their policy's", async () => {
+    const store = await makeStore();
+    const cases = store.client.database(database).container(`cases-${stores}`);
+    await store.saveConversation({
+      id: "19:cases@thread.tacv2",
+      kind: "channel",
+      teamId: "19:team@thread.tacv2",
+      reference: { conversation: { id: "19:cases@thread.tacv2" } },
+      updatedAt: "2026-11-23T09:00:00.000Z",
+    });
+    await store.saveBinding({
+      policyId: SEF.id,
+      conversationId: "19:cases@thread.tacv2",
+      boundBy: "lee",
+      boundAt: "2026-11-23T09:00:00.000Z",
+    });
+    const { resources } = await cases.items
+      .query<{ id: string; policyId: string; docType: string }>(
+        "SELECT c.id, c.policyId, c.docType FROM c",
+      )
+      .fetchAll();
+    expect(resources.map((d) => [d.docType, d.policyId]).sort()).toEqual([
+      ["channel-binding", SEF.id],
+      ["conversation", "~teams"],
+    ]);
+    expect(resources.find((d) => d.docType === "conversation")?.id).toMatch(
+      /^conversation:[0-9a-f]{64}$/,
+    );
+    await store.close();
+  });
+
   it("lets a student's next case open when closing the last one crashed half way", async () => {
     const store = await makeStore();
     const first = new CaseScript(SEF, "stu-1", "2026-11-20");

@@ -81,6 +81,11 @@ export function erasureContract(store: () => Store): void {
     const [card] = await store().claimDue("2026-11-23T12:00:00Z", 1, 60_000, "worker");
     expect(card.kind).toBe("case_card");
     await store().markSent(card, "activity-card", "2026-11-23T12:00:01Z");
+    // A worker is sending the student's message when the case is erased.
+    const sending = (await store().listOutbox({ caseId: script.caseId })).find(
+      (e) => e.kind === "student_message",
+    );
+    expect(sending && (await store().markSending(sending, "2026-11-23T12:00:02Z"))).toBe(true);
     const erase = script.next({ type: "erase" }, "adm", ["card_update"]);
     await store().appendCaseEvents(erase);
 
@@ -94,6 +99,7 @@ export function erasureContract(store: () => Store): void {
     });
     const message = entries.find((e) => e.kind === "student_message");
     expect(message).toMatchObject({ status: "dead", payload: null });
+    expect(message).not.toHaveProperty("sendingAt");
     // The change that erased the case still updates its card.
     const update = byId.get(erase.outbox?.[0].id ?? "");
     expect(update).toMatchObject({ status: "pending", kind: "card_update" });

@@ -153,6 +153,86 @@ export function outboxContract(store: () => Store): void {
     expect(await store().countOutbox()).toEqual({ pending: 0, sent: 0, dead: 1 });
   });
 
+  it("records that a claimed entry is being sent, keeping its claim", async () => {
+    await store().enqueueOutbox(digests(1));
+    const [entry] = await store().claimDue(T0, 1, LEASE, "w1");
+    expect(entry.sendingAt).toBeUndefined();
+    expect(await store().markSending(entry, later(1))).toBe(true);
+    expect(await store().getOutboxEntry(entry)).toMatchObject({
+      status: "pending",
+      attempts: 0,
+      sendingAt: later(1),
+      claimedBy: "w1",
+      claimedUntil: later(30),
+    });
+    // Marking again (a second try within the same claim) moves the time on.
+    expect(await store().markSending(entry, later(2))).toBe(true);
+    expect((await store().getOutboxEntry(entry))?.sendingAt).toBe(later(2));
+    expect(await store().markSending({ policyId: SEF.id, id: "no-such-entry" }, later(3))).toBe(
+      false,
+    );
+    expect(await store().markSending({ policyId: "law-ug", id: entry.id }, later(3))).toBe(false);
+  });
+
+  it("clears sendingAt when the attempt is settled, and marks only pending entries", async () => {
+    await store().enqueueOutbox(digests(3));
+    const [sent, retried, dead] = await store().claimDue(T0, 3, LEASE, "w1");
+    for (const entry of [sent, retried, dead]) {
+      expect(await store().markSending(entry, later(1))).toBe(true);
+    }
+    expect(await store().markSent(sent, "act-1", later(2))).toBe(true);
+    expect(await store().reschedule(retried, later(60), "502 Bad Gateway")).toBe(true);
+    expect(await store().deadLetter(dead, "403 Forbidden")).toBe(true);
+    for (const entry of [sent, retried, dead]) {
+      const stored = await store().getOutboxEntry(entry);
+      expect(stored?.sendingAt).toBeUndefined();
+      expect(stored).not.toHaveProperty("sendingAt");
+    }
+    expect(await store().getOutboxEntry(retried)).toMatchObject({
+      status: "pending",
+      attempts: 1,
+      dueAt: later(60),
+    });
+
+    // Sent and dead entries are not marked, and stay as they were.
+    expect(await store().markSending(sent, later(3))).toBe(false);
+    expect(await store().markSending(dead, later(3))).toBe(false);
+    expect(await store().getOutboxEntry(sent)).toMatchObject({
+      status: "sent",
+      activityId: "act-1",
+      sentAt: later(2),
+    });
+    expect(await store().getOutboxEntry(sent)).not.toHaveProperty("sendingAt");
+    expect(await store().getOutboxEntry(dead)).not.toHaveProperty("sendingAt");
+    expect(await store().countOutbox()).toEqual({ pending: 1, sent: 1, dead: 1 });
+  });
+
+  it("shows the worker that claims an entry again that an attempt was interrupted", async () => {
+    await store().enqueueOutbox(digests(2));
+    const [entry] = await store().claimDue(T0, 1, LEASE, "crashed");
+    expect(await store().markSending(entry, later(5))).toBe(true);
+    // The worker dies between sending and recording the outcome: the claim runs out.
+    expect((await store().claimDue(later(29), 10, LEASE, "w2")).map((e) => e.id)).toEqual([
+      "digest-1",
+    ]);
+    const [again] = await store().claimDue(later(30), 10, LEASE, "w3");
+    expect(again).toMatchObject({
+      id: entry.id,
+      status: "pending",
+      attempts: 0,
+      claimedBy: "w3",
+      claimedUntil: later(60),
+      sendingAt: later(5),
+    });
+    // The new worker reconciles, then records the outcome: the mark goes.
+    expect(await store().markSent(again, "act-found", later(31))).toBe(true);
+    expect(await store().getOutboxEntry(entry)).toMatchObject({
+      status: "sent",
+      activityId: "act-found",
+    });
+    expect(await store().getOutboxEntry(entry)).not.toHaveProperty("sendingAt");
+  });
+
   it("holds a case's later entries until its earlier ones are settled", async () => {
     const script = new CaseScript(SEF, "stu-1");
     await store().appendCaseEvents(script.open());

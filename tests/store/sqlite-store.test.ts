@@ -80,6 +80,47 @@ describe("SQLite store", () => {
     db.close();
   });
 
+  it("brings a database of schema 1 to schema 2, keeping its outbox", async () => {
+    const path = newFile();
+    const db = openDatabase({ path });
+    expect(migrate(db, MIGRATIONS.slice(0, 1))).toEqual([1]);
+    db.prepare(`INSERT INTO outbox (id, policy_id, kind, payload, created_at, due_at)
+      VALUES ('digest-0', 'sef-eng', 'thread_reply', '{"n":0}', 0, 0)`).run();
+    db.close();
+
+    const store = openSqliteStore({ path });
+    const key = { policyId: SEF.id, id: "digest-0" };
+    expect(await store.getOutboxEntry(key)).not.toHaveProperty("sendingAt");
+    expect(await store.markSending(key, "2026-11-23T10:00:00.000Z")).toBe(true);
+    expect((await store.getOutboxEntry(key))?.sendingAt).toBe("2026-11-23T10:00:00.000Z");
+    expect(await store.listConversations()).toEqual([]);
+    expect(await store.listBindings()).toEqual([]);
+    await store.close();
+  });
+
+  it("refuses to read a conversation or binding changed outside Reach", async () => {
+    const store = openSqliteStore({ path: ":memory:" });
+    await store.saveConversation({
+      id: "a:1ada-chat",
+      kind: "personal",
+      reference: {},
+      updatedAt: "2026-11-23T09:00:00.000Z",
+    });
+    await store.saveBinding({
+      policyId: SEF.id,
+      conversationId: "19:cases@thread.tacv2",
+      boundBy: "lee",
+      boundAt: "2026-11-23T09:00:00.000Z",
+    });
+    store.db.prepare("UPDATE conversations SET reference = '{not json'").run();
+    store.db.prepare("UPDATE channel_bindings SET bound_at = 'last week'").run();
+    await expect(store.getConversation("a:1ada-chat")).rejects.toMatchObject({
+      code: "corrupt_record",
+    });
+    await expect(store.listBindings()).rejects.toMatchObject({ code: "corrupt_record" });
+    await store.close();
+  });
+
   it("refuses to read a history changed outside Reach", async () => {
     const store = openSqliteStore({ path: ":memory:" });
     const script = new CaseScript(SEF, "stu-1");

@@ -9,6 +9,7 @@ import { caseContract } from "./case-contract.ts";
 import { erasureContract } from "./erasure-contract.ts";
 import { outboxContract } from "./outbox-contract.ts";
 import { runContract } from "./run-contract.ts";
+import { teamsContract } from "./teams-contract.ts";
 
 export function storeContract(name: string, makeStore: () => Promise<Store>): void {
   describe(`Store contract: ${name}`, () => {
@@ -30,5 +31,6 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
     describe("erasure", () => erasureContract(store));
     describe("outbox", () => outboxContract(store));
     describe("runs, rule state, leases and audit", () => runContract(store));
+    describe("Teams conversations and channel bindings", () => teamsContract(store));
   });
 }

@@ -46,6 +46,11 @@ export interface OutboxDoc {
   activityId: string | null;
   lastError: string | null;
   sentAt: number | null;
+  /**
+   * Set by `markSending` just before a send, cleared when its outcome is recorded. Absent
+   * from documents written before it existed, which reads as null.
+   */
+  sendingAt?: number | null;
   /** Write order, for entries created at the same instant. */
   seq: number;
   /** Order within the case: version × 1000 + index for a change's entries; null otherwise. */
@@ -84,6 +89,7 @@ export function outboxDocOf(
     activityId: null,
     lastError: null,
     sentAt: null,
+    sendingAt: null,
     seq: nextSeq(),
     ordinal,
   };
@@ -158,6 +164,17 @@ export class CosmosOutbox {
     return claimed;
   }
 
+  /** Records that a pending entry is about to be sent; its claim stays. False if not pending. */
+  async markSending(key: OutboxKey, at: string): Promise<boolean> {
+    const sending = toMillis(at, "sendingAt");
+    for (;;) {
+      const doc = await readDoc<OutboxDoc>(this.container, key.id, key.policyId);
+      if (doc === undefined || doc.status !== "pending") return false;
+      const next: OutboxDoc = { ...withoutSystemFields(doc), sendingAt: sending };
+      if (await replaceIfMatch(this.container, key.policyId, next, doc._etag)) return true;
+    }
+  }
+
   markSent(key: OutboxKey, activityId: string | undefined, sentAt: string): Promise<boolean> {
     const sent = toMillis(sentAt, "sentAt");
     return this.settle(key, (doc) => ({
@@ -187,12 +204,20 @@ export class CosmosOutbox {
     }));
   }
 
-  /** Changes a pending entry and releases its claim; false when it is not pending. */
+  /**
+   * Changes a pending entry, releases its claim and clears `sendingAt` (the attempt's
+   * outcome is recorded); false when it is not pending.
+   */
   private async settle(key: OutboxKey, change: (doc: OutboxDoc) => OutboxDoc): Promise<boolean> {
     for (;;) {
       const doc = await readDoc<OutboxDoc>(this.container, key.id, key.policyId);
       if (doc === undefined || doc.status !== "pending") return false;
-      const next = { ...change(withoutSystemFields(doc)), claimedBy: null, claimedUntil: null };
+      const next: OutboxDoc = {
+        ...change(withoutSystemFields(doc)),
+        claimedBy: null,
+        claimedUntil: null,
+        sendingAt: null,
+      };
       if (await replaceIfMatch(this.container, key.policyId, next, doc._etag)) return true;
     }
   }
@@ -249,6 +274,7 @@ export class CosmosOutbox {
           payload: null,
           claimedBy: null,
           claimedUntil: null,
+          sendingAt: null,
           status: pending ? "dead" : doc.status,
           lastError: pending ? ERASED_OUTBOX_ERROR : doc.lastError,
           activityId: doc.kind === "student_message" ? null : doc.activityId,
@@ -291,6 +317,9 @@ function entryOf(doc: OutboxDoc): OutboxEntry {
   if (doc.activityId !== null) entry.activityId = doc.activityId;
   if (doc.lastError !== null) entry.lastError = doc.lastError;
   if (doc.sentAt !== null) entry.sentAt = fromMillis(doc.sentAt);
+  if (doc.sendingAt !== undefined && doc.sendingAt !== null) {
+    entry.sendingAt = fromMillis(doc.sendingAt);
+  }
   if (doc.claimedBy !== null) entry.claimedBy = doc.claimedBy;
   if (doc.claimedUntil !== null) entry.claimedUntil = fromMillis(doc.claimedUntil);
   return entry;

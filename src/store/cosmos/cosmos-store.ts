@@ -3,7 +3,9 @@
  * with three containers, all partitioned by `/policyId`:
  *
  * - `cases`: case documents (summary, history, pending derived work), open slots, erasure
- *   records, rule state, run records and leases (TTL on, so old leases go by themselves);
+ *   records, rule state, run records and leases (TTL on, so old leases go by themselves),
+ *   each policy's channel binding, and the Teams conversations, which belong to no policy,
+ *   in the reserved partition `~teams` (cosmos-teams.ts);
  * - `outbox`: one document per outbox entry;
  * - `audit`: one document per audit record.
  *
@@ -45,9 +47,11 @@ import type {
   SaveRuleStateResult,
 } from "../run-records.ts";
 import type { Store } from "../store.ts";
+import type { ChannelBinding, ConversationFilter, ConversationRecord } from "../teams-records.ts";
 import { CosmosCases, type CosmosFaults } from "./cosmos-cases.ts";
 import { CosmosOutbox } from "./cosmos-outbox.ts";
 import { CosmosAudit, CosmosRuns } from "./cosmos-runs.ts";
+import { CosmosTeams } from "./cosmos-teams.ts";
 
 export const DEFAULT_COSMOS_DATABASE = "reach";
 
@@ -161,6 +165,7 @@ export class CosmosStore implements Store {
   private readonly outbox: CosmosOutbox;
   private readonly audit: CosmosAudit;
   private readonly runs: CosmosRuns;
+  private readonly teams: CosmosTeams;
 
   constructor(
     readonly client: CosmosClient,
@@ -177,6 +182,7 @@ export class CosmosStore implements Store {
       options.faults,
     );
     this.runs = new CosmosRuns(containers.cases);
+    this.teams = new CosmosTeams(containers.cases);
   }
 
   getCase(policyId: string, caseId: string): Promise<StoredCase | undefined> {
@@ -254,6 +260,10 @@ export class CosmosStore implements Store {
     return this.outbox.claimDue(now, limit, leaseMs, owner);
   }
 
+  markSending(key: OutboxKey, at: string): Promise<boolean> {
+    return this.outbox.markSending(key, at);
+  }
+
   markSent(key: OutboxKey, activityId: string | undefined, sentAt: string): Promise<boolean> {
     return this.outbox.markSent(key, activityId, sentAt);
   }
@@ -276,6 +286,34 @@ export class CosmosStore implements Store {
 
   countOutbox(policyId?: string): Promise<OutboxCounts> {
     return this.outbox.count(policyId);
+  }
+
+  saveConversation(conversation: ConversationRecord): Promise<void> {
+    return this.teams.saveConversation(conversation);
+  }
+
+  getConversation(id: string): Promise<ConversationRecord | undefined> {
+    return this.teams.getConversation(id);
+  }
+
+  listConversations(filter?: ConversationFilter): Promise<ConversationRecord[]> {
+    return this.teams.listConversations(filter);
+  }
+
+  saveBinding(binding: ChannelBinding): Promise<void> {
+    return this.teams.saveBinding(binding);
+  }
+
+  getBinding(policyId: string): Promise<ChannelBinding | undefined> {
+    return this.teams.getBinding(policyId);
+  }
+
+  listBindings(conversationId?: string): Promise<ChannelBinding[]> {
+    return this.teams.listBindings(conversationId);
+  }
+
+  removeBinding(policyId: string): Promise<boolean> {
+    return this.teams.removeBinding(policyId);
   }
 
   async finishInterrupted(): Promise<number> {

@@ -35,6 +35,7 @@ interface OutboxRow {
   activity_id: string | null;
   last_error: string | null;
   sent_at: number | null;
+  sending_at: number | null;
 }
 
 export class SqliteOutbox {
@@ -93,6 +94,14 @@ export class SqliteOutbox {
       .immediate();
   }
 
+  /** Records that a pending entry is about to be sent; its claim stays. False if not pending. */
+  markSending(key: OutboxKey, at: string): boolean {
+    const sql = `UPDATE outbox SET sending_at = @at
+      WHERE policy_id = @policyId AND id = @id AND status = 'pending'`;
+    const params = { at: toMillis(at, "sendingAt"), policyId: key.policyId, id: key.id };
+    return this.db.prepare(sql).run(params).changes === 1;
+  }
+
   markSent(key: OutboxKey, activityId: string | undefined, sentAt: string): boolean {
     return this.settle(key, "status = 'sent', activity_id = @activityId, sent_at = @sentAt", {
       activityId: activityId ?? null,
@@ -113,9 +122,13 @@ export class SqliteOutbox {
     });
   }
 
-  /** Changes a pending entry and releases its claim; false when it is not pending. */
+  /**
+   * Changes a pending entry, releases its claim and clears `sending_at` (the attempt's
+   * outcome is recorded); false when it is not pending.
+   */
   private settle(key: OutboxKey, set: string, params: Record<string, unknown>): boolean {
-    const sql = `UPDATE outbox SET ${set}, claimed_by = NULL, claimed_until = NULL
+    const sql = `UPDATE outbox
+      SET ${set}, claimed_by = NULL, claimed_until = NULL, sending_at = NULL
       WHERE policy_id = @policyId AND id = @id AND status = 'pending'`;
     return (
       this.db.prepare(sql).run({ ...params, policyId: key.policyId, id: key.id }).changes === 1
@@ -158,6 +171,7 @@ export class SqliteOutbox {
   eraseCase(caseId: string, error: string): void {
     this.db
       .prepare(`UPDATE outbox SET payload = 'null', claimed_by = NULL, claimed_until = NULL,
+        sending_at = NULL,
         last_error = CASE WHEN status = 'pending' THEN @error ELSE last_error END,
         status = CASE WHEN status = 'pending' THEN 'dead' ELSE status END,
         activity_id = CASE WHEN kind = 'student_message' THEN NULL ELSE activity_id END
@@ -202,6 +216,7 @@ function entryOf(row: OutboxRow): OutboxEntry {
   if (row.activity_id !== null) entry.activityId = row.activity_id;
   if (row.last_error !== null) entry.lastError = row.last_error;
   if (row.sent_at !== null) entry.sentAt = optionalFromMillis(row.sent_at);
+  if (row.sending_at !== null) entry.sendingAt = optionalFromMillis(row.sending_at);
   if (row.claimed_by !== null) entry.claimedBy = row.claimed_by;
   if (row.claimed_until !== null) entry.claimedUntil = optionalFromMillis(row.claimed_until);
   return entry;

@@ -32,12 +32,14 @@ import type {
   SaveRuleStateResult,
 } from "../run-records.ts";
 import type { Store } from "../store.ts";
+import type { ChannelBinding, ConversationFilter, ConversationRecord } from "../teams-records.ts";
 import { migrate } from "./migrate.ts";
 import { openDatabase, type SqliteOptions } from "./open-database.ts";
 import { SqliteAudit } from "./sqlite-audit.ts";
 import { SqliteCases } from "./sqlite-cases.ts";
 import { SqliteOutbox } from "./sqlite-outbox.ts";
 import { SqliteRuns } from "./sqlite-runs.ts";
+import { SqliteTeams } from "./sqlite-teams.ts";
 
 /** Opens (creating if need be) and migrates the database. */
 export function openSqliteStore(options: SqliteOptions = {}): SqliteStore {
@@ -56,6 +58,7 @@ export class SqliteStore implements Store {
   private readonly outbox: SqliteOutbox;
   private readonly audit: SqliteAudit;
   private readonly runs: SqliteRuns;
+  private readonly teams: SqliteTeams;
 
   /** `db` must be migrated; `openSqliteStore` does both. */
   constructor(readonly db: Database.Database) {
@@ -63,6 +66,7 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAudit(db);
     this.cases = new SqliteCases(db, this.outbox, this.audit);
     this.runs = new SqliteRuns(db);
+    this.teams = new SqliteTeams(db);
   }
 
   async getCase(policyId: string, caseId: string): Promise<StoredCase | undefined> {
@@ -142,6 +146,10 @@ export class SqliteStore implements Store {
     return this.outbox.claimDue(now, limit, leaseMs, owner);
   }
 
+  async markSending(key: OutboxKey, at: string): Promise<boolean> {
+    return this.outbox.markSending(key, at);
+  }
+
   async markSent(key: OutboxKey, activityId: string | undefined, sentAt: string): Promise<boolean> {
     return this.outbox.markSent(key, activityId, sentAt);
   }
@@ -164,6 +172,34 @@ export class SqliteStore implements Store {
 
   async countOutbox(policyId?: string): Promise<OutboxCounts> {
     return this.outbox.count(policyId);
+  }
+
+  async saveConversation(conversation: ConversationRecord): Promise<void> {
+    this.teams.saveConversation(conversation);
+  }
+
+  async getConversation(id: string): Promise<ConversationRecord | undefined> {
+    return this.teams.getConversation(id);
+  }
+
+  async listConversations(filter?: ConversationFilter): Promise<ConversationRecord[]> {
+    return this.teams.listConversations(filter);
+  }
+
+  async saveBinding(binding: ChannelBinding): Promise<void> {
+    this.teams.saveBinding(binding);
+  }
+
+  async getBinding(policyId: string): Promise<ChannelBinding | undefined> {
+    return this.teams.getBinding(policyId);
+  }
+
+  async listBindings(conversationId?: string): Promise<ChannelBinding[]> {
+    return this.teams.listBindings(conversationId);
+  }
+
+  async removeBinding(policyId: string): Promise<boolean> {
+    return this.teams.removeBinding(policyId);
   }
 
   /** Nothing to finish: every change commits in one transaction. */

@@ -3,6 +3,7 @@
  * new entry with the next version, applied by `migrate` to databases that lack it.
  */
 import { INITIAL_SCHEMA } from "./0001-initial-schema.ts";
+import { SENDING_AND_TEAMS } from "./0002-sending-and-teams.ts";
 
 export interface Migration {
   version: number;
@@ -12,4 +13,9 @@ export interface Migration {
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial schema", sql: INITIAL_SCHEMA },
+  {
+    version: 2,
+    name: "outbox sending_at, Teams conversations and bindings",
+    sql: SENDING_AND_TEAMS,
+  },
 ];

@@ -1,0 +1,161 @@
+/**
+ * Teams conversations and channel bindings in SQLite (tables `conversations` and
+ * `channel_bindings`, migration 2). Each write is one statement, so it commits whole.
+ */
+import type Database from "better-sqlite3";
+import { StoreError } from "../store-error.ts";
+import type {
+  ChannelBinding,
+  ConversationFilter,
+  ConversationKind,
+  ConversationRecord,
+} from "../teams-records.ts";
+import { checkBinding, checkConversation } from "../teams-schema.ts";
+
+interface ConversationRow {
+  id: string;
+  kind: ConversationKind;
+  tenant_id: string | null;
+  team_id: string | null;
+  team_name: string | null;
+  name: string | null;
+  user_aad_object_id: string | null;
+  reference: string;
+  removed_at: string | null;
+  updated_at: string;
+}
+
+interface BindingRow {
+  policy_id: string;
+  conversation_id: string;
+  team_id: string | null;
+  bound_by: string;
+  bound_at: string;
+}
+
+export class SqliteTeams {
+  private readonly putConversation: Database.Statement;
+  private readonly putBinding: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.putConversation = db.prepare(`INSERT OR REPLACE INTO conversations
+      (id, kind, tenant_id, team_id, team_name, name, user_aad_object_id, reference,
+       removed_at, updated_at)
+      VALUES (@id, @kind, @tenantId, @teamId, @teamName, @name, @userAadObjectId, @reference,
+       @removedAt, @updatedAt)`);
+    this.putBinding = db.prepare(`INSERT OR REPLACE INTO channel_bindings
+      (policy_id, conversation_id, team_id, bound_by, bound_at)
+      VALUES (@policyId, @conversationId, @teamId, @boundBy, @boundAt)`);
+  }
+
+  saveConversation(conversation: ConversationRecord): void {
+    const c = checkConversation(conversation);
+    this.putConversation.run({
+      id: c.id,
+      kind: c.kind,
+      tenantId: c.tenantId ?? null,
+      teamId: c.teamId ?? null,
+      teamName: c.teamName ?? null,
+      name: c.name ?? null,
+      userAadObjectId: c.userAadObjectId ?? null,
+      reference: JSON.stringify(c.reference),
+      removedAt: c.removedAt ?? null,
+      updatedAt: c.updatedAt,
+    });
+  }
+
+  getConversation(id: string): ConversationRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM conversations WHERE id = ?").get(id) as
+      | ConversationRow
+      | undefined;
+    return row && conversationOf(row);
+  }
+
+  listConversations(filter: ConversationFilter = {}): ConversationRecord[] {
+    const where: string[] = [];
+    const params: Record<string, string> = {};
+    if (filter.kind !== undefined) {
+      where.push("kind = @kind");
+      params.kind = filter.kind;
+    }
+    if (filter.teamId !== undefined) {
+      where.push("team_id = @teamId");
+      params.teamId = filter.teamId;
+    }
+    if (filter.userAadObjectId !== undefined) {
+      where.push("user_aad_object_id = @userAadObjectId");
+      params.userAadObjectId = filter.userAadObjectId;
+    }
+    if (filter.includeRemoved !== true) where.push("removed_at IS NULL");
+    const sql = `SELECT * FROM conversations
+      ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id`;
+    return (this.db.prepare(sql).all(params) as ConversationRow[]).map(conversationOf);
+  }
+
+  saveBinding(binding: ChannelBinding): void {
+    const b = checkBinding(binding);
+    this.putBinding.run({ ...b, teamId: b.teamId ?? null });
+  }
+
+  getBinding(policyId: string): ChannelBinding | undefined {
+    const row = this.db
+      .prepare("SELECT * FROM channel_bindings WHERE policy_id = ?")
+      .get(policyId) as BindingRow | undefined;
+    return row && bindingOf(row);
+  }
+
+  listBindings(conversationId?: string): ChannelBinding[] {
+    const rows = (
+      conversationId === undefined
+        ? this.db.prepare("SELECT * FROM channel_bindings ORDER BY policy_id").all()
+        : this.db
+            .prepare("SELECT * FROM channel_bindings WHERE conversation_id = ? ORDER BY policy_id")
+            .all(conversationId)
+    ) as BindingRow[];
+    return rows.map(bindingOf);
+  }
+
+  removeBinding(policyId: string): boolean {
+    return (
+      this.db.prepare("DELETE FROM channel_bindings WHERE policy_id = ?").run(policyId).changes ===
+      1
+    );
+  }
+}
+
+function conversationOf(row: ConversationRow): ConversationRecord {
+  let reference: unknown;
+  try {
+    reference = JSON.parse(row.reference);
+  } catch {
+    throw new StoreError("corrupt_record", `conversation ${row.id}: the reference is not JSON`);
+  }
+  return checkConversation(
+    {
+      id: row.id,
+      kind: row.kind,
+      tenantId: row.tenant_id ?? undefined,
+      teamId: row.team_id ?? undefined,
+      teamName: row.team_name ?? undefined,
+      name: row.name ?? undefined,
+      userAadObjectId: row.user_aad_object_id ?? undefined,
+      reference,
+      removedAt: row.removed_at ?? undefined,
+      updatedAt: row.updated_at,
+    },
+    "corrupt_record",
+  );
+}
+
+function bindingOf(row: BindingRow): ChannelBinding {
+  return checkBinding(
+    {
+      policyId: row.policy_id,
+      conversationId: row.conversation_id,
+      teamId: row.team_id ?? undefined,
+      boundBy: row.bound_by,
+      boundAt: row.bound_at,
+    },
+    "corrupt_record",
+  );
+}
