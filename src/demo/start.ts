@@ -1,0 +1,38 @@
+/**
+ * `npm start`: the demo (see demo.ts). Prints where the case cards are waiting and runs
+ * until Ctrl+C.
+ */
+import { join, resolve } from "node:path";
+import { createLogger } from "../log.ts";
+import { DEMO, startDemo } from "./demo.ts";
+
+const root = resolve(new URL("../..", import.meta.url).pathname);
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+try {
+  const demo = await startDemo({
+    workDir: join(root, "data/demo"),
+    botPort: Number(process.env.PORT ?? 3978),
+    log: createLogger(process.env.REACH_LOG_LEVEL ?? "warn"),
+    say,
+  });
+  say("");
+  say(`Reach is running at ${demo.reach.url} (health: ${demo.reach.url}/health).`);
+  say(`Open ${demo.playground.url}/ in a browser, then the "${DEMO.channelName}" channel of`);
+  say(
+    `"Northfield Student Support": the case cards are waiting there. You are ${DEMO.users.adviser.name},`,
+  );
+  say("an adviser: confirm a case, log a contact, add a note. In Personal Chat, try `my cases`.");
+  say("Press Ctrl+C to stop.");
+  const stop = async () => {
+    await demo.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop());
+  process.once("SIGTERM", () => void stop());
+} catch (error) {
+  process.stderr.write(
+    `The demo could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+}

@@ -1,0 +1,77 @@
+/**
+ * Text commands. In a channel (where Reach hears only messages that @mention it):
+ * `link <policy-id>`, `binding`, `unlink [<policy-id>]`, `help` — binding a policy's
+ * cases to the channel is for the policy's engagement lead. In a personal chat, for
+ * advisers: `my cases`, `case <id>`, `help`.
+ */
+
+export type ChannelCommand =
+  | { kind: "link"; policyId: string | undefined }
+  | { kind: "binding" }
+  | { kind: "unlink"; policyId: string | undefined }
+  | { kind: "help" }
+  | { kind: "unknown"; text: string };
+
+export type PersonalCommand =
+  | { kind: "my_cases" }
+  | { kind: "case"; caseId: string | undefined }
+  | { kind: "help" }
+  | { kind: "unknown"; text: string };
+
+/** The text without @mentions (`<at>Reach</at>`), markup or extra spaces, lower-cased verb. */
+export function cleanText(text: string | undefined): string {
+  return (text ?? "")
+    .replace(/<at>[^<]*<\/at>/gi, " ")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&nbsp;/gi, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+export function parseChannelCommand(text: string | undefined): ChannelCommand {
+  const clean = cleanText(text);
+  const [verb = "", arg] = clean.split(" ");
+  switch (verb.toLowerCase()) {
+    case "link":
+    case "bind":
+      return { kind: "link", policyId: arg };
+    case "binding":
+    case "bindings":
+    case "status":
+      return { kind: "binding" };
+    case "unlink":
+    case "unbind":
+      return { kind: "unlink", policyId: arg };
+    case "help":
+    case "":
+      return { kind: "help" };
+    default:
+      return { kind: "unknown", text: clean };
+  }
+}
+
+export function parsePersonalCommand(text: string | undefined): PersonalCommand {
+  const clean = cleanText(text);
+  const lower = clean.toLowerCase();
+  if (/^(my cases|my|cases|mine)$/.test(lower)) return { kind: "my_cases" };
+  const match = /^case\s*#?\s*(\S+)?$/i.exec(clean);
+  if (match) return { kind: "case", caseId: match[1] };
+  if (lower === "help" || lower === "" || lower === "hi" || lower === "hello")
+    return { kind: "help" };
+  return { kind: "unknown", text: clean };
+}
+
+export const CHANNEL_HELP = [
+  "**Reach in this channel**",
+  "- `@Reach link <policy-id>`: post this policy's cases here (engagement leads)",
+  "- `@Reach binding`: which policies post here",
+  "- `@Reach unlink <policy-id>`: stop posting a policy's cases here (engagement leads)",
+  "Each case arrives as a card: confirm or dismiss it, log contacts, notes and outcomes on the card.",
+].join("\n\n");
+
+export const PERSONAL_HELP = [
+  "**Reach** — intervention cases from your school's engagement policy.",
+  "- `my cases`: the cases assigned to you, and new cases for your students",
+  "- `case <id>`: one case in full, with its evidence and history",
+  "- `help`: this message",
+].join("\n\n");

@@ -1,0 +1,99 @@
+/**
+ * What each outbox entry becomes in Teams. Cards are rendered at send time from the case
+ * as it is then, so a card update always shows the latest state even if updates were
+ * queued out of order, and an erased case's card shows only that it was erased.
+ *
+ * - `case_card`: a new thread in the channel bound to the policy (waits until one is);
+ * - `card_update`: edits the case's card where it was posted;
+ * - `thread_reply`: one line in the card's thread;
+ * - `student_message`: not delivered by this version (skipped with a reason).
+ */
+import type { Delivery, OutgoingActivity, Planner } from "../delivery/delivery.ts";
+import type { OutboxEntry } from "../store/outbox-records.ts";
+import type { Store } from "../store/store.ts";
+import { CARD_CONTENT_TYPE, type Presenter } from "./presenter.ts";
+
+/** How long an entry waits when it cannot go yet (no channel bound, card not yet posted). */
+const NOT_BOUND_WAIT_MS = 60_000;
+const CARD_PENDING_WAIT_MS = 2_000;
+
+export class TeamsPlanner implements Planner {
+  constructor(
+    private readonly store: Store,
+    private readonly presenter: Presenter,
+  ) {}
+
+  async plan(entry: OutboxEntry): Promise<Delivery> {
+    const payload = (entry.payload ?? {}) as { caseId?: unknown; text?: unknown };
+    const caseId = typeof payload.caseId === "string" ? payload.caseId : entry.caseId;
+    if (caseId === undefined) return { op: "skip", reason: "the entry names no case" };
+    const marker = { reachOutboxId: entry.id };
+
+    if (entry.kind === "student_message") {
+      return { op: "skip", reason: "messages to students are not delivered by this version" };
+    }
+    if (entry.kind === "case_card") {
+      const binding = await this.store.getBinding(entry.policyId);
+      if (binding === undefined) {
+        return {
+          op: "wait",
+          reason: `no channel is linked to policy ${entry.policyId} yet`,
+          retryAfterMs: NOT_BOUND_WAIT_MS,
+        };
+      }
+      const card = await this.card(entry.policyId, caseId);
+      if (card === undefined) return { op: "skip", reason: "the case no longer exists" };
+      return {
+        op: "post",
+        conversationId: binding.conversationId,
+        activity: { ...card, channelData: marker },
+      };
+    }
+    // Updates and replies go where the case's card was posted.
+    const posted = (await this.store.listOutbox({ policyId: entry.policyId, caseId })).find(
+      (e) => e.kind === "case_card",
+    );
+    if (posted === undefined) return { op: "skip", reason: "the case has no card" };
+    if (posted.status === "dead") return { op: "skip", reason: "the case's card was never posted" };
+    if (posted.status === "pending" || posted.activityId === undefined) {
+      return {
+        op: "wait",
+        reason: "the case's card is not posted yet",
+        retryAfterMs: CARD_PENDING_WAIT_MS,
+      };
+    }
+    // The policy's channel: a policy linked to another channel since (rare) leaves its
+    // older cards where they were, and their updates fail there and are dead-lettered.
+    const target = (await this.store.getBinding(entry.policyId))?.conversationId;
+    if (target === undefined) return { op: "skip", reason: "the policy's channel was unlinked" };
+    if (entry.kind === "thread_reply") {
+      const text = typeof payload.text === "string" ? payload.text : undefined;
+      if (text === undefined) return { op: "skip", reason: "the reply has no text (erased)" };
+      return {
+        op: "reply",
+        conversationId: target,
+        threadActivityId: posted.activityId,
+        activity: { type: "message", text, textFormat: "plain", channelData: marker },
+      };
+    }
+    const card = await this.card(entry.policyId, caseId);
+    if (card === undefined) return { op: "skip", reason: "the case no longer exists" };
+    return {
+      op: "update",
+      conversationId: target,
+      activityId: posted.activityId,
+      activity: { ...card, channelData: marker },
+    };
+  }
+
+  private async card(policyId: string, caseId: string): Promise<OutgoingActivity | undefined> {
+    const stored = await this.store.getCase(policyId, caseId);
+    if (stored === undefined) return undefined;
+    const card = this.presenter.caseCard(stored, null);
+    return {
+      type: "message",
+      attachments: [{ contentType: CARD_CONTENT_TYPE, content: card }],
+      summary: this.presenter.summary(stored),
+    };
+  }
+}

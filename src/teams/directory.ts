@@ -1,0 +1,49 @@
+/**
+ * Who is who, for the bot: the policies it serves, the staff roster (matched to Teams
+ * users by their Entra object id) and the students (for a card's display name and for
+ * authorisation). Built from the same data folder and policy files the engine runs on,
+ * and replaced whole after each import, so the bot never mixes two nights' data.
+ */
+import type { Dataset } from "../data/dataset.ts";
+import type { Staff, Student } from "../data/schema.ts";
+import type { Policy } from "../rules/policy.ts";
+
+export interface Directory {
+  readonly policies: ReadonlyMap<string, Policy>;
+  readonly roster: ReadonlyMap<string, Staff>;
+  readonly students: ReadonlyMap<string, Student>;
+  /** The staff member signed in to Teams as this Entra object id. */
+  staffByAad(aadObjectId: string | undefined): Staff | undefined;
+  /** The data's date of the import this directory came from (for "data as of"). */
+  readonly loadedAt: string;
+}
+
+export function buildDirectory(
+  policies: readonly Policy[],
+  dataset: Pick<Dataset, "staff" | "students">,
+  loadedAt: string,
+): Directory {
+  const roster = new Map(dataset.staff.map((s) => [s.id, s]));
+  const byAad = new Map<string, Staff>();
+  for (const s of dataset.staff) {
+    if (s.aadObjectId) byAad.set(s.aadObjectId.toLowerCase(), s);
+  }
+  return {
+    policies: new Map(policies.map((p) => [p.id, p])),
+    roster,
+    students: new Map(dataset.students.map((s) => [s.id, s])),
+    staffByAad: (aad) => (aad ? byAad.get(aad.toLowerCase()) : undefined),
+    loadedAt,
+  };
+}
+
+/** Holds the current directory; `replace` swaps it atomically after a new import. */
+export class DirectoryHolder {
+  constructor(private current: Directory) {}
+  get(): Directory {
+    return this.current;
+  }
+  replace(next: Directory): void {
+    this.current = next;
+  }
+}

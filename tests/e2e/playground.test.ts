@@ -1,0 +1,193 @@
+/**
+ * End to end in a real Teams client: Reach and the Microsoft 365 Agents Playground on
+ * loopback (the `npm start` demo), and Debian's Chromium driven by playwright-core.
+ *
+ * The case cards are in the channel; the adviser (the Playground's signed-in user)
+ * confirms a case, and the card now shows it active and assigned to them, with a line in
+ * its thread; they log a contact attempt through the card's form and the card shows it;
+ * a second user, an adviser of another school, clicks Confirm on another card and is
+ * politely refused, and nothing changes. The Playground has one signed-in user, so the
+ * second user's click is the same click with the invoke's `from` set to her (the
+ * Playground's own API accepts any member of the team there, and looks up her Entra id).
+ *
+ * Screenshots go to test-artifacts/e2e/.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { foldCase } from "../../src/cases/case-state.ts";
+import { DEMO, type Demo, startDemo } from "../../src/demo/demo.ts";
+import { silentLogger } from "../../src/log.ts";
+
+const CHROMIUM = process.env.REACH_CHROMIUM ?? "/usr/bin/chromium";
+const ARTIFACTS = join(process.cwd(), "test-artifacts", "e2e");
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  console.warn(
+    `[skipped] the Playground browser test needs Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`,
+  );
+}
+
+describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () => {
+  let workDir: string;
+  let demo: Demo;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), "reach-e2e-"));
+    await mkdir(ARTIFACTS, { recursive: true });
+    demo = await startDemo({ workDir, log: silentLogger() });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    await page.goto(`${demo.playground.url}/`);
+    await openChannel();
+  }, 120_000);
+
+  /**
+   * Opens the Cases channel. Right after the page loads, the Playground sometimes still
+   * shows General after the click; click again until the channel's cards are there.
+   */
+  async function openChannel() {
+    const channel = page.getByText(DEMO.channelName, { exact: true }).first();
+    for (let attempt = 1; ; attempt++) {
+      await channel.click();
+      const shown = await page
+        .locator(".ac-adaptiveCard")
+        .first()
+        .waitFor({ timeout: 5_000 })
+        .then(() => true)
+        .catch(() => false);
+      if (shown) return;
+      if (attempt === 5) throw new Error("the Cases channel's cards never showed");
+      await page.getByText("General", { exact: true }).first().click();
+    }
+  }
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  /** The case card of the student named `name` (Adaptive Cards render as .ac-adaptiveCard). */
+  const cardOf = (name: string): Locator =>
+    page.locator(".ac-adaptiveCard").filter({ hasText: name }).first();
+
+  async function caseOf(caseId: string) {
+    const stored = await demo.reach.store.getCase(DEMO.policyId, caseId);
+    return stored && foldCase(stored.events);
+  }
+
+  /** The proposed cases, in the order the run opened them, with their students' names. */
+  async function proposed() {
+    const cases = await demo.reach.store.listCases({ policyId: DEMO.policyId, status: "proposed" });
+    return cases.map((c) => ({
+      caseId: c.caseId,
+      name: demo.reach.directory.get().students.get(c.studentId)?.displayName ?? "",
+    }));
+  }
+
+  it("shows the run's case cards in the channel", async () => {
+    const cases = await proposed();
+    expect(cases.length).toBe(demo.cards);
+    expect(demo.cards).toBeGreaterThan(5);
+    const first = cardOf(cases[0].name);
+    await expect.poll(() => first.isVisible(), { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(() => page.getByRole("button", { name: "Confirm and take it" }).count())
+      .toBe(demo.cards);
+    await first.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, "1-case-cards.png") });
+  });
+
+  it("an adviser confirms a case: the card shows it active and assigned to them", async () => {
+    const [target] = await proposed();
+    const card = cardOf(target.name);
+    await card.getByRole("button", { name: "Confirm and take it" }).click();
+    await expect.poll(() => card.textContent(), { timeout: 15_000 }).toContain("Active");
+    const text = (await card.textContent()) ?? "";
+    expect(text).toContain("Assigned to");
+    expect(text).toContain(DEMO.users.adviser.name);
+    expect(text).not.toContain("Confirm and take it");
+    // The one line in the card's thread, posted by the delivery worker.
+    await expect
+      .poll(
+        () => page.getByText(`${DEMO.users.adviser.name} confirmed the case and took it.`).count(),
+        {
+          timeout: 15_000,
+        },
+      )
+      .toBeGreaterThan(0);
+    const state = await caseOf(target.caseId);
+    expect(state?.status).toBe("active");
+    expect(state?.assignee).toBe("T-ALEX");
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, "2-confirmed.png") });
+  });
+
+  it("they log a contact attempt through the card's form, and the card shows it", async () => {
+    const active = await demo.reach.store.listCases({ policyId: DEMO.policyId, status: "active" });
+    expect(active).toHaveLength(1);
+    const name = demo.reach.directory.get().students.get(active[0].studentId)?.displayName ?? "";
+    const card = cardOf(name);
+    await card.getByRole("button", { name: "Log contact…" }).click();
+    // Teams' renderer draws a compact choice set as a combobox with a pop-up list.
+    await card.getByRole("combobox", { name: "How did you try to reach the student?" }).click();
+    await page.getByRole("option", { name: "Phone", exact: true }).click();
+    await card.getByRole("combobox", { name: "What happened?" }).click();
+    await page.getByRole("option", { name: "No answer", exact: true }).click();
+    await card.getByRole("button", { name: "Log contact", exact: true }).click();
+    await expect.poll(() => card.textContent(), { timeout: 15_000 }).toContain("Last contact");
+    expect(await card.textContent()).toMatch(/Phone/);
+    const state = await caseOf(active[0].caseId);
+    expect(state?.contacts).toHaveLength(1);
+    expect(state?.contacts[0]).toMatchObject({
+      channel: "phone",
+      outcome: "no_answer",
+      by: "T-ALEX",
+    });
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, "3-contact-logged.png") });
+  });
+
+  it("an adviser of another school is refused, politely, and nothing changes", async () => {
+    const [target] = await proposed();
+    const before = await demo.reach.store.getCase(DEMO.policyId, target.caseId);
+    await page.route("**/_conversation/v1/invoke", async (route) => {
+      const body = JSON.parse(route.request().postData() ?? "{}");
+      body.from = { id: DEMO.users.otherSchoolAdviser.id };
+      await route.continue({ postData: JSON.stringify(body) });
+    });
+    const card = cardOf(target.name);
+    await card.getByRole("button", { name: "Confirm and take it" }).click();
+    await expect
+      .poll(() => card.textContent(), { timeout: 15_000 })
+      .toContain(`Sorry, ${DEMO.users.otherSchoolAdviser.name}`);
+    const text = (await card.textContent()) ?? "";
+    expect(text).toContain("Nothing has changed");
+    expect(text).toContain("Proposed");
+    await page.unroute("**/_conversation/v1/invoke");
+    const after = await demo.reach.store.getCase(DEMO.policyId, target.caseId);
+    expect(after?.version).toBe(before?.version);
+    const audit = await demo.reach.store.listAudit(DEMO.policyId, target.caseId);
+    expect(audit.at(-1)).toMatchObject({ actor: "T-MEGAN", action: "confirm", allowed: false });
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, "4-refused.png") });
+  });
+});
