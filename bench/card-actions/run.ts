@@ -77,6 +77,7 @@ const reach = await startReach(
     dataDir,
     source: "canonical",
     policies: policyPath,
+    directoryRefreshMinutes: 0,
     store: "sqlite",
     logLevel: "silent",
   },

@@ -69,6 +69,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     dataDir: DEMO.dataDir,
     source: "canonical",
     policies: DEMO.policyPath,
+    directoryRefreshMinutes: 0,
     store: "sqlite",
     logLevel: "warn",
   };

@@ -2,9 +2,21 @@
  * `npm start`: the demo (see demo.ts). Prints where the case cards are waiting and runs
  * until Ctrl+C.
  */
+import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { createLogger } from "../log.ts";
 import { DEMO, startDemo } from "./demo.ts";
+import { freePort } from "./playground.ts";
+
+/** `preferred` when it is free (so the printed URLs are the usual ones), else any free port. */
+async function portOr(preferred: number): Promise<number> {
+  const free = await new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(preferred, "0.0.0.0", () => probe.close(() => resolve(true)));
+  });
+  return free ? preferred : freePort();
+}
 
 const root = resolve(new URL("../..", import.meta.url).pathname);
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -12,7 +24,8 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 try {
   const demo = await startDemo({
     workDir: join(root, "data/demo"),
-    botPort: Number(process.env.PORT ?? 3978),
+    botPort: await portOr(Number(process.env.PORT ?? 3978)),
+    playgroundPort: await portOr(56150),
     log: createLogger(process.env.REACH_LOG_LEVEL ?? "warn"),
     say,
   });

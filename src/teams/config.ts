@@ -49,6 +49,14 @@ const EnvSchema = z.object({
     z.string().refine(isSourceName, "must be canonical, oulad or oea").default("canonical"),
   ),
   REACH_POLICIES: optional(),
+  REACH_DIRECTORY_REFRESH_MINUTES: z.preprocess(
+    blankAsUndefined,
+    z.coerce
+      .number({ error: "must be a number of minutes" })
+      .int("must be a whole number of minutes")
+      .min(0, "must be 0 (never) or more")
+      .default(60),
+  ),
   REACH_STORE: z.preprocess(
     blankAsUndefined,
     z.enum(["sqlite", "cosmos"], { error: "must be sqlite or cosmos" }).default("sqlite"),
@@ -113,6 +121,8 @@ export interface BotConfig {
   source: SourceName;
   /** A policy file or a folder of them. */
   policies: string | undefined;
+  /** How often the students and staff are read again from the data folder (0: never). */
+  directoryRefreshMinutes: number;
   store: "sqlite" | "cosmos";
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
@@ -151,6 +161,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
     dataDir: e.REACH_DATA,
     source: e.REACH_SOURCE as SourceName,
     policies: e.REACH_POLICIES,
+    directoryRefreshMinutes: e.REACH_DIRECTORY_REFRESH_MINUTES,
     store: e.REACH_STORE,
     logLevel: e.REACH_LOG_LEVEL,
   };

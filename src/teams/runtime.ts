@@ -126,6 +126,25 @@ export async function startReach(
   });
   const { server, url } = await listen(http, config.port, config.host);
   worker.start();
+  // The nightly export changes who the students and staff are: read them again now and then.
+  let reloading = false;
+  const refresh =
+    config.directoryRefreshMinutes > 0 && config.dataDir !== undefined
+      ? setInterval(() => {
+          if (reloading) return;
+          reloading = true;
+          reload()
+            .catch((error) => log.error({ error: String(error) }, "could not read the data again"))
+            .finally(() => {
+              reloading = false;
+            });
+        }, config.directoryRefreshMinutes * 60_000)
+      : undefined;
+  refresh?.unref();
+  async function reload() {
+    dataset = await loadDataset(config, log);
+    directory.replace(buildDirectory(policies, dataset ?? empty, now().toISOString()));
+  }
   log.info(
     { url, mode: auth === undefined ? "local" : "authenticated", policies: policies.length },
     "Reach is listening",
@@ -142,13 +161,11 @@ export async function startReach(
     worker,
     cardActions,
     log,
-    async reload() {
-      dataset = await loadDataset(config, log);
-      directory.replace(buildDirectory(policies, dataset ?? empty, now().toISOString()));
-    },
+    reload,
     async close() {
       if (closed) return;
       closed = true;
+      if (refresh) clearInterval(refresh);
       await worker.stop();
       await closeServer(server);
       if (options.store === undefined) await store.close();

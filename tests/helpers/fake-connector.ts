@@ -490,6 +490,7 @@ export function localConfig(overrides: Partial<BotConfig> = {}): BotConfig {
     dataDir: SAMPLE.dataDir,
     source: "canonical",
     policies: SAMPLE.policyPath,
+    directoryRefreshMinutes: 0,
     store: "sqlite",
     logLevel: "silent",
     ...overrides,

@@ -144,9 +144,18 @@ describe("readConfig: defaults", () => {
       dataDir: undefined,
       source: "canonical",
       policies: undefined,
+      directoryRefreshMinutes: 60,
       store: "sqlite",
       logLevel: "info",
     });
+  });
+
+  it("reads the directory refresh interval, and refuses a bad one by name", () => {
+    expect(readConfig({ REACH_DIRECTORY_REFRESH_MINUTES: "0" }).directoryRefreshMinutes).toBe(0);
+    expect(readConfig({ REACH_DIRECTORY_REFRESH_MINUTES: "15" }).directoryRefreshMinutes).toBe(15);
+    expect(() => readConfig({ REACH_DIRECTORY_REFRESH_MINUTES: "-1" })).toThrow(
+      /REACH_DIRECTORY_REFRESH_MINUTES must be 0 \(never\) or more/,
+    );
   });
 
   it("blank values count as unset", () => {
@@ -185,6 +194,7 @@ describe("readConfig: defaults", () => {
       dataDir: "/data/school",
       source: "oea",
       policies: "/data/policies",
+      directoryRefreshMinutes: 60,
       store: "cosmos",
       logLevel: "debug",
     });
