@@ -9,6 +9,7 @@
  * - `student_message`: not delivered by this version (skipped with a reason).
  */
 import type { Delivery, OutgoingActivity, Planner } from "../delivery/delivery.ts";
+import { outboxIdFor } from "../store/ids.ts";
 import type { OutboxEntry } from "../store/outbox-records.ts";
 import type { Store } from "../store/store.ts";
 import { CARD_CONTENT_TYPE, type Presenter } from "./presenter.ts";
@@ -50,9 +51,11 @@ export class TeamsPlanner implements Planner {
       };
     }
     // Updates and replies go where the case's card was posted.
-    const posted = (await this.store.listOutbox({ policyId: entry.policyId, caseId })).find(
-      (e) => e.kind === "case_card",
-    );
+    // A case's card is the entry its opening change wrote (version 0).
+    const posted = await this.store.getOutboxEntry({
+      policyId: entry.policyId,
+      id: outboxIdFor(caseId, 0, "case_card"),
+    });
     if (posted === undefined) return { op: "skip", reason: "the case has no card" };
     if (posted.status === "dead") return { op: "skip", reason: "the case's card was never posted" };
     if (posted.status === "pending" || posted.activityId === undefined) {
