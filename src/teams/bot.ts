@@ -90,9 +90,21 @@ export function createReachApp(
 
   // Every verb, so that one this version does not know (an old card's) gets a polite card
   // from runCardAction rather than a 501 that Teams shows as an error.
-  app.adaptiveCards.actionExecute<Record<string, unknown>>(/.*/, async (context, _state, data) =>
-    asTeamsAiCard(await cardAction(context, data, deps)),
-  );
+  app.adaptiveCards.actionExecute<Record<string, unknown>>(/.*/, async (context, _state, data) => {
+    try {
+      return asTeamsAiCard(await cardAction(context, data, deps));
+    } catch (error) {
+      // The store is down, say: the clicker still gets an answer, and nothing changed.
+      log.error({ error: String(error) }, "a card action failed");
+      return asTeamsAiCard(
+        deps.presenter.notice(
+          "Reach couldn't do that just now",
+          "Something went wrong on Reach's side and nothing was changed. Please try again in a moment.",
+          "refusal",
+        ),
+      );
+    }
+  });
 
   app.error(async (context, error) => {
     log.error({ error: error.message, activityType: context.activity?.type }, "a turn failed");
@@ -137,6 +149,11 @@ async function cardAction(
     "card action",
   );
   if (outcome.kind === "done") deps.onQueued();
+  if (personal && outcome.kind !== "done") {
+    // In a personal chat the card is the clicker's own view: a refused or stale click
+    // shows the case only to someone who may read it (an audited read).
+    return showStored(outcome.stored, staff, staff?.id ?? "", deps, outcome.notice);
+  }
   return deps.presenter.caseCard(outcome.stored, reader, outcome.notice);
 }
 
@@ -338,13 +355,16 @@ async function showStored(
   staff: Staff | undefined,
   reader: string,
   deps: BotDeps,
+  notice?: Notice,
 ): Promise<AdaptiveCard> {
   const directory = deps.directory.get();
   const policy = directory.policies.get(stored.policyId);
   const opened = stored.events[0];
   const studentId = opened?.type === "opened" ? opened.studentId : "";
   if (policy === undefined || staff === undefined) {
-    return deps.presenter.notice("Case not available", "Reach can't show this case now.", "info");
+    return notice
+      ? deps.presenter.notice("Nothing was changed", notice.text, notice.tone)
+      : deps.presenter.notice("Case not available", "Reach can't show this case now.", "info");
   }
   const read = readCase(stored.events, reader, deps.now().toISOString(), {
     caseId: stored.caseId,
@@ -360,7 +380,7 @@ async function showStored(
       "refusal",
     );
   }
-  return deps.presenter.caseCard(stored, reader);
+  return deps.presenter.caseCard(stored, reader, notice);
 }
 
 export type { Activity, CaseSummary, Notice };

@@ -422,6 +422,27 @@ describe("cases in the channel and in personal chat", () => {
       expect(textOf(refused.body.value)).toContain("Sorry, Megan Bowen");
     });
 
+    it("a refused click in a personal chat does not show the case to someone who may not read it", async () => {
+      const stored = await h.store.getCase(SAMPLE.policyId, caseB);
+      const opened = stored?.events[0];
+      if (opened?.type !== "opened") throw new Error("case B has no history");
+      const response = await h.teams.personalInvoke(USERS.megan, "confirm", {
+        caseId: caseB,
+        policyId: SAMPLE.policyId,
+        version: stored?.version,
+      });
+      expect(response.status).toBe(200);
+      const card = textOf(response.body.value);
+      expect(card).toContain("Sorry, Megan Bowen");
+      expect(card).not.toContain(studentName(opened.studentId));
+      expect((await h.store.getCase(SAMPLE.policyId, caseB))?.version).toBe(stored?.version);
+      const audit = await h.store.listAudit(SAMPLE.policyId, caseB);
+      expect(audit.slice(-2)).toMatchObject([
+        { actor: "T-MEGAN", action: "confirm", allowed: false },
+        { actor: "T-MEGAN", action: "read", allowed: false },
+      ]);
+    });
+
     it("says so when there is no such case", async () => {
       const t = await chat(USERS.alex, "case northfield-nope");
       expect(t.texts[0]).toBe("There is no case `northfield-nope`.");
