@@ -140,6 +140,9 @@ console.log(
 while ((await store.countOutbox(policy.id)).pending > 0)
   await new Promise((r) => setTimeout(r, 50));
 
+// BENCH_NO_WORKER=1: without the delivery worker (to see what it costs the card actions).
+if (process.env.BENCH_NO_WORKER) await reach.worker.stop();
+
 // Each adviser works through their own school's cases, on a thread of their own.
 const summaries = await store.listCases({ policyId: policy.id, status: "proposed" });
 const queues = advisers.map((a, i) =>
