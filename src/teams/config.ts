@@ -49,6 +49,14 @@ const EnvSchema = z.object({
     z.string().refine(isSourceName, "must be canonical, oulad or oea").default("canonical"),
   ),
   REACH_POLICIES: optional(),
+  REACH_DELIVERY_LEASE_SECONDS: z.preprocess(
+    blankAsUndefined,
+    z.coerce
+      .number({ error: "must be a number of seconds" })
+      .int("must be a whole number of seconds")
+      .min(1, "must be at least 1 second")
+      .optional(),
+  ),
   REACH_DIRECTORY_REFRESH_MINUTES: z.preprocess(
     blankAsUndefined,
     z.coerce
@@ -123,6 +131,11 @@ export interface BotConfig {
   policies: string | undefined;
   /** How often the students and staff are read again from the data folder (0: never). */
   directoryRefreshMinutes: number;
+  /**
+   * How long the delivery worker holds the outbox entries it claims (the worker's default,
+   * 120 s, when unset): after a crash, another instance takes them over once it expires.
+   */
+  deliveryLeaseSeconds?: number;
   store: "sqlite" | "cosmos";
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
@@ -162,6 +175,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
     source: e.REACH_SOURCE as SourceName,
     policies: e.REACH_POLICIES,
     directoryRefreshMinutes: e.REACH_DIRECTORY_REFRESH_MINUTES,
+    ...(e.REACH_DELIVERY_LEASE_SECONDS !== undefined && {
+      deliveryLeaseSeconds: e.REACH_DELIVERY_LEASE_SECONDS,
+    }),
     store: e.REACH_STORE,
     logLevel: e.REACH_LOG_LEVEL,
   };

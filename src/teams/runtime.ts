@@ -104,6 +104,9 @@ export async function startReach(
     connector: new BotConnector(adapter, auth?.appId ?? "", store),
     logger: log,
     pollMs: 250,
+    ...(config.deliveryLeaseSeconds !== undefined && {
+      leaseMs: config.deliveryLeaseSeconds * 1000,
+    }),
     ...options.delivery,
   });
   const app = createReachApp(adapter, auth?.appId, {

@@ -158,6 +158,14 @@ describe("readConfig: defaults", () => {
     );
   });
 
+  it("reads the delivery lease, unset by default, and refuses a bad one by name", () => {
+    expect(readConfig({}).deliveryLeaseSeconds).toBeUndefined();
+    expect(readConfig({ REACH_DELIVERY_LEASE_SECONDS: "30" }).deliveryLeaseSeconds).toBe(30);
+    expect(() => readConfig({ REACH_DELIVERY_LEASE_SECONDS: "0" })).toThrow(
+      /REACH_DELIVERY_LEASE_SECONDS must be at least 1 second/,
+    );
+  });
+
   it("blank values count as unset", () => {
     const config = readConfig({ PORT: " ", HOST: "", MicrosoftAppId: "  ", REACH_STORE: "" });
     expect(config.auth).toBeUndefined();
