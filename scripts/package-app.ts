@@ -13,7 +13,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { deflateRawSync } from "node:zlib";
+import { crc32, deflateRawSync } from "node:zlib";
 import { AppManifestUtils } from "@microsoft/app-manifest";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -146,22 +146,6 @@ export function readPngSize(png: Uint8Array): { width: number; height: number } 
   }
   if (buf.toString("latin1", 12, 16) !== "IHDR") throw new PackageError("PNG without IHDR");
   return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
-}
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 // MS-DOS time and date of 1980-01-01 00:00, the earliest a zip can say: a fixed timestamp

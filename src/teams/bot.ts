@@ -17,7 +17,7 @@ import type { Staff } from "../data/schema.ts";
 import type { Logger } from "../log.ts";
 import type { CaseSummary, StoredCase } from "../store/case-records.ts";
 import type { Store } from "../store/store.ts";
-import { type Notice, runCardAction } from "./case-actions.ts";
+import { type Notice, runCardAction, studentOf } from "./case-actions.ts";
 import {
   CHANNEL_HELP,
   PERSONAL_HELP,
@@ -359,8 +359,6 @@ async function showStored(
 ): Promise<AdaptiveCard> {
   const directory = deps.directory.get();
   const policy = directory.policies.get(stored.policyId);
-  const opened = stored.events[0];
-  const studentId = opened?.type === "opened" ? opened.studentId : "";
   if (policy === undefined || staff === undefined) {
     return notice
       ? deps.presenter.notice("Nothing was changed", notice.text, notice.tone)
@@ -368,7 +366,7 @@ async function showStored(
   }
   const read = readCase(stored.events, reader, deps.now().toISOString(), {
     caseId: stored.caseId,
-    student: directory.students.get(studentId),
+    student: directory.students.get(studentOf(stored)),
     policy,
     roster: directory.roster,
   });

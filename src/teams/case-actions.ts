@@ -203,7 +203,8 @@ export async function runCardAction(
   };
 }
 
-function studentOf(stored: StoredCase): string {
+/** The student a stored case is about (from its `opened` event). */
+export function studentOf(stored: StoredCase): string {
   const first = stored.events[0];
   return first?.type === "opened" ? first.studentId : "";
 }

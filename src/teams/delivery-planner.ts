@@ -50,8 +50,8 @@ export class TeamsPlanner implements Planner {
         activity: { ...card, channelData: marker },
       };
     }
-    // Updates and replies go where the case's card was posted.
-    // A case's card is the entry its opening change wrote (version 0).
+    // Updates and replies need the case's card: the entry its opening change wrote
+    // (version 0), once posted.
     const posted = await this.store.getOutboxEntry({
       policyId: entry.policyId,
       id: outboxIdFor(caseId, 0, "case_card"),

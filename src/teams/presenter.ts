@@ -7,7 +7,7 @@
 import type { CaseEvent } from "../cases/case-events.ts";
 import { foldCase } from "../cases/case-state.ts";
 import { caseView } from "../cases/case-view.ts";
-import type { Staff } from "../data/schema.ts";
+import type { Staff, Student } from "../data/schema.ts";
 import type { CaseSummary, StoredCase } from "../store/case-records.ts";
 import {
   type AdaptiveCard,
@@ -50,7 +50,7 @@ export function createPresenter(directory: DirectoryHolder): Presenter {
       return renderCaseCard({
         view: caseView(state, reader, dir.roster),
         student: student && {
-          displayName: student.preferredName ?? student.displayName ?? student.id,
+          displayName: nameOf(student),
           school: student.school,
           ...(student.programme && { programme: student.programme }),
           ...(student.year && { year: student.year }),
@@ -79,9 +79,7 @@ export function createPresenter(directory: DirectoryHolder): Presenter {
               severity: c.severity,
               openedAt: c.openedAt,
             },
-            studentName: student
-              ? (student.preferredName ?? student.displayName ?? student.id)
-              : undefined,
+            studentName: student ? nameOf(student) : undefined,
           };
         }),
       });
@@ -99,4 +97,9 @@ export function createPresenter(directory: DirectoryHolder): Presenter {
       return state ? `New ${state.severity} case for the support team` : "A Reach case";
     },
   };
+}
+
+/** What a card calls a student: the name they prefer, else their display name. */
+function nameOf(student: Student): string {
+  return student.preferredName ?? student.displayName ?? student.id;
 }

@@ -18,6 +18,7 @@ import { parseIsoDate } from "../../src/data/dates.ts";
 import { loadPolicyFile } from "../../src/rules/loader.ts";
 import { applyRun } from "../../src/run/apply-run.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import { until } from "../helpers/fake-connector.ts";
 
 const CHANNEL = "19:cases@thread.tacv2";
 const POLICY = "samples/teams-demo/northfield-policy.yaml";
@@ -75,14 +76,6 @@ function startServe(db: string): ChildProcess {
   });
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe("the bot killed with SIGKILL while posting a run's cards", () => {
   const dir = mkdtempSync(join(tmpdir(), "reach-crash-"));
   const connector = slowConnector(250);
@@ -137,6 +130,7 @@ describe("the bot killed with SIGKILL while posting a run's cards", () => {
     await until(
       () => connector.answered.size >= 3 && connector.inFlight() > 0,
       "a post in flight after three answered",
+      30_000,
     );
     first.kill("SIGKILL");
     await new Promise((r) => first.once("exit", r));
