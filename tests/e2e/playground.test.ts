@@ -60,22 +60,29 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
   }, 120_000);
 
   /**
-   * Opens the Cases channel. Right after the page loads, the Playground sometimes still
-   * shows General after the click; click again until the channel's cards are there.
+   * Opens the Cases channel. The Playground first connects to the bot (its log panel says
+   * "Connected."); right after the page loads it sometimes still shows General after the
+   * click, and on a loaded machine the cards take a while to render: click again, with
+   * patience, until the channel's cards are there.
    */
   async function openChannel() {
+    await page.getByText("Connected.", { exact: true }).first().waitFor({ timeout: 60_000 });
     const channel = page.getByText(DEMO.channelName, { exact: true }).first();
     for (let attempt = 1; ; attempt++) {
       await channel.click();
       const shown = await page
         .locator(".ac-adaptiveCard")
         .first()
-        .waitFor({ timeout: 5_000 })
+        .waitFor({ timeout: 10_000 })
         .then(() => true)
         .catch(() => false);
       if (shown) return;
-      if (attempt === 5) throw new Error("the Cases channel's cards never showed");
+      if (attempt === 6) {
+        await page.screenshot({ path: join(ARTIFACTS, "0-channel-not-shown.png") });
+        throw new Error("the Cases channel's cards never showed (see 0-channel-not-shown.png)");
+      }
       await page.getByText("General", { exact: true }).first().click();
+      await page.waitForTimeout(500);
     }
   }
 
