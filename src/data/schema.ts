@@ -16,7 +16,11 @@ export const STUDENT_STATUSES = ["active", "on_leave", "withdrawn"] as const;
 export const STAFF_ROLES = ["adviser", "engagement_lead", "support_officer", "admin"] as const;
 export const CIRCUMSTANCE_KINDS = ["extenuating_circumstances", "leave", "placement"] as const;
 
-/** Fields that are special-category personal data: never visible to a rule or a card. */
+/**
+ * Fields that are special-category personal data (UK GDPR art. 9 and the school records
+ * that stand in for it): never visible to a rule or a card. Socio-economic flags such as
+ * free school meals are not among them: schools target support with them.
+ */
 export const SPECIAL_CATEGORY_FIELDS = [
   "ethnicity",
   "race",
@@ -35,7 +39,6 @@ export const SPECIAL_CATEGORY_FIELDS = [
   "genetic",
   "biometric",
   "immigration_status",
-  "free_school_meals",
   "special_educational_needs",
 ] as const;
 

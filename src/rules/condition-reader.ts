@@ -10,11 +10,6 @@ import {
   readMetricTest,
 } from "./metric-test-reader.ts";
 import type { Condition } from "./policy.ts";
-import {
-  SPECIAL_CATEGORY_HINT,
-  specialCategoryField,
-  specialCategoryMessage,
-} from "./special-category.ts";
 import { suggestion } from "./suggest.ts";
 import type { Entry, Slot } from "./yaml-reader.ts";
 
@@ -24,11 +19,25 @@ const COMBINATORS = ["all", "any", "not"] as const;
 const CONDITION_KEYS: readonly string[] = [...COMBINATORS, ...METRIC_TEST_KEYS];
 const MAX_DEPTH = 16;
 
-export function readCondition(ctx: ConditionContext, slot: Slot, depth = 0): Condition | undefined {
+/**
+ * `path` says where the condition is (`rules[0].when.all[1]`), for problems that would
+ * otherwise not say which of many nested conditions they mean.
+ */
+export function readCondition(
+  ctx: ConditionContext,
+  slot: Slot,
+  depth = 0,
+  path = "when",
+): Condition | undefined {
   const r = ctx.reader;
   const { node, at } = r.slot(slot);
   if (depth > MAX_DEPTH) {
-    r.error(at, "too_deep", `conditions are nested more than ${MAX_DEPTH} levels deep`);
+    r.error(
+      at,
+      "too_deep",
+      `${ctx.owner}: the condition at ${path} is nested more than ${MAX_DEPTH} levels deep`,
+      "flatten it: all and any take as many conditions as you need",
+    );
     return undefined;
   }
   if (node !== null && isSeq(node)) {
@@ -41,6 +50,7 @@ export function readCondition(ctx: ConditionContext, slot: Slot, depth = 0): Con
     return undefined;
   }
   const before = r.errors.length;
+  const refusedBefore = r.refusals;
   const entries = r.entries(slot, "a condition", ctx.owner);
   if (entries === undefined) return undefined;
 
@@ -48,16 +58,8 @@ export function readCondition(ctx: ConditionContext, slot: Slot, depth = 0): Con
   if (field !== undefined) {
     entries.delete("field");
     const value = r.resolve(field.node);
-    const written = value !== null && isScalar(value) ? String(value.value) : "";
-    const special = specialCategoryField(written);
-    if (special !== undefined) {
-      r.error(
-        field.node ?? field.keyNode,
-        "special_category",
-        specialCategoryMessage(ctx.owner, written, special),
-        SPECIAL_CATEGORY_HINT,
-      );
-    } else {
+    const written = value !== null && isScalar(value) ? String(value.source ?? value.value) : "";
+    if (!r.refuseSpecial(field.node ?? field.keyNode, written, ctx.owner, `${path}.field`)) {
       r.error(
         field.keyNode,
         "unknown_key",
@@ -99,7 +101,7 @@ export function readCondition(ctx: ConditionContext, slot: Slot, depth = 0): Con
         );
         return undefined;
       }
-      const of = readCondition(ctx, entry, depth + 1);
+      const of = readCondition(ctx, entry, depth + 1, `${path}.not`);
       return of === undefined || r.errors.length > before ? undefined : { kind: "not", of };
     }
     const items = r.list(entry, kind, `${kind}: [ { metric: …, below: … }, … ]`);
@@ -108,15 +110,16 @@ export function readCondition(ctx: ConditionContext, slot: Slot, depth = 0): Con
       r.error(r.slot(entry).at, "invalid_value", `${kind} needs at least one condition`);
       return undefined;
     }
-    const of = items.map((item) => readCondition(ctx, item, depth + 1));
+    const of = items.map((item, i) => readCondition(ctx, item, depth + 1, `${path}.${kind}[${i}]`));
     if (r.errors.length > before) return undefined;
     return { kind, of: of as Condition[] };
   }
-  if (kind === "metric") return readMetricTest(ctx, slot, entries);
+  if (kind === "metric") return readMetricTest(ctx, slot, entries, path);
 
   const unknown = [...entries.keys()].filter((k) => !CONDITION_KEYS.includes(k));
   r.checkKeys(entries, "a condition", CONDITION_KEYS, comparatorHint);
-  if (unknown.length === 0 && r.errors.length === before) {
+  // A refused key was reported (perhaps earlier, by the whole-file scan): it is not missing.
+  if (unknown.length === 0 && r.errors.length === before && r.refusals === refusedBefore) {
     r.error(at, "missing_key", 'a condition needs "metric" (a metric test) or all, any or not');
   }
   return undefined;

@@ -14,11 +14,6 @@ import {
   type ParamName,
 } from "../metrics/registry.ts";
 import { COMPARATORS, type Comparator, type Condition } from "./policy.ts";
-import {
-  SPECIAL_CATEGORY_HINT,
-  specialCategoryField,
-  specialCategoryMessage,
-} from "./special-category.ts";
 import { suggestion } from "./suggest.ts";
 import type { Entry, Slot, YamlReader } from "./yaml-reader.ts";
 
@@ -73,10 +68,12 @@ export function comparatorHint(key: string): string | undefined {
   return to === undefined ? undefined : `comparators are ${COMPARATORS.join(", ")}: write ${to}`;
 }
 
+/** `path` is where the test is written (`rules[0].when.all[1]`). */
 export function readMetricTest(
   ctx: ConditionContext,
   slot: Slot,
   entries: Map<string, Entry>,
+  path = "when",
 ): Condition | undefined {
   const r = ctx.reader;
   const before = r.errors.length;
@@ -86,16 +83,9 @@ export function readMetricTest(
 
   let metric: MetricName | undefined;
   const name = r.text(metricEntry, "metric");
-  if (name !== undefined) {
-    const special = specialCategoryField(name);
-    if (special !== undefined) {
-      r.error(
-        r.slot(metricEntry).at,
-        "special_category",
-        specialCategoryMessage(ctx.owner, name, special),
-        SPECIAL_CATEGORY_HINT,
-      );
-    } else if ((METRIC_NAMES as readonly string[]).includes(name)) {
+  // A refused name is reported with the principle, not also as an unknown metric.
+  if (name !== undefined && !r.refuseSpecial(metricEntry.node, name, ctx.owner, `${path}.metric`)) {
+    if ((METRIC_NAMES as readonly string[]).includes(name)) {
       metric = name as MetricName;
     } else {
       r.error(
@@ -107,7 +97,7 @@ export function readMetricTest(
     }
   }
 
-  const params = readParams(ctx, entries, metric);
+  const params = readParams(ctx, entries, metric, path);
 
   // In the order written, so "the second comparator" is the second one in the file.
   const comparators = [...entries.keys()].filter((k): k is Comparator =>
@@ -202,6 +192,7 @@ function readParams(
   ctx: ConditionContext,
   entries: Map<string, Entry>,
   metric: MetricName | undefined,
+  path: string,
 ): MetricParams | undefined {
   const r = ctx.reader;
   const before = r.errors.length;
@@ -211,19 +202,12 @@ function readParams(
     const entry = entries.get(param);
     if (entry === undefined) continue;
     // Special-category values are refused whatever the metric, before anything else.
+    // A number is a name here too: `source: 504`.
     if (param === "source" || param === "kind" || param === "cohort_by") {
       const value = r.resolve(entry.node);
-      if (value !== null && isScalar(value) && typeof value.value === "string") {
-        const special = specialCategoryField(value.value);
-        if (special !== undefined) {
-          r.error(
-            entry.node,
-            "special_category",
-            specialCategoryMessage(ctx.owner, value.value, special),
-            SPECIAL_CATEGORY_HINT,
-          );
-          continue;
-        }
+      if (value !== null && isScalar(value) && value.value !== null) {
+        const written = String(value.source ?? value.value);
+        if (r.refuseSpecial(entry.node, written, ctx.owner, `${path}.${param}`)) continue;
       }
     }
     if (!accepted.includes(param)) {

@@ -8,6 +8,7 @@ import { readCondition } from "./condition-reader.ts";
 import { type Escalation, type Policy, type Rule, SEVERITIES } from "./policy.ts";
 import { ESCALATION_KEYS, misplacedHint, RULE_KEYS, TOP_KEYS } from "./policy-keys.ts";
 import { MAX_DAYS, optional, readId, readSettings } from "./settings-reader.ts";
+import { refuseSpecialCategoryNames } from "./special-category-scan.ts";
 import type { Slot, YamlReader } from "./yaml-reader.ts";
 
 export interface ReadPolicy {
@@ -18,6 +19,8 @@ export interface ReadPolicy {
 
 /** The whole document. Returns a policy only when nothing was reported as an error. */
 export function readPolicyDocument(r: YamlReader, root: Slot): ReadPolicy | undefined {
+  // First, so each refusal carries the path to the name; the readers then skip it.
+  if (root.node !== null) refuseSpecialCategoryNames(r, root.node);
   const top = r.entries(root, "the file", "policy");
   if (top === undefined) return undefined;
   r.checkKeys(top, "the file", TOP_KEYS, misplacedHint("the file"));
@@ -103,7 +106,9 @@ function readRule(
   const severityEntry = e.get("severity");
   const severity = severityEntry && r.oneOf(severityEntry, "severity", SEVERITIES);
   const whenEntry = e.get("when");
-  const when = whenEntry && readCondition({ reader: r, owner, policyWindowDays }, whenEntry);
+  const when =
+    whenEntry &&
+    readCondition({ reader: r, owner, policyWindowDays }, whenEntry, 0, `rules[${index}].when`);
   const forRuns = optional(e, "for", (s) => r.duration(s, "for", "runs", 1, MAX_DAYS));
   const cooldown = optional(e, "cooldown", (s) =>
     r.duration(s, "cooldown", "school days", 0, MAX_DAYS),

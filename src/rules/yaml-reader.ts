@@ -46,6 +46,10 @@ export class YamlReader {
   private budgetReported = false;
   /** Keys reported as unknown, so a misspelt required key is not also reported missing. */
   private readonly misspelt = new Set<Node>();
+  /** Names refused as special-category, so the whole-file scan and a reader report each once. */
+  private readonly refused = new Set<Node>();
+  /** Special-category refusals, counting repeats: a refused key is a reported mistake. */
+  refusals = 0;
 
   constructor(
     readonly file: string,
@@ -94,12 +98,52 @@ export class YamlReader {
           node,
           "too_deep",
           "the file expands to too many nodes (aliases nested too deep)",
+          "write the repeated parts out, or repeat them with fewer levels of aliases",
         );
       }
       return null;
     }
     if (isScalar(current) && current.value === null && (current.source ?? "") === "") return null;
     return current;
+  }
+
+  /**
+   * Where an alias leads, without spending the node budget: the special-category scan
+   * visits each node once on its own account.
+   */
+  target(node: Node | null | undefined): Node | null {
+    let current: Node | null | undefined = node;
+    for (let hops = 0; current && isAlias(current); hops++) {
+      if (hops > 32) return null;
+      current = current.resolve(this.doc) ?? null;
+    }
+    return current ?? null;
+  }
+
+  /**
+   * Refuses `written` when it names special-category data, once per node, with the path
+   * where it is written when known. True when refused, so the caller skips the name.
+   */
+  refuseSpecial(
+    at: Node | null | undefined,
+    written: string,
+    owner: string,
+    path?: string,
+  ): boolean {
+    const field = specialCategoryField(written);
+    if (field === undefined) return false;
+    this.refusals++;
+    if (at) {
+      if (this.refused.has(at)) return true;
+      this.refused.add(at);
+    }
+    this.error(
+      at,
+      "special_category",
+      specialCategoryMessage(owner, written, field, path),
+      SPECIAL_CATEGORY_HINT,
+    );
+    return true;
   }
 
   /** A slot's value node, with its position falling back to `at` when empty. */
@@ -135,16 +179,7 @@ export class YamlReader {
         continue;
       }
       const key = String(keyNode.source ?? keyNode.value);
-      const special = specialCategoryField(key);
-      if (special !== undefined) {
-        this.error(
-          keyNode,
-          "special_category",
-          specialCategoryMessage(owner, key, special),
-          SPECIAL_CATEGORY_HINT,
-        );
-        continue;
-      }
+      if (this.refuseSpecial(keyNode, key, owner)) continue;
       out.set(key, { key, keyNode, node: valueNode, at: keyNode });
     }
     return out;

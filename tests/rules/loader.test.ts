@@ -486,9 +486,14 @@ describe("special-category data is never a trigger", () => {
       "{ metric: activity_count, kind: Gender Identity, below: 1 }",
       "gender identity",
     ],
-    ["a key in a condition", "{ sexual_orientation: x }", "sexuality"],
+    ["a key in a condition", "{ sexual_orientation: x }", "sexual orientation"],
     ["an abbreviation", "{ metric: sen, equals: 1 }", "special educational needs"],
-    ["a key in the rule", "{ metric: tardies, at_least: 1 }", "free school meals", "fsm: true"],
+    [
+      "a key in the rule",
+      "{ metric: tardies, at_least: 1 }",
+      "special educational needs",
+      "has_ehcp: true",
+    ],
   ])("refuses %s", (_what, when, field, extra) => {
     const errors = errorsOf(loadPolicyText(ruleWith(when, extra), "f.yaml"));
     expect(errors.map((e) => e.code)).toEqual(["special_category"]);
@@ -510,9 +515,9 @@ describe("special-category data is never a trigger", () => {
       ["SEND", "special_educational_needs"],
       ["EHCP", "special_educational_needs"],
       ["504", "disability"],
-      ["free school meals", "free_school_meals"],
       ["immigration status", "immigration_status"],
-      ["religious_belief", "belief"],
+      ["religious_belief", "religion"],
+      ["beliefs", "belief"],
       ["religious_observance", "religion"],
     ] as const) {
       expect(specialCategoryField(written), written).toBe(field);
@@ -533,6 +538,10 @@ describe("special-category data is never a trigger", () => {
       "send_message",
       "sessions",
       "transfer",
+      // Socio-economic flags are not special-category data: schools target support with them.
+      "free school meals",
+      "fsm",
+      "pupil_premium",
     ]) {
       expect(specialCategoryField(ordinary), ordinary).toBeUndefined();
     }
