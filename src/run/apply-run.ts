@@ -35,7 +35,10 @@ export interface ApplyRunOptions {
   at: string;
   /** Who holds the run's lease (a process or instance id). */
   owner: string;
-  /** Keys case ids, so they cannot be recomputed from a student id without it. */
+  /**
+   * Keys case ids, so they cannot be recomputed from a student id without it: a secret the
+   * deployment supplies (REACH_CASE_ID_SECRET); the store's installation secret when absent.
+   */
   caseIdSecret?: string;
   leaseMs?: number;
 }
@@ -120,6 +123,8 @@ async function applyFindings(
     refused: [],
   };
   const requests: AppendRequest[] = [];
+  // An empty value (an environment variable set to "") supplies no secret.
+  const secret = options.caseIdSecret || (await store.installationSecret());
   // The policy's open cases in one read: the store's work then follows what changes.
   const openCases = new Map<string, { stored: StoredCase; state: CaseState }>();
   for (const stored of await store.listOpenCases(policy.id)) {
@@ -137,10 +142,7 @@ async function applyFindings(
     }
     const caseId =
       open?.caseId ??
-      caseIdFor(
-        { policyId: policy.id, studentId: finding.studentId, asOf: finding.asOf },
-        options.caseIdSecret,
-      );
+      caseIdFor({ policyId: policy.id, studentId: finding.studentId, asOf: finding.asOf }, secret);
     const student = dataset.students[dataset.studentIndex.get(finding.studentId) ?? -1];
     const decision = decide(open?.events ?? [], command, ENGINE_ACTOR, {
       caseId,

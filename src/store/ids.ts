@@ -4,13 +4,12 @@
  *
  * Case ids come from policy, student and the day the case opens, but must not contain the
  * student's id (an erased case keeps its id, docs/cases.md), so the student part is a keyed
- * hash. Deployments pass a secret so that nobody can confirm a guessed student id from a
- * case id; without one the key is a fixed, public string.
+ * hash keyed by a secret: the installation's (`Store.installationSecret`) or one the
+ * deployment supplies. With a known key, anyone could recompute every case id from the
+ * (often sequential) student ids and so tell whose case an id is; there is no default key.
  */
 import { createHmac } from "node:crypto";
 import type { OutboxKind } from "./outbox-records.ts";
-
-const PUBLIC_KEY = "reach-case-id";
 
 /** Sixteen hex digits: 64 bits keep collisions away even for 100,000 students a day. */
 const HASH_LENGTH = 16;
@@ -23,7 +22,9 @@ export interface CaseIdParts {
 }
 
 /** E.g. `sef-eng-20261120-3f9a1c2b7d4e5f60`: readable policy and day, then the hash. */
-export function caseIdFor(parts: CaseIdParts, secret: string = PUBLIC_KEY): string {
+export function caseIdFor(parts: CaseIdParts, secret: string): string {
+  // An empty key would be a public one again.
+  if (secret.length === 0) throw new Error("caseIdFor needs a secret key");
   const hash = createHmac("sha256", secret)
     .update(`${parts.policyId}\n${parts.studentId}\n${parts.asOf}`)
     .digest("hex")

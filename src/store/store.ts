@@ -135,6 +135,15 @@ export interface Store {
   /** True if there was a binding to remove. */
   removeBinding(policyId: string): Promise<boolean>;
 
+  // The installation
+
+  /**
+   * The installation's secret (32 random bytes as 64 hex digits), made on first use and
+   * kept in the store, so that every process on the same database keys case ids alike:
+   * two processes asking a new store at once both get the one that was kept.
+   */
+  installationSecret(): Promise<string>;
+
   /**
    * Finishes what interrupted changes left undone and returns how many it finished: a
    * store without multi-record transactions (Cosmos DB) writes a change's outbox and

@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { foldCase } from "../../src/cases/case-state.ts";
 import { loadPolicyText } from "../../src/rules/loader.ts";
 import { applyRun, RunInProgress } from "../../src/run/apply-run.ts";
+import { caseIdFor } from "../../src/store/ids.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { buildDataset, type DatasetSpec, day, weekdays } from "../helpers/build-dataset.ts";
 
@@ -105,6 +106,35 @@ describe("applyRun", () => {
       "card_update",
     ]);
     await s.close();
+  });
+
+  it("keys case ids with the store's installation secret, or with the deployment's", async () => {
+    const run = async (caseIdSecret?: string) => {
+      const s = store();
+      await applyRun({
+        store: s,
+        policy: policy(LOW),
+        dataset: buildDataset(SPEC),
+        asOf: day("2026-09-18"),
+        at: "2026-09-18T07:00:00.000Z",
+        owner: "t",
+        ...(caseIdSecret !== undefined && { caseIdSecret }),
+      });
+      const [summary] = await s.listCases();
+      const secret = await s.installationSecret();
+      await s.close();
+      return { caseId: summary.caseId, secret };
+    };
+    const parts = { policyId: "p", studentId: "a", asOf: "2026-09-18" };
+    const first = await run();
+    const second = await run();
+    expect(first.caseId).toBe(caseIdFor(parts, first.secret));
+    // Another installation: the same student and day, another id nobody can recompute.
+    expect(second.caseId).not.toBe(first.caseId);
+    const supplied = "a deployment secret of at least 32 characters";
+    expect((await run(supplied)).caseId).toBe(caseIdFor(parts, supplied));
+    // No key is public: an empty one is refused rather than used.
+    expect(() => caseIdFor(parts, "")).toThrow("secret");
   });
 
   it("refuses a second runner of the same policy and date while the first holds the lease", async () => {

@@ -9,7 +9,11 @@ import { Agent } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createHttpsServer } from "@vercel/cosmosdb-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CosmosStoreOptions, openCosmosStore } from "../../src/store/cosmos/cosmos-store.ts";
+import {
+  type CosmosStore,
+  type CosmosStoreOptions,
+  openCosmosStore,
+} from "../../src/store/cosmos/cosmos-store.ts";
 import { storeContract } from "./store-contract.ts";
 import { CaseScript, SEF } from "./store-fixtures.ts";
 
@@ -43,7 +47,21 @@ function makeStore(extra: Partial<CosmosStoreOptions> = {}, n = ++stores) {
   });
 }
 
-storeContract("Cosmos DB (cosmosdb-server)", () => makeStore());
+storeContract("Cosmos DB (cosmosdb-server)", () => makeStore(), {
+  // Another process's store on the same containers.
+  twin: async (store) => {
+    const { cases, outbox, audit } = (store as CosmosStore).containers;
+    return makeStore({ containers: { cases: cases.id, outbox: outbox.id, audit: audit.id } });
+  },
+  // Every document of every container the store uses, read back through the SDK.
+  everything: async (store) => {
+    const { cases, outbox, audit } = (store as CosmosStore).containers;
+    const docs = await Promise.all(
+      [cases, outbox, audit].map((c) => c.items.query("SELECT * FROM c").fetchAll()),
+    );
+    return JSON.stringify(docs.map((d) => d.resources));
+  },
+});
 
 describe("Cosmos DB store", () => {
   /** Fails the step after the case document once, as a crash there would. */

@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/store/sqlite/migrate.ts";
 import { MIGRATIONS } from "../../src/store/sqlite/migrations/index.ts";
 import { dbPathFrom, openDatabase } from "../../src/store/sqlite/open-database.ts";
-import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import type { Store } from "../../src/store/store.ts";
 import { storeContract } from "./store-contract.ts";
 import { CaseScript, SEF } from "./store-fixtures.ts";
 
@@ -20,8 +21,23 @@ const newFile = () => join(dir, `reach-${++files}.db`);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-storeContract("SQLite file", async () => openSqliteStore({ path: newFile() }));
-storeContract("SQLite :memory:", async () => openSqliteStore({ path: ":memory:" }));
+/** Every row of every table, as JSON. */
+async function everything(store: Store): Promise<string> {
+  const { db } = store as SqliteStore;
+  const tables = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+    .pluck()
+    .all() as string[];
+  return JSON.stringify(tables.map((t) => db.prepare(`SELECT * FROM "${t}"`).all()));
+}
+
+storeContract("SQLite file", async () => openSqliteStore({ path: newFile() }), {
+  twin: async (store) => openSqliteStore({ path: (store as SqliteStore).db.name }),
+  everything,
+});
+storeContract("SQLite :memory:", async () => openSqliteStore({ path: ":memory:" }), {
+  everything,
+});
 
 describe("SQLite store", () => {
   it("keeps a committed change across closing and reopening the file", async () => {

@@ -1,17 +1,29 @@
 /**
- * The one contract every `Store` adapter must pass (SQLite now, Cosmos DB later): call
- * `storeContract` from the adapter's test file with a factory that returns a new, empty
- * store for each test.
+ * The one contract every `Store` adapter must pass: call `storeContract` from the adapter's
+ * test file with a factory that returns a new, empty store for each test, and what the
+ * adapter can offer of `StoreHarness`.
  */
 import { afterEach, beforeEach, describe } from "vitest";
 import type { Store } from "../../src/store/store.ts";
 import { caseContract } from "./case-contract.ts";
 import { erasureContract } from "./erasure-contract.ts";
+import { installationContract } from "./installation-contract.ts";
 import { outboxContract } from "./outbox-contract.ts";
 import { runContract } from "./run-contract.ts";
 import { teamsContract } from "./teams-contract.ts";
 
-export function storeContract(name: string, makeStore: () => Promise<Store>): void {
+export interface StoreHarness {
+  /** Another store on the same database as `store`, as a second process would open it. */
+  twin?: (store: Store) => Promise<Store>;
+  /** Every record in the store's database, as text: what erasure must leave clean. */
+  everything?: (store: Store) => Promise<string>;
+}
+
+export function storeContract(
+  name: string,
+  makeStore: () => Promise<Store>,
+  harness: StoreHarness = {},
+): void {
   describe(`Store contract: ${name}`, () => {
     let current: Store | undefined;
     const store = (): Store => {
@@ -28,9 +40,10 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
     });
 
     describe("cases", () => caseContract(store));
-    describe("erasure", () => erasureContract(store));
+    describe("erasure", () => erasureContract(store, harness.everything));
     describe("outbox", () => outboxContract(store));
     describe("runs, rule state, leases and audit", () => runContract(store));
     describe("Teams conversations and channel bindings", () => teamsContract(store));
+    describe("installation secret", () => installationContract(store, harness.twin));
   });
 }

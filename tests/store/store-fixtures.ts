@@ -33,6 +33,9 @@ export const LAW: CasePolicy = { id: "law-ug", schools: ["law"], access: "school
 
 export { EVIDENCE } from "../cases/case-fixtures.ts";
 
+/** Keys the fixtures' case ids; a store's own secret plays no part in these tests. */
+export const CASE_ID_SECRET = "store-contract-case-id-secret-0123456789";
+
 /** Minute `n` after 09:00 on 23 Nov 2026, as an ISO timestamp. */
 export function at(n: number): string {
   return new Date(Date.UTC(2026, 10, 23, 9, 0) + n * 60_000).toISOString();
@@ -57,7 +60,7 @@ export class CaseScript {
     private minute = 0,
   ) {
     this.student = { id: studentId, school: policy.schools[0], adviserIds: [] };
-    this.caseId = caseIdFor({ policyId: policy.id, studentId, asOf });
+    this.caseId = caseIdFor({ policyId: policy.id, studentId, asOf }, CASE_ID_SECRET);
   }
 
   /** The append that this command makes on the current version, with outbox entries of `kinds`. */

@@ -5,7 +5,8 @@
  * - `cases`: case documents (summary, history, pending derived work), open slots, erasure
  *   records, rule state, run records and leases (TTL on, so old leases go by themselves),
  *   each policy's channel binding, and the Teams conversations, which belong to no policy,
- *   in the reserved partition `~teams` (cosmos-teams.ts);
+ *   in the reserved partition `~teams` (cosmos-teams.ts), and the installation's secret,
+ *   in the reserved partition `~installation` (cosmos-installation.ts);
  * - `outbox`: one document per outbox entry;
  * - `audit`: one document per audit record.
  *
@@ -49,6 +50,7 @@ import type {
 import type { Store } from "../store.ts";
 import type { ChannelBinding, ConversationFilter, ConversationRecord } from "../teams-records.ts";
 import { CosmosCases, type CosmosFaults } from "./cosmos-cases.ts";
+import { installationSecret } from "./cosmos-installation.ts";
 import { CosmosOutbox } from "./cosmos-outbox.ts";
 import { CosmosAudit, CosmosRuns } from "./cosmos-runs.ts";
 import { CosmosTeams } from "./cosmos-teams.ts";
@@ -167,9 +169,12 @@ export class CosmosStore implements Store {
   private readonly runs: CosmosRuns;
   private readonly teams: CosmosTeams;
 
+  private secret: Promise<string> | undefined;
+
   constructor(
     readonly client: CosmosClient,
-    containers: { cases: Container; outbox: Container; audit: Container },
+    /** Exposed for tests that read every document (erasure). */
+    readonly containers: { cases: Container; outbox: Container; audit: Container },
     options: Pick<CosmosStoreOptions, "slotSecret" | "faults"> = {},
   ) {
     this.outbox = new CosmosOutbox(containers.outbox);
@@ -314,6 +319,15 @@ export class CosmosStore implements Store {
 
   removeBinding(policyId: string): Promise<boolean> {
     return this.teams.removeBinding(policyId);
+  }
+
+  /** Read once per store: it never changes. */
+  installationSecret(): Promise<string> {
+    this.secret ??= installationSecret(this.containers.cases).catch((error: unknown) => {
+      this.secret = undefined;
+      throw error;
+    });
+    return this.secret;
   }
 
   async finishInterrupted(): Promise<number> {

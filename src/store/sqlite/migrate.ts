@@ -43,3 +43,12 @@ export function migrate(
   });
   return run.immediate();
 }
+
+/** The newest migration recorded; 0 for a new file. */
+export function schemaVersion(db: Database.Database): number {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get();
+  if (table === undefined) return 0;
+  return (db.prepare("SELECT max(version) FROM schema_migrations").pluck().get() as number) ?? 0;
+}

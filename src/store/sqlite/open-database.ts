@@ -32,5 +32,8 @@ export function openDatabase(options: SqliteOptions = {}): Database.Database {
   // PRODUCT §2.8); runs batch their appends, so the extra sync is paid once per batch.
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
+  // Erasure (docs/storage.md): what a change deletes or overwrites is zeroed in the file,
+  // not left in free pages and cells where a copy of the file would still show it.
+  db.pragma("secure_delete = ON");
   return db;
 }

@@ -41,6 +41,7 @@ export class SqliteCases {
   private readonly upsert: Database.Statement;
   private readonly insertEvent: Database.Statement;
   private readonly rewriteEvent: Database.Statement;
+  private erasedSinceCheckpoint = false;
 
   constructor(
     private readonly db: Database.Database,
@@ -111,13 +112,31 @@ export class SqliteCases {
 
   append(request: AppendRequest): AppendResult {
     const events = checkAppendRequest(request);
-    return this.db.transaction(() => this.write(request, events)).immediate();
+    const result = this.db.transaction(() => this.write(request, events)).immediate();
+    this.checkpointAfterErasure();
+    return result;
   }
 
   /** Each request decided on its own, all in one transaction: one disk sync for a run. */
   appendMany(requests: readonly AppendRequest[]): AppendResult[] {
     const checked = requests.map((r) => [r, checkAppendRequest(r)] as const);
-    return this.db.transaction(() => checked.map(([r, e]) => this.write(r, e))).immediate();
+    const results = this.db
+      .transaction(() => checked.map(([r, e]) => this.write(r, e)))
+      .immediate();
+    this.checkpointAfterErasure();
+    return results;
+  }
+
+  /**
+   * The WAL still holds the pages as they were before the erasure (the student's id, notes,
+   * evidence) until a checkpoint copies the new ones into the database and TRUNCATE empties
+   * the file. It waits (busy timeout) for readers of older snapshots; if one outlasts it,
+   * the old frames go at the next erasure's checkpoint or when the last connection closes.
+   */
+  private checkpointAfterErasure(): void {
+    if (!this.erasedSinceCheckpoint) return;
+    this.erasedSinceCheckpoint = false;
+    this.db.pragma("wal_checkpoint(TRUNCATE)");
   }
 
   /** Call inside an immediate transaction, so nobody writes between the read and the write. */
@@ -157,6 +176,7 @@ export class SqliteCases {
       this.insertEvent.run(caseId, e.version, e.type, e.at, JSON.stringify(e));
     }
     if (plan.erasure) {
+      this.erasedSinceCheckpoint = true;
       for (const e of plan.history.slice(0, request.expectedVersion)) {
         this.rewriteEvent.run(JSON.stringify(e), caseId, e.version);
       }

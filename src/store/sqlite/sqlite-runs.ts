@@ -48,7 +48,7 @@ export class SqliteRuns {
       const why = parsed.ok ? `it is the state of policy ${state.policyId}` : parsed.message;
       throw new StoreError("invalid_request", `rule state of policy ${policyId}: ${why}`);
     }
-    return this.db
+    const result = this.db
       .transaction((): SaveRuleStateResult => {
         const stored = this.db
           .prepare("SELECT as_of FROM rule_state WHERE policy_id = ?")
@@ -64,6 +64,11 @@ export class SqliteRuns {
         return { ok: true };
       })
       .immediate();
+    // The state saved may have dropped an erased student (src/app/erase-student.ts): the
+    // old state must not live on in the WAL, nor in the file's pages until a checkpoint
+    // copies the new ones over them. Once per run, this is one checkpoint.
+    if (result.ok) this.db.pragma("wal_checkpoint(TRUNCATE)");
+    return result;
   }
 
   saveRun(run: RunRecord): void {

@@ -4,6 +4,7 @@
  * other processes on the same file are serialised by SQLite's write lock (`BEGIN
  * IMMEDIATE` with a busy timeout).
  */
+import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
 import type { RuleState } from "../../rules/rule-state.ts";
 import type {
@@ -33,7 +34,7 @@ import type {
 } from "../run-records.ts";
 import type { Store } from "../store.ts";
 import type { ChannelBinding, ConversationFilter, ConversationRecord } from "../teams-records.ts";
-import { migrate } from "./migrate.ts";
+import { migrate, schemaVersion } from "./migrate.ts";
 import { openDatabase, type SqliteOptions } from "./open-database.ts";
 import { SqliteAudit } from "./sqlite-audit.ts";
 import { SqliteCases } from "./sqlite-cases.ts";
@@ -41,10 +42,21 @@ import { SqliteOutbox } from "./sqlite-outbox.ts";
 import { SqliteRuns } from "./sqlite-runs.ts";
 import { SqliteTeams } from "./sqlite-teams.ts";
 
+/** The first schema written with `secure_delete` on (migration 3 came with it). */
+const SECURE_DELETE_SCHEMA = 3;
+
 /** Opens (creating if need be) and migrates the database. */
 export function openSqliteStore(options: SqliteOptions = {}): SqliteStore {
   const db = openDatabase(options);
   try {
+    const version = schemaVersion(db);
+    if (version > 0 && version < SECURE_DELETE_SCHEMA) {
+      // Rows deleted before secure_delete (students erased by an older Reach among them)
+      // may still lie in free pages and cells: one VACUUM rewrites the file without them.
+      // Before migrating, so that a VACUUM that fails is tried again at the next open.
+      db.exec("VACUUM");
+      db.pragma("wal_checkpoint(TRUNCATE)");
+    }
     migrate(db);
   } catch (error) {
     db.close();
@@ -59,6 +71,7 @@ export class SqliteStore implements Store {
   private readonly audit: SqliteAudit;
   private readonly runs: SqliteRuns;
   private readonly teams: SqliteTeams;
+  private secret: string | undefined;
 
   /** `db` must be migrated; `openSqliteStore` does both. */
   constructor(readonly db: Database.Database) {
@@ -200,6 +213,23 @@ export class SqliteStore implements Store {
 
   async removeBinding(policyId: string): Promise<boolean> {
     return this.teams.removeBinding(policyId);
+  }
+
+  /** Read once per store: it never changes. */
+  async installationSecret(): Promise<string> {
+    const read = () =>
+      this.db.prepare("SELECT secret FROM installation WHERE id = 1").pluck().get() as
+        | string
+        | undefined;
+    this.secret ??= read();
+    if (this.secret === undefined) {
+      // Another process may insert first: the row it kept is the secret for both.
+      this.db
+        .prepare("INSERT OR IGNORE INTO installation (id, secret) VALUES (1, ?)")
+        .run(randomBytes(32).toString("hex"));
+      this.secret = read();
+    }
+    return this.secret as string;
   }
 
   /** Nothing to finish: every change commits in one transaction. */

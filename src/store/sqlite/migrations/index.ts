@@ -4,6 +4,7 @@
  */
 import { INITIAL_SCHEMA } from "./0001-initial-schema.ts";
 import { SENDING_AND_TEAMS } from "./0002-sending-and-teams.ts";
+import { INSTALLATION_SECRET } from "./0003-installation-secret.ts";
 
 export interface Migration {
   version: number;
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "outbox sending_at, Teams conversations and bindings",
     sql: SENDING_AND_TEAMS,
   },
+  { version: 3, name: "installation secret", sql: INSTALLATION_SECRET },
 ];
