@@ -1,31 +1,47 @@
 /**
- * A card's button, as a case command made by the person who clicked it. The card carries
- * the case (policy and case id) and the version it showed; the form's inputs arrive in the
- * same data. The clicker is identified by their Entra object id and matched to the staff
- * roster; `decide` then authorises, checks the version and the case's state.
+ * Acting on a case: a card's button (or a chat command) as a case command made by the
+ * person who clicked it. The card carries the case (policy and case id) and the version it
+ * showed; the form's inputs arrive in the same data.
+ *
+ * Checks, in order — each refusal is audited with who tried, what, and why:
+ * 1. the clicker is on the staff roster (by their Entra object id): a stranger is told
+ *    only that Reach does not know them, the same words whatever the payload named, so
+ *    nothing about any case can be learnt by trying;
+ * 2. the payload is a well-formed action (a case id, a policy id, a version);
+ * 3. the policy is served and the case exists;
+ * 4. the verb is one a person may use from a card;
+ * 5. `decide`: authorised for this student's case, on the current version, allowed in
+ *    the case's state, with valid input.
  *
  * Outcomes:
  * - done: the events are stored with a card update (for everyone, by the delivery worker)
- *   and a one-line reply in the card's thread, and the clicker gets the new card at once;
- * - refused (not on the roster, not allowed, not in this state, bad input): nothing
- *   changes, the refusal is audited, and the clicker sees the case with a polite notice;
- * - stale (someone acted first): the clicker sees the fresh case and is asked to look again.
+ *   and a one-line reply in the card's thread; the clicker gets the new card at once;
+ * - refused: nothing changes. The case comes back for display only when the clicker may
+ *   read it, or when the click came from the channel where the card is posted (it shows
+ *   nothing that channel does not already show); otherwise the notice stands alone;
+ * - stale (someone acted first): the fresh case, with a request to look again.
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod/v4";
-import type { CaseCommand } from "../cases/case-commands.ts";
-import type { CaseEvent } from "../cases/case-events.ts";
-import { decide } from "../cases/decide.ts";
+import {
+  authorise,
+  type CaseCommand,
+  type CaseEvent,
+  decide,
+  foldCase,
+  type RefusalCode,
+  subjectOf,
+} from "../cases/index.ts";
 import type { Staff } from "../data/schema.ts";
-import type { StoredCase } from "../store/case-records.ts";
-import { outboxIdFor } from "../store/ids.ts";
-import type { Store } from "../store/store.ts";
+import type { Store, StoredCase } from "../store/index.ts";
+import { outboxIdFor } from "../store/index.ts";
+import { actorLabel, auditRefusal, clip } from "./audit-refusal.ts";
 import type { Directory } from "./directory.ts";
 
 /** What every case card action carries. */
 const CardDataSchema = z.object({
-  caseId: z.string({ error: "caseId is missing" }).min(1, "caseId is missing"),
-  policyId: z.string({ error: "policyId is missing" }).min(1, "policyId is missing"),
+  caseId: z.string({ error: "caseId is missing" }).min(1, "caseId is missing").max(200),
+  policyId: z.string({ error: "policyId is missing" }).min(1, "policyId is missing").max(100),
   version: z.coerce.number({ error: "version is missing" }).int().nonnegative(),
 });
 
@@ -48,8 +64,9 @@ export type Notice = { tone: "refusal" | "stale" | "info" | "success"; text: str
 
 export type ActionOutcome =
   | { kind: "done"; stored: StoredCase; events: CaseEvent[]; notice: Notice; line: string }
-  | { kind: "refused"; stored: StoredCase; notice: Notice }
-  | { kind: "stale"; stored: StoredCase; notice: Notice }
+  /** `show`: the case, only where the clicker may see it (see the header). */
+  | { kind: "refused"; show?: StoredCase; notice: Notice }
+  | { kind: "stale"; show?: StoredCase; notice: Notice }
   /** No case to show: the card is malformed, or the case is gone. */
   | { kind: "missing"; title: string; text: string };
 
@@ -66,14 +83,28 @@ const FORM_FIELDS: Record<CardVerb, readonly string[]> = {
   close: [],
 };
 
+export interface CaseAction {
+  /** The clicker's Entra object id, as Teams vouches for it. */
+  aadObjectId: string | undefined;
+  /** The button's verb, as it arrived (anything). */
+  verb: unknown;
+  /** The button's data, as it arrived (anything). */
+  data: unknown;
+  /** The conversation the click came from (a channel id without its `;messageid=` part). */
+  conversationId: string | undefined;
+  /** ISO timestamp of the click. */
+  at: string;
+}
+
 export interface ActionContext {
   store: Store;
   directory: Directory;
-  /** ISO timestamp of the click. */
-  at: string;
   /** Turns the events just stored into the thread's one line ("Alex Wilber confirmed…"). */
   describe: (events: readonly CaseEvent[], actorName: string) => string;
 }
+
+export const STRANGER_TEXT =
+  "Sorry — Reach doesn't know you as a member of staff, so you can't act on cases. Nothing has changed. If you support students, ask your engagement lead to add you to the staff roster.";
 
 /** A form's empty fields arrive as "" (Teams) or are absent: both mean "not given". */
 function formFields(verb: CardVerb, data: Record<string, unknown>): Record<string, unknown> {
@@ -86,73 +117,93 @@ function formFields(verb: CardVerb, data: Record<string, unknown>): Record<strin
   return out;
 }
 
-export async function runCardAction(
-  verb: string,
-  rawData: unknown,
-  aadObjectId: string | undefined,
-  ctx: ActionContext,
-): Promise<ActionOutcome> {
-  const data = (rawData ?? {}) as Record<string, unknown>;
+export async function actOnCase(action: CaseAction, ctx: ActionContext): Promise<ActionOutcome> {
+  const { store, directory } = ctx;
+  const verb = typeof action.verb === "string" ? clip(action.verb, 40) : "(none)";
+  const data =
+    typeof action.data === "object" && action.data !== null && !Array.isArray(action.data)
+      ? (action.data as Record<string, unknown>)
+      : {};
+  const claimed = {
+    policyId: typeof data.policyId === "string" ? data.policyId : undefined,
+    caseId: typeof data.caseId === "string" ? data.caseId : undefined,
+  };
+  const refuse = (actor: string, why: string, refusal: RefusalCode) =>
+    auditRefusal(store, directory, {
+      actor,
+      at: action.at,
+      action: verb,
+      ...claimed,
+      why,
+      refusal,
+    });
+
+  const staff: Staff | undefined = directory.staffByAad(action.aadObjectId);
+  if (staff === undefined) {
+    await refuse(
+      actorLabel(action.aadObjectId),
+      "the Teams user is not on the staff roster",
+      "not_authorised",
+    );
+    return { kind: "refused", notice: { tone: "refusal", text: STRANGER_TEXT } };
+  }
   const parsed = CardDataSchema.safeParse(data);
   if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => i.message).join("; ");
+    await refuse(staff.id, `the card's action is incomplete (${problems})`, "invalid_input");
     return {
       kind: "missing",
       title: "This button could not be used",
-      text: `The card's action is incomplete (${parsed.error.issues.map((i) => i.message).join("; ")}). Nothing was changed.`,
+      text: `The card's action is incomplete (${problems}). Nothing was changed.`,
     };
   }
   const { caseId, policyId, version } = parsed.data;
-  const stored = await ctx.store.getCase(policyId, caseId);
-  const policy = ctx.directory.policies.get(policyId);
-  if (stored === undefined || policy === undefined) {
+  const policy = directory.policies.get(policyId);
+  const stored = policy && (await store.getCase(policyId, caseId));
+  if (policy === undefined || stored === undefined) {
+    await refuse(
+      staff.id,
+      policy === undefined ? "the policy is not served" : "there is no such case",
+      "invalid_input",
+    );
     return {
       kind: "missing",
       title: "Case not found",
-      text:
-        stored === undefined
-          ? "Reach has no such case any more (it may have been erased). Nothing was changed."
-          : `Reach is not serving policy ${policyId} at the moment. Nothing was changed.`,
+      text: "Reach has no such case (it may have been erased). Nothing was changed.",
     };
   }
+  const student = directory.students.get(studentOf(stored));
+  const decideContext = { caseId, student, policy, roster: directory.roster };
+  // The case is shown back to someone who may read it, or in the channel it is posted in.
+  const binding = await store.getBinding(policyId);
+  const mayRead = authorise(
+    staff.id,
+    "read",
+    subjectOf(foldCase(stored.events), decideContext),
+    directory.roster,
+  ).allowed;
+  const inItsChannel = binding !== undefined && action.conversationId === binding.conversationId;
+  const visible = mayRead || inItsChannel ? stored : undefined;
+
   if (!(CARD_VERBS as readonly string[]).includes(verb)) {
-    return refusedWith(stored, `“${verb}” is not something this card can do. Nothing was changed.`);
-  }
-  const staff: Staff | undefined = ctx.directory.staffByAad(aadObjectId);
-  if (staff === undefined) {
-    await ctx.store.appendAudit(policyId, [
-      {
-        actor: aadObjectId ? `aad:${aadObjectId}` : "unknown",
-        at: ctx.at,
-        action: verb,
-        caseId,
-        allowed: false,
-        why: "the Teams user is not on the staff roster",
-        refusal: "not_authorised",
-      },
-    ]);
+    await refuse(staff.id, `“${verb}” is not an action on a case card`, "invalid_input");
     return refusedWith(
-      stored,
-      "Sorry — Reach doesn't know you as a member of staff, so you can't act on this case. Nothing has changed. If you support this student, ask your engagement lead to add you to the staff roster.",
+      visible,
+      `“${verb}” is not something this card can do. Nothing was changed.`,
     );
   }
   const command = {
     type: verb,
     version,
-    at: ctx.at,
+    at: action.at,
     ...formFields(verb as CardVerb, data),
     ...(verb === "add_note" && { noteId: `note-${randomUUID()}` }),
   } as unknown as CaseCommand;
-  const student = ctx.directory.students.get(studentOf(stored));
-  const decision = decide(stored.events, command, staff.id, {
-    caseId,
-    student,
-    policy,
-    roster: ctx.directory.roster,
-  });
+  const decision = decide(stored.events, command, staff.id, decideContext);
   if (!decision.ok) {
-    await ctx.store.appendAudit(policyId, [decision.audit]);
+    await store.appendAudit(policyId, [decision.audit]);
     const { code, message, why } = decision.refusal;
-    if (code === "stale_version") return staleWith(stored);
+    if (code === "stale_version") return staleWith(visible);
     const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
     const lead =
       code === "not_authorised"
@@ -160,10 +211,10 @@ export async function runCardAction(
         : code === "invalid_input"
           ? `That didn't go through: ${sentence(message)}`
           : `That can't be done now: ${sentence(message)}`;
-    return refusedWith(stored, `${lead} Nothing has changed.`);
+    return refusedWith(visible, `${lead} Nothing has changed.`);
   }
   const line = ctx.describe(decision.events, staff.name);
-  const result = await ctx.store.appendCaseEvents({
+  const result = await store.appendCaseEvents({
     policyId,
     caseId,
     expectedVersion: stored.version,
@@ -173,13 +224,13 @@ export async function runCardAction(
         id: outboxIdFor(caseId, stored.version, "card_update"),
         kind: "card_update",
         payload: { caseId },
-        createdAt: ctx.at,
+        createdAt: action.at,
       },
       {
         id: outboxIdFor(caseId, stored.version, "thread_reply"),
         kind: "thread_reply",
         payload: { caseId, text: line },
-        createdAt: ctx.at,
+        createdAt: action.at,
       },
     ],
     audit: [decision.audit],
@@ -209,14 +260,14 @@ export function studentOf(stored: StoredCase): string {
   return first?.type === "opened" ? first.studentId : "";
 }
 
-function refusedWith(stored: StoredCase, text: string): ActionOutcome {
-  return { kind: "refused", stored, notice: { tone: "refusal", text } };
+function refusedWith(show: StoredCase | undefined, text: string): ActionOutcome {
+  return { kind: "refused", ...(show && { show }), notice: { tone: "refusal", text } };
 }
 
-function staleWith(stored: StoredCase): ActionOutcome {
+function staleWith(show: StoredCase | undefined): ActionOutcome {
   return {
     kind: "stale",
-    stored,
+    ...(show && { show }),
     notice: {
       tone: "stale",
       text: "This card was out of date — someone acted on the case after it was shown. Here it is as it stands now; please check it and try again if you still need to.",

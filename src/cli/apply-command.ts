@@ -4,9 +4,9 @@
  * Running the same policy and date again changes nothing.
  */
 import { hostname } from "node:os";
+import { openStore, readStoreSettings } from "../app/index.ts";
 import { ADAPTERS } from "../data/adapters/index.ts";
 import { applyRun, RunInProgress } from "../run/apply-run.ts";
-import { openStore } from "./open-store.ts";
 import type { Output } from "./output.ts";
 import {
   checkRunArgs,
@@ -32,6 +32,7 @@ export async function applyCommand(
   out.progress(undefined);
   reportImport(imported.report, source, asOf, args.quarantine, out);
 
+  const { caseIdSecret } = readStoreSettings(args.db);
   const store = await openStore(args.db);
   try {
     const result = await applyRun({
@@ -41,7 +42,7 @@ export async function applyCommand(
       asOf,
       at: now().toISOString(),
       owner: `cli:${hostname()}:${process.pid}`,
-      caseIdSecret: process.env.REACH_CASE_ID_SECRET,
+      ...(caseIdSecret !== undefined && { caseIdSecret }),
     });
     const { evaluation } = result;
     if (args.json) {

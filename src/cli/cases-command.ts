@@ -4,16 +4,16 @@
  * particular, as on a channel card).
  */
 import { userInfo } from "node:os";
-import { auditEntry } from "../cases/audit.ts";
-import { rosterOf } from "../cases/authorise.ts";
-import { foldCase } from "../cases/case-state.ts";
-import { caseView } from "../cases/case-view.ts";
-import { CASE_STATUSES, ENGINE_ACTOR } from "../cases/case-vocabulary.ts";
-import { decide } from "../cases/decide.ts";
+import {
+  eraseStudent as eraseStudentData,
+  listCasesForOperator,
+  openStore,
+  showCaseToOperator,
+} from "../app/index.ts";
+import { CASE_STATUSES } from "../cases/index.ts";
 import { csvLine } from "../data/csv.ts";
-import type { CaseSummary } from "../store/case-records.ts";
+import type { CaseSummary } from "../store/index.ts";
 import { EXIT_ERROR, EXIT_OK } from "./exit-codes.ts";
-import { openStore } from "./open-store.ts";
 import { type Output, table } from "./output.ts";
 
 export interface CasesArgs {
@@ -38,6 +38,16 @@ const COLUMNS = [
   "version",
 ] as const;
 
+/** Who runs the command, for the audit trail. */
+function operatorName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // A container's user may have no passwd entry: reading or erasing must not fail for that.
+    return "unknown";
+  }
+}
+
 function statusFilter(state: string | undefined, out: Output): string | undefined | false {
   if (state === undefined) return undefined;
   if ((CASE_STATUSES as readonly string[]).includes(state)) return state;
@@ -50,7 +60,7 @@ export async function casesList(args: CasesArgs, out: Output): Promise<number> {
   if (status === false) return EXIT_ERROR;
   const store = await openStore(args.db);
   try {
-    const cases = await store.listCases({
+    const cases = await listCasesForOperator(store, {
       ...(args.policy !== undefined && { policyId: args.policy }),
       ...(status !== undefined && { status: status as CaseSummary["status"] }),
     });
@@ -96,21 +106,17 @@ export async function casesShow(
   }
   const store = await openStore(args.db);
   try {
-    const [summary] = await store.listCases({ caseId });
-    const stored = summary && (await store.getCase(summary.policyId, caseId));
-    const state = stored && foldCase(stored.events);
-    if (!state) {
+    const read = await showCaseToOperator({
+      store,
+      operator: `cli:${operatorName()}`,
+      caseId,
+      at: now().toISOString(),
+    });
+    if (read.kind === "missing") {
       out.error(`reach cases: no case ${caseId}`);
       return EXIT_ERROR;
     }
-    // A read of a case's full detail is recorded, here as a data manager's on the host.
-    await store.appendAudit(summary.policyId, [
-      auditEntry(`cli:${userInfo().username}`, now().toISOString(), "read", caseId, {
-        allowed: true,
-        why: "read on the command line of the store's host",
-      }),
-    ]);
-    const view = caseView(state, null, rosterOf([]));
+    const { view, stored } = read;
     if (args.json) {
       out.write(
         `${JSON.stringify({ case: view, events: stored.events.map((e) => ({ type: e.type, actor: e.actor, at: e.at, version: e.version })) })}\n`,
@@ -141,7 +147,10 @@ export async function casesExport(args: CasesArgs, out: Output): Promise<number>
   }
   const store = await openStore(args.db);
   try {
-    const cases = await store.listCases(args.policy !== undefined ? { policyId: args.policy } : {});
+    const cases = await listCasesForOperator(
+      store,
+      args.policy !== undefined ? { policyId: args.policy } : {},
+    );
     if (format === "json") out.write(`${JSON.stringify({ cases })}\n`);
     else {
       out.write(`${COLUMNS.join(",")}\n`);
@@ -154,8 +163,9 @@ export async function casesExport(args: CasesArgs, out: Output): Promise<number>
 }
 
 /**
- * Right to erasure: every case of the student loses their id, the evidence and all free
- * text; the counts stay, and the store records the erasure. The rule state forgets them.
+ * Right to erasure (src/app/erase-student.ts): every case of the student loses their id,
+ * the evidence and all free text; the counts stay, and the store records the erasure. The
+ * rule state forgets them, and the quarantine files lose the rows that mention them.
  */
 export async function eraseStudent(
   studentId: string | undefined,
@@ -167,63 +177,22 @@ export async function eraseStudent(
     out.error("usage: reach erase --student <id>");
     return EXIT_ERROR;
   }
+  const user = operatorName();
   const store = await openStore(args.db);
   try {
-    const cases = await store.listCases({
+    const result = await eraseStudentData({
+      store,
       studentId,
       ...(args.policy !== undefined && { policyId: args.policy }),
+      at: now().toISOString(),
+      quarantineDir: "data/quarantine",
+      actor: `cli:${user}`,
     });
-    let erased = 0;
-    const policies = new Set<string>();
-    for (const summary of cases) {
-      policies.add(summary.policyId);
-      const stored = await store.getCase(summary.policyId, summary.caseId);
-      if (!stored) continue;
-      const state = foldCase(stored.events);
-      if (state?.status === "erased") continue;
-      const decision = decide(
-        stored.events,
-        { type: "erase", version: stored.version, at: now().toISOString() },
-        ENGINE_ACTOR,
-        {
-          caseId: stored.caseId,
-          student: undefined,
-          policy: { id: summary.policyId, schools: [summary.school], access: "advisees" },
-          roster: rosterOf([]),
-        },
-      );
-      if (!decision.ok) {
-        out.error(`reach erase: case ${stored.caseId}: ${decision.refusal.message}`);
-        continue;
-      }
-      const result = await store.appendCaseEvents({
-        policyId: summary.policyId,
-        caseId: stored.caseId,
-        expectedVersion: stored.version,
-        events: decision.events,
-        audit: [decision.audit],
-      });
-      if (result.ok) erased++;
-      else
-        out.error(
-          `reach erase: case ${stored.caseId} changed meanwhile (${result.reason}); run erase again`,
-        );
-    }
-    for (const policyId of policies) {
-      const saved = await store.loadRuleState(policyId);
-      if (!saved) continue;
-      const state = saved.state;
-      await store.saveRuleState(policyId, saved.asOf, {
-        ...state,
-        holding: state.holding.filter((h) => h.studentId !== studentId),
-        cooldowns: state.cooldowns.filter((c) => c.studentId !== studentId),
-        snoozes: state.snoozes.filter((s) => s.studentId !== studentId),
-      });
-    }
+    for (const f of result.failed) out.error(`reach erase: case ${f.caseId}: ${f.reason}`);
     out.log(
-      `${erased} case(s) erased for the student; counts kept, personal data and notes removed.`,
+      `${result.erased} case(s) erased for the student, ${result.quarantineRowsRemoved} quarantined row(s) removed; counts kept, personal data and notes removed.`,
     );
-    return EXIT_OK;
+    return result.failed.length > 0 ? EXIT_ERROR : EXIT_OK;
   } finally {
     await store.close();
   }

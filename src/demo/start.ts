@@ -31,18 +31,25 @@ try {
   });
   say("");
   say(`Reach is running at ${demo.reach.url} (health: ${demo.reach.url}/health).`);
-  say(`Open ${demo.playground.url}/ in a browser, then the "${DEMO.channelName}" channel of`);
+  say(`Open ${demo.playground.url}/ in a browser. Once the page has loaded, Reach joins the`);
   say(
-    `"Northfield Student Support": the case cards are waiting there. You are ${DEMO.users.adviser.name},`,
+    `"Northfield Student Support" team and posts the case cards into its "${DEMO.channelName}" channel.`,
   );
-  say("an adviser: confirm a case, log a contact, add a note. In Personal Chat, try `my cases`.");
-  say("Press Ctrl+C to stop.");
+  say(
+    `You are ${DEMO.users.adviser.name}, an adviser: confirm a case, log a contact, add a note. In Personal`,
+  );
+  say("Chat, try `my cases`. Press Ctrl+C to stop.");
   const stop = async () => {
     await demo.close();
     process.exit(0);
   };
   process.once("SIGINT", () => void stop());
   process.once("SIGTERM", () => void stop());
+  await demo.ready.catch(async (error) => {
+    await demo.close();
+    throw error;
+  });
+  say(`Open the "${DEMO.channelName}" channel: the case cards are there.`);
 } catch (error) {
   process.stderr.write(
     `The demo could not start: ${error instanceof Error ? error.message : String(error)}\n`,

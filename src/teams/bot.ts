@@ -5,26 +5,34 @@
  * chat. Every change goes into the store with its outbox entries; the delivery worker
  * posts and updates the cards.
  */
+import { Application, type TeamsAdapter, type TurnState } from "@microsoft/teams-ai";
 import {
-  Application,
-  type TeamsAdapter,
-  type AdaptiveCard as TeamsAiCard,
-  type TurnState,
-} from "@microsoft/teams-ai";
-import { type Activity, CardFactory, MessageFactory, type TurnContext } from "botbuilder";
-import { readCase } from "../cases/read-case.ts";
+  type Activity,
+  ActivityTypes,
+  CardFactory,
+  MessageFactory,
+  type TurnContext,
+} from "botbuilder";
+import {
+  actOnCase,
+  type CaseDisplay,
+  changeBinding,
+  type DirectoryHolder,
+  myCases,
+  type Notice,
+  STRANGER_TEXT,
+  showCaseTo,
+  viewCase,
+} from "../app/index.ts";
 import type { Staff } from "../data/schema.ts";
 import type { Logger } from "../log.ts";
-import type { CaseSummary, StoredCase } from "../store/case-records.ts";
-import type { Store } from "../store/store.ts";
-import { type Notice, runCardAction, studentOf } from "./case-actions.ts";
+import type { CaseSummary, Store } from "../store/index.ts";
 import {
   CHANNEL_HELP,
   PERSONAL_HELP,
   parseChannelCommand,
   parsePersonalCommand,
 } from "./commands.ts";
-import type { DirectoryHolder } from "./directory.ts";
 import {
   channelDataOf,
   conversationKindOf,
@@ -32,7 +40,7 @@ import {
   recordConversation,
   recordRemoval,
 } from "./install.ts";
-import type { AdaptiveCard, Presenter } from "./presenter.ts";
+import { type AdaptiveCard, CARD_CONTENT_TYPE, type Presenter } from "./presenter.ts";
 
 export interface BotDeps {
   store: Store;
@@ -43,8 +51,6 @@ export interface BotDeps {
   /** Called after a change queued outbox entries (wakes the delivery worker). */
   onQueued: () => void;
 }
-
-const OPEN_STATUSES = ["proposed", "active", "escalated"] as const;
 
 export function createReachApp(
   adapter: TeamsAdapter,
@@ -64,11 +70,16 @@ export function createReachApp(
   app.activity(["conversationUpdate", "installationUpdate"], async (context) => {
     const change = installChange(context.activity);
     if (change === "added") {
+      // Teams sends both an installationUpdate and a conversationUpdate, and a client may
+      // send them again (the Agents Playground does whenever a page connects): greet a
+      // channel once, when Reach joins it, not each time it hears of it again.
+      const channel = conversationKindOf(context.activity) === "channel";
+      const known = channel
+        ? await store.getConversation(context.activity.conversation.id.split(";")[0])
+        : undefined;
       const records = await recordConversation(context, store, at(), log);
-      // Teams sends both an installationUpdate and a conversationUpdate: greet once.
-      const greet =
-        context.activity.type === "conversationUpdate" &&
-        conversationKindOf(context.activity) === "channel";
+      const joined = known === undefined || known.removedAt !== undefined;
+      const greet = channel && context.activity.type === "conversationUpdate" && joined;
       if (greet && records.length > 0) {
         await context.sendActivity(
           "Hello — I'm **Reach**. I post intervention cases from your school's engagement policy into a channel, where advisers act on them. An engagement lead can choose this channel with `@Reach link <policy-id>`; `@Reach help` lists what I can do.",
@@ -88,23 +99,32 @@ export function createReachApp(
     );
   });
 
-  // Every verb, so that one this version does not know (an old card's) gets a polite card
-  // from runCardAction rather than a 501 that Teams shows as an error.
-  app.adaptiveCards.actionExecute<Record<string, unknown>>(/.*/, async (context, _state, data) => {
-    try {
-      return asTeamsAiCard(await cardAction(context, data, deps));
-    } catch (error) {
-      // The store is down, say: the clicker still gets an answer, and nothing changed.
-      log.error({ error: String(error) }, "a card action failed");
-      return asTeamsAiCard(
-        deps.presenter.notice(
+  // Every Action.Execute invoke, whatever its verb and value (a string, a list, nothing):
+  // each gets a card back, never a 501 that Teams would show as an error.
+  app.addRoute(
+    async (context) =>
+      context.activity.type === ActivityTypes.Invoke &&
+      context.activity.name === "adaptiveCard/action",
+    async (context) => {
+      let card: AdaptiveCard;
+      try {
+        card = await cardAction(context, deps);
+      } catch (error) {
+        // The store is down, say: the clicker still gets an answer, and nothing changed.
+        log.error({ error: String(error) }, "a card action failed");
+        card = deps.presenter.notice(
           "Reach couldn't do that just now",
           "Something went wrong on Reach's side and nothing was changed. Please try again in a moment.",
           "refusal",
-        ),
-      );
-    }
-  });
+        );
+      }
+      await context.sendActivity({
+        type: ActivityTypes.InvokeResponse,
+        value: { status: 200, body: { statusCode: 200, type: CARD_CONTENT_TYPE, value: card } },
+      });
+    },
+    true,
+  );
 
   app.error(async (context, error) => {
     log.error({ error: error.message, activityType: context.activity?.type }, "a turn failed");
@@ -118,47 +138,72 @@ export function createReachApp(
   return app;
 }
 
-async function cardAction(
-  context: TurnContext,
-  data: Record<string, unknown>,
-  deps: BotDeps,
-): Promise<AdaptiveCard> {
-  const { store, log } = deps;
-  const verb = String(context.activity.value?.action?.verb ?? "");
-  const aad = context.activity.from?.aadObjectId;
-  const personal = conversationKindOf(context.activity) === "personal";
-  const staff = deps.directory.get().staffByAad(aad);
-  const reader = personal && staff ? staff.id : null;
-  if (verb === "show" || verb === "refresh") return showCase(data, staff, reader, deps);
-  const outcome = await runCardAction(verb, data, aad, {
-    store,
-    directory: deps.directory.get(),
-    at: deps.now().toISOString(),
-    describe: deps.presenter.describe,
-  });
+async function cardAction(context: TurnContext, deps: BotDeps): Promise<AdaptiveCard> {
+  const { log } = deps;
+  const activity = context.activity;
+  const action: unknown = activity.value?.action;
+  const verb: unknown = isRecord(action) ? action.verb : undefined;
+  const data: unknown = isRecord(action) ? action.data : undefined;
+  const aad = activity.from?.aadObjectId;
+  const personal = conversationKindOf(activity) === "personal";
+  const directory = deps.directory.get();
+  const staff = directory.staffByAad(aad);
+  const at = deps.now().toISOString();
+  const conversationId = activity.conversation?.id?.split(";")[0];
+  if (verb === "show" || verb === "refresh") {
+    const shown = await viewCase({
+      store: deps.store,
+      directory,
+      aadObjectId: aad,
+      data,
+      conversationId,
+      personal,
+      at,
+    });
+    return renderView(shown, staff, deps);
+  }
+  const outcome = await actOnCase(
+    { aadObjectId: aad, verb, data, conversationId, at },
+    { store: deps.store, directory, describe: deps.presenter.describe },
+  );
   if (outcome.kind === "missing") {
     return deps.presenter.notice(outcome.title, outcome.text, "refusal");
   }
   log.info(
     {
-      caseId: outcome.stored.caseId,
-      policyId: outcome.stored.policyId,
-      verb,
+      ...(outcome.kind === "done" && {
+        caseId: outcome.stored.caseId,
+        policyId: outcome.stored.policyId,
+      }),
+      verb: typeof verb === "string" ? verb.slice(0, 40) : typeof verb,
       outcome: outcome.kind,
     },
     "card action",
   );
-  if (outcome.kind === "done") deps.onQueued();
-  if (personal && outcome.kind !== "done") {
-    // In a personal chat the card is the clicker's own view: a refused or stale click
-    // shows the case only to someone who may read it (an audited read).
-    return showStored(outcome.stored, staff, staff?.id ?? "", deps, outcome.notice);
+  if (outcome.kind === "done") {
+    deps.onQueued();
+    return deps.presenter.caseCard(
+      outcome.stored,
+      personal && staff ? staff.id : null,
+      outcome.notice,
+    );
   }
-  return deps.presenter.caseCard(outcome.stored, reader, outcome.notice);
+  if (outcome.show === undefined) {
+    return deps.presenter.notice("Nothing was changed", outcome.notice.text, outcome.notice.tone);
+  }
+  if (personal && staff) {
+    // In a personal chat the card is the clicker's own view: an audited read.
+    const read = await showCaseTo(
+      { store: deps.store, directory, staff, caseId: outcome.show.caseId, at },
+      outcome.show.policyId,
+    );
+    return renderView(read, staff, deps, outcome.notice);
+  }
+  return deps.presenter.caseCard(outcome.show, null, outcome.notice);
 }
 
-function asTeamsAiCard(card: AdaptiveCard): TeamsAiCard {
-  return card as TeamsAiCard;
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 async function channelMessage(context: TurnContext, deps: BotDeps): Promise<void> {
@@ -193,85 +238,56 @@ async function channelMessage(context: TurnContext, deps: BotDeps): Promise<void
     await reply(`Cases posted in this channel:\n\n${lines.join("\n")}`);
     return;
   }
-  const staff = directory.staffByAad(activity.from?.aadObjectId);
-  const known = [...directory.policies.keys()].sort();
-  const policyId =
-    command.policyId ??
-    (command.kind === "unlink"
-      ? (await store.listBindings(channelId)).map((b) => b.policyId).at(0)
-      : undefined);
-  if (policyId === undefined) {
-    await reply(
-      `Which policy? Say \`@Reach ${command.kind} <policy-id>\`. Policies: ${known.map((p) => `\`${p}\``).join(", ") || "none loaded"}.`,
-    );
-    return;
-  }
-  const policy = directory.policies.get(policyId);
-  if (policy === undefined) {
-    await reply(
-      `There is no policy \`${policyId}\`. Policies: ${known.map((p) => `\`${p}\``).join(", ") || "none loaded"}.`,
-    );
-    return;
-  }
-  const why = leadRefusal(staff, policy.schools);
-  if (why !== undefined) {
-    log.info(
-      { policyId, command: command.kind, from: activity.from?.aadObjectId },
-      "binding refused",
-    );
-    await reply(`Sorry — ${why} Nothing has changed.`);
-    return;
-  }
-  const lead = staff as Staff;
-  if (command.kind === "unlink") {
-    const existing = await store.getBinding(policyId);
-    if (existing === undefined || existing.conversationId !== channelId) {
-      await reply(
-        `Policy \`${policyId}\` doesn't post its cases here, so there is nothing to unlink.`,
-      );
-      return;
-    }
-    await store.removeBinding(policyId);
-    log.info({ policyId, conversationId: channelId }, "policy unlinked from a channel");
-    await reply(
-      `Unlinked: cases of **${policy.name}** won't be posted here any more. New cards wait until the policy is linked to a channel again.`,
-    );
-    return;
-  }
   if ((await store.getConversation(channelId)) === undefined) {
     await recordConversation(context, store, deps.now().toISOString(), log);
   }
-  const previous = await store.getBinding(policyId);
-  await store.saveBinding({
-    policyId,
-    conversationId: channelId,
-    ...(data.team?.id && { teamId: data.team.id }),
-    boundBy: lead.id,
-    boundAt: deps.now().toISOString(),
+  const change = await changeBinding({
+    store,
+    directory,
+    command: command.kind,
+    policyId: command.policyId,
+    aadObjectId: activity.from?.aadObjectId,
+    channelId,
+    teamId: data.team?.id,
+    at: deps.now().toISOString(),
   });
-  log.info({ policyId, conversationId: channelId }, "policy linked to a channel");
-  const moved =
-    previous && previous.conversationId !== channelId
-      ? " It was posting to another channel before; new cards come here from now on."
-      : "";
-  await reply(
-    `Linked: cases of **${policy.name}** (\`${policyId}\`) will be posted in this channel.${moved}`,
-  );
-  deps.onQueued();
-}
-
-/** Why `staff` may not bind a policy of these schools, or undefined if they may. */
-function leadRefusal(staff: Staff | undefined, schools: readonly string[]): string | undefined {
-  if (staff === undefined) {
-    return "Reach doesn't know you as a member of staff, and only an engagement lead of the policy's schools can change where its cases go.";
+  const list = (known: string[]) => known.map((p) => `\`${p}\``).join(", ") || "none loaded";
+  switch (change.kind) {
+    case "which_policy":
+      await reply(
+        `Which policy? Say \`@Reach ${command.kind} <policy-id>\`. Policies: ${list(change.known)}.`,
+      );
+      return;
+    case "unknown_policy":
+      await reply(`There is no policy \`${change.policyId}\`. Policies: ${list(change.known)}.`);
+      return;
+    case "refused":
+      log.info({ command: command.kind }, "binding refused");
+      await reply(`Sorry — ${change.why} Nothing has changed.`);
+      return;
+    case "not_linked_here":
+      await reply(
+        `Policy \`${command.policyId ?? ""}\` doesn't post its cases here, so there is nothing to unlink.`,
+      );
+      return;
+    case "unlinked":
+      log.info({ command: command.kind }, "policy unlinked from a channel");
+      await reply(
+        `Unlinked: cases of **${change.policyName}** won't be posted here any more. New cards wait until the policy is linked to a channel again.`,
+      );
+      return;
+    case "linked": {
+      log.info({ command: command.kind }, "policy linked to a channel");
+      const moved = change.movedFrom
+        ? " It was posting to another channel before; new cards come here from now on."
+        : "";
+      await reply(
+        `Linked: cases of **${change.policyName}** (\`${command.policyId}\`) will be posted in this channel.${moved}`,
+      );
+      deps.onQueued();
+      return;
+    }
   }
-  if (!staff.roles.includes("engagement_lead")) {
-    return `only an engagement lead of the policy's schools can change where its cases go, and ${staff.name} is not an engagement lead.`;
-  }
-  if (!schools.includes(staff.school)) {
-    return `only an engagement lead of the policy's schools (${schools.join(", ")}) can change where its cases go.`;
-  }
-  return undefined;
 }
 
 async function personalMessage(context: TurnContext, deps: BotDeps): Promise<void> {
@@ -300,14 +316,7 @@ async function personalMessage(context: TurnContext, deps: BotDeps): Promise<voi
     return;
   }
   if (command.kind === "my_cases") {
-    const open = await store.listCases({ status: [...OPEN_STATUSES] });
-    const mine = open.filter(
-      (c) =>
-        c.assignee === staff.id ||
-        (c.status === "proposed" &&
-          (directory.students.get(c.studentId)?.adviserIds.includes(staff.id) ?? false)),
-    );
-    await send(deps.presenter.caseList(staff, mine));
+    await send(deps.presenter.caseList(staff, await myCases({ store, directory, staff })));
     return;
   }
   if (command.caseId === undefined) {
@@ -316,69 +325,40 @@ async function personalMessage(context: TurnContext, deps: BotDeps): Promise<voi
     );
     return;
   }
-  const stored = await findCase(command.caseId, deps);
-  if (stored === undefined) {
-    await context.sendActivity(`There is no case \`${command.caseId}\`.`);
+  const read = await showCaseTo({
+    store,
+    directory,
+    staff,
+    caseId: command.caseId,
+    at: deps.now().toISOString(),
+  });
+  if (read.kind === "missing") {
+    await context.sendActivity(`There is no case \`${command.caseId.slice(0, 100)}\`.`);
     return;
   }
-  await send(await showStored(stored, staff, staff.id, deps));
+  await send(renderView(read, staff, deps));
 }
 
-async function findCase(caseId: string, deps: BotDeps): Promise<StoredCase | undefined> {
-  for (const policyId of deps.directory.get().policies.keys()) {
-    if (!caseId.startsWith(`${policyId}-`)) continue;
-    const stored = await deps.store.getCase(policyId, caseId);
-    if (stored) return stored;
-  }
-  return undefined;
-}
-
-async function showCase(
-  data: Record<string, unknown>,
+/** A read's outcome as a card: the case for the reader, or a notice naming no student. */
+function renderView(
+  read: CaseDisplay,
   staff: Staff | undefined,
-  reader: string | null,
-  deps: BotDeps,
-): Promise<AdaptiveCard> {
-  const caseId = typeof data.caseId === "string" ? data.caseId : "";
-  const policyId = typeof data.policyId === "string" ? data.policyId : "";
-  const stored = policyId && caseId ? await deps.store.getCase(policyId, caseId) : undefined;
-  if (stored === undefined) {
-    return deps.presenter.notice("Case not found", "Reach has no such case any more.", "info");
-  }
-  if (reader === null) return deps.presenter.caseCard(stored, null);
-  return showStored(stored, staff, reader, deps);
-}
-
-/** A case in full for one reader: authorised and audited like any read. */
-async function showStored(
-  stored: StoredCase,
-  staff: Staff | undefined,
-  reader: string,
   deps: BotDeps,
   notice?: Notice,
-): Promise<AdaptiveCard> {
-  const directory = deps.directory.get();
-  const policy = directory.policies.get(stored.policyId);
-  if (policy === undefined || staff === undefined) {
-    return notice
-      ? deps.presenter.notice("Nothing was changed", notice.text, notice.tone)
-      : deps.presenter.notice("Case not available", "Reach can't show this case now.", "info");
-  }
-  const read = readCase(stored.events, reader, deps.now().toISOString(), {
-    caseId: stored.caseId,
-    student: directory.students.get(studentOf(stored)),
-    policy,
-    roster: directory.roster,
-  });
-  await deps.store.appendAudit(stored.policyId, [read.audit]);
-  if (!read.allowed) {
+): AdaptiveCard {
+  if (read.kind === "channel") return deps.presenter.caseCard(read.stored, null, notice);
+  // A full read: only in the reader's own personal chat.
+  if (read.kind === "shown") return deps.presenter.caseCard(read.stored, staff?.id ?? null, notice);
+  if (read.kind === "stranger")
+    return deps.presenter.notice("Nothing was changed", STRANGER_TEXT, "refusal");
+  if (read.kind === "refused") {
     return deps.presenter.notice(
       "Not one of your cases",
-      `Sorry, ${staff.name} — you can't see this case: ${read.why}.`,
+      `Sorry${staff ? `, ${staff.name}` : ""} — you can't see this case: ${read.why}.${notice ? " Nothing has changed." : ""}`,
       "refusal",
     );
   }
-  return deps.presenter.caseCard(stored, reader, notice);
+  return deps.presenter.notice("Case not found", "Reach has no such case.", "info");
 }
 
 export type { Activity, CaseSummary, Notice };

@@ -4,6 +4,8 @@
  * minimum: no restricted note text, no special-category data (the card renderer takes
  * only named fields).
  */
+
+import type { DirectoryHolder, Notice } from "../app/index.ts";
 import type { CaseEvent } from "../cases/case-events.ts";
 import { foldCase } from "../cases/case-state.ts";
 import { caseView } from "../cases/case-view.ts";
@@ -18,8 +20,6 @@ import {
   renderCaseList,
   renderNoticeCard,
 } from "./cards/index.ts";
-import type { Notice } from "./case-actions.ts";
-import type { DirectoryHolder } from "./directory.ts";
 
 export { type AdaptiveCard, CARD_CONTENT_TYPE };
 

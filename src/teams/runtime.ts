@@ -5,7 +5,13 @@
  */
 import type { Server } from "node:http";
 import { TeamsAdapter } from "@microsoft/teams-ai";
-import { openStore } from "../cli/open-store.ts";
+import {
+  type BotConfig,
+  buildDirectory,
+  ConfigError,
+  DirectoryHolder,
+  openStore,
+} from "../app/index.ts";
 import { ADAPTERS } from "../data/adapters/index.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "../delivery/worker.ts";
@@ -15,9 +21,7 @@ import type { Policy } from "../rules/policy.ts";
 import type { Store } from "../store/store.ts";
 import { createReachApp } from "./bot.ts";
 import { BotConnector } from "./bot-connector.ts";
-import { type BotConfig, ConfigError } from "./config.ts";
 import { TeamsPlanner } from "./delivery-planner.ts";
-import { buildDirectory, DirectoryHolder } from "./directory.ts";
 import { LatencyRecord } from "./latency.ts";
 import { createPresenter } from "./presenter.ts";
 import { createHttpApp, listen } from "./server.ts";

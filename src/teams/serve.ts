@@ -2,8 +2,9 @@
  * `npm run serve`: the bot alone, configured from the environment, as it runs when
  * deployed (Azure App Service). A bad variable stops it with a message naming it.
  */
+
+import { ConfigError, readConfig } from "../app/index.ts";
 import { createLogger } from "../log.ts";
-import { ConfigError, readConfig } from "./config.ts";
 import { startReach } from "./runtime.ts";
 
 async function main(): Promise<void> {

@@ -4,7 +4,7 @@
  * (no app id) listening on loopback only.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError, readConfig } from "../../src/teams/config.ts";
+import { ConfigError, readConfig } from "../../src/app/config.ts";
 
 const APP_ID = "11111111-2222-3333-4444-555555555555";
 const TENANT_ID = "99999999-8888-7777-6666-555555555555";

@@ -21,12 +21,12 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { BotConfig } from "../../src/app/config.ts";
 import { parseIsoDate } from "../../src/data/dates.ts";
 import { silentLogger } from "../../src/log.ts";
 import { type ApplyRunResult, applyRun } from "../../src/run/apply-run.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
-import type { BotConfig } from "../../src/teams/config.ts";
 import { type ReachRuntime, startReach } from "../../src/teams/runtime.ts";
 
 const ROOT = resolve(new URL("../..", import.meta.url).pathname);

@@ -80,6 +80,18 @@ describe("installing and removing Reach", () => {
     expect(await h.store.listConversations({ teamId: TEAM.id })).toHaveLength(2);
   });
 
+  it("does not greet again when a client announces the install again", async () => {
+    // The Agents Playground sends the install again whenever a page connects, from
+    // whichever channel the page opens.
+    for (const channel of [GENERAL, CASES, GENERAL]) {
+      expect((await h.teams.installInTeam(channel, USERS.alex)).status).toBe(200);
+      expect((await h.teams.installationUpdate(channel, USERS.alex, "add")).status).toBe(200);
+    }
+    expect(greetings()).toHaveLength(1);
+    expect(h.fake.messagesIn(CASES.id)).toEqual([]);
+    expect(await h.store.listConversations({ teamId: TEAM.id })).toHaveLength(2);
+  });
+
   it("records an adviser's personal chat when they install Reach", async () => {
     const response = await h.teams.installPersonal(USERS.alex);
     expect(response.status).toBe(200);

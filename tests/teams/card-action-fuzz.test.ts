@@ -1,21 +1,24 @@
 /**
  * Bad card payloads (PRODUCT §12): whatever a card's action carries — any verb, any data,
- * any or no user — `runCardAction` answers with an outcome and never throws, and a case
- * changes only when the outcome says it was done, by exactly the events it reports.
+ * any or no user — `actOnCase` answers with an outcome and never throws; a case changes
+ * only when the outcome says it was done, by exactly the events it reports; every other
+ * outcome leaves exactly one audit record; and a case is shown back only to someone who
+ * may read it (the click here comes from no channel of Reach's).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { actOnCase, CARD_VERBS } from "../../src/app/act-on-case.ts";
+import { UNATTRIBUTED } from "../../src/app/audit-refusal.ts";
+import { buildDirectory, type Directory } from "../../src/app/directory.ts";
 import { importCanonical } from "../../src/data/adapters/canonical.ts";
 import { parseIsoDate } from "../../src/data/dates.ts";
 import { loadPolicyFile } from "../../src/rules/loader.ts";
 import type { Policy } from "../../src/rules/policy.ts";
 import { applyRun } from "../../src/run/apply-run.ts";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { CARD_VERBS, runCardAction } from "../../src/teams/case-actions.ts";
-import { buildDirectory, type Directory } from "../../src/teams/directory.ts";
 
 const AAD = {
   alex: "00000000-0000-0000-0000-000000000020",
@@ -106,6 +109,11 @@ describe("card actions under arbitrary payloads", () => {
       fc.record({ verb, data }).map((r) => ({ ...r, click: undefined })),
       click.map((c) => ({ verb: c.verb, data: undefined, click: c })),
     );
+    const auditCount = async () => {
+      let n = (await store.listAudit(UNATTRIBUTED, "")).length;
+      for (const id of caseIds) n += (await store.listAudit(policy.id, id)).length;
+      return n;
+    };
     let done = 0;
     await fc.assert(
       fc.asyncProperty(action, aad, async ({ verb: v, data: raw, click: c }, a) => {
@@ -121,12 +129,27 @@ describe("card actions under arbitrary payloads", () => {
                 version: (before.get(caseIds[c.caseIndex]) ?? 0) + c.offset,
                 ...c.fields,
               };
-        const outcome = await runCardAction(v, d, a, {
-          store,
-          directory,
-          at: "2027-02-01T09:00:00.000Z",
-          describe: (events, actor) => `${actor}: ${events.map((e) => e.type).join(", ")}`,
-        });
+        const audits = await auditCount();
+        const outcome = await actOnCase(
+          {
+            aadObjectId: a,
+            verb: v,
+            data: d,
+            conversationId: undefined,
+            at: "2027-02-01T09:00:00.000Z",
+          },
+          {
+            store,
+            directory,
+            describe: (events, actor) => `${actor}: ${events.map((e) => e.type).join(", ")}`,
+          },
+        );
+        // Alex and Adele (sch1) may read Northfield's cases; Megan (sch2) and strangers not.
+        if (outcome.kind === "refused" || outcome.kind === "stale") {
+          if (outcome.show !== undefined) expect([AAD.alex, AAD.adele]).toContain(a);
+        }
+        // Done: one audit record with the change; anything else: one for the refusal.
+        expect(await auditCount()).toBe(audits + 1);
         const after = await store.listCases({ policyId: policy.id });
         for (const x of after) {
           const was = before.get(x.caseId) ?? 0;

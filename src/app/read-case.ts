@@ -1,0 +1,175 @@
+/**
+ * Reading cases. A member of staff sees a case's full detail (a "case N" chat, the case
+ * card in their personal chat) only where the policy's `access` lets them; every such
+ * read is audited, granted or refused. An operator on the store's host (`reach cases …`)
+ * reads as `cli:<user>`: whoever can run the command can open the database file anyway,
+ * so the read is recorded rather than refused.
+ */
+import {
+  auditEntry,
+  type CaseView,
+  caseView,
+  foldCase,
+  readCase,
+  rosterOf,
+} from "../cases/index.ts";
+import type { Staff } from "../data/schema.ts";
+import type { CaseFilter, CaseSummary, Store, StoredCase } from "../store/index.ts";
+import { studentOf } from "./act-on-case.ts";
+import { actorLabel, auditRefusal } from "./audit-refusal.ts";
+import type { Directory } from "./directory.ts";
+
+export type StaffRead =
+  | { kind: "shown"; stored: StoredCase }
+  | { kind: "refused"; why: string }
+  | { kind: "missing" };
+
+const OPEN_STATUSES = ["proposed", "active", "escalated"] as const;
+
+/** The case `caseId` (its policy is the id's prefix), read in full by `staff`. */
+export async function showCaseTo(
+  input: { store: Store; directory: Directory; staff: Staff; caseId: string; at: string },
+  policyId?: string,
+): Promise<StaffRead> {
+  const { store, directory, staff, caseId, at } = input;
+  const candidates =
+    policyId !== undefined
+      ? [policyId]
+      : [...directory.policies.keys()].filter((p) => caseId.startsWith(`${p}-`));
+  for (const candidate of candidates) {
+    const policy = directory.policies.get(candidate);
+    const stored = policy && (await store.getCase(candidate, caseId));
+    if (policy === undefined || stored === undefined) continue;
+    const read = readCase(stored.events, staff.id, at, {
+      caseId,
+      student: directory.students.get(studentOf(stored)),
+      policy,
+      roster: directory.roster,
+    });
+    await store.appendAudit(candidate, [read.audit]);
+    return read.allowed ? { kind: "shown", stored } : { kind: "refused", why: read.why };
+  }
+  await auditRefusal(store, directory, {
+    actor: staff.id,
+    at,
+    action: "read",
+    policyId,
+    caseId,
+    why: "there is no such case",
+    refusal: "invalid_input",
+  });
+  return { kind: "missing" };
+}
+
+export type CaseDisplay =
+  | StaffRead
+  /** The case as its channel card shows it (no restricted detail). */
+  | { kind: "channel"; stored: StoredCase }
+  /** Not on the staff roster: told nothing about any case. */
+  | { kind: "stranger" };
+
+/**
+ * A card's "show" or "refresh": in the channel the case is posted in, the channel card
+ * (what that channel already shows); in a personal chat or anywhere else, a read of the
+ * case by the clicker, authorised and audited. A stranger learns nothing.
+ */
+export async function viewCase(input: {
+  store: Store;
+  directory: Directory;
+  aadObjectId: string | undefined;
+  data: unknown;
+  conversationId: string | undefined;
+  personal: boolean;
+  at: string;
+}): Promise<CaseDisplay> {
+  const { store, directory, at } = input;
+  const data = (typeof input.data === "object" && input.data !== null ? input.data : {}) as Record<
+    string,
+    unknown
+  >;
+  const policyId = typeof data.policyId === "string" ? data.policyId : undefined;
+  const caseId = typeof data.caseId === "string" ? data.caseId : undefined;
+  const staff = directory.staffByAad(input.aadObjectId);
+  if (staff === undefined) {
+    await auditRefusal(store, directory, {
+      actor: actorLabel(input.aadObjectId),
+      at,
+      action: "read",
+      policyId,
+      caseId,
+      why: "the Teams user is not on the staff roster",
+      refusal: "not_authorised",
+    });
+    return { kind: "stranger" };
+  }
+  if (policyId === undefined || caseId === undefined || !directory.policies.has(policyId)) {
+    await auditRefusal(store, directory, {
+      actor: staff.id,
+      at,
+      action: "read",
+      policyId,
+      caseId,
+      why: "the card names no case Reach serves",
+      refusal: "invalid_input",
+    });
+    return { kind: "missing" };
+  }
+  if (!input.personal) {
+    const binding = await store.getBinding(policyId);
+    const stored = await store.getCase(policyId, caseId);
+    if (stored && binding?.conversationId === input.conversationId) {
+      return { kind: "channel", stored };
+    }
+  }
+  const read = await showCaseTo({ store, directory, staff, caseId, at }, policyId);
+  // Outside a personal chat others may be looking: the channel card, not the full detail.
+  return read.kind === "shown" && !input.personal ? { kind: "channel", stored: read.stored } : read;
+}
+
+/** A member of staff's open cases: assigned to them, or proposed for their advisees. */
+export async function myCases(input: {
+  store: Store;
+  directory: Directory;
+  staff: Staff;
+}): Promise<CaseSummary[]> {
+  const { store, directory, staff } = input;
+  const open = await store.listCases({ status: [...OPEN_STATUSES] });
+  return open.filter(
+    (c) =>
+      directory.policies.has(c.policyId) &&
+      (c.assignee === staff.id ||
+        (c.status === "proposed" &&
+          (directory.students.get(c.studentId)?.adviserIds.includes(staff.id) ?? false))),
+  );
+}
+
+/** Case summaries for an operator on the store's host. */
+export function listCasesForOperator(store: Store, filter: CaseFilter): Promise<CaseSummary[]> {
+  return store.listCases(filter);
+}
+
+export type OperatorRead =
+  | { kind: "shown"; view: CaseView; stored: StoredCase }
+  | { kind: "missing" };
+
+/** One case in full for an operator on the store's host: the read is audited. */
+export async function showCaseToOperator(input: {
+  store: Store;
+  operator: string;
+  caseId: string;
+  at: string;
+}): Promise<OperatorRead> {
+  const { store, operator, caseId, at } = input;
+  const [summary] = await store.listCases({ caseId });
+  const stored = summary && (await store.getCase(summary.policyId, caseId));
+  const state = stored && foldCase(stored.events);
+  if (!summary || !stored || !state) return { kind: "missing" };
+  await store.appendAudit(summary.policyId, [
+    auditEntry(operator, at, "read", caseId, {
+      allowed: true,
+      why: "read on the command line of the store's host",
+    }),
+  ]);
+  // Restricted notes stay hidden: the operator is nobody in particular, as on a channel card.
+  return { kind: "shown", view: caseView(state, null, rosterOf([])), stored };
+}
