@@ -6,7 +6,7 @@
  */
 import type { Dataset } from "../data/dataset.ts";
 import type { Staff, Student } from "../data/schema.ts";
-import type { Policy } from "../rules/policy.ts";
+import type { Policy } from "../rules/index.ts";
 
 export interface Directory {
   readonly policies: ReadonlyMap<string, Policy>;

@@ -6,13 +6,9 @@
  *
  * Store-neutral: the command line calls it, and so could a bot or an admin page.
  */
-import { rosterOf } from "../cases/authorise.ts";
-import { foldCase } from "../cases/case-state.ts";
-import { ENGINE_ACTOR } from "../cases/case-vocabulary.ts";
-import { decide } from "../cases/decide.ts";
+import { decide, ENGINE_ACTOR, foldCase, rosterOf } from "../cases/index.ts";
 import { scrubQuarantine } from "../data/quarantine-scrub.ts";
-import type { CaseSummary } from "../store/case-records.ts";
-import type { Store } from "../store/store.ts";
+import type { CaseSummary, Store } from "../store/index.ts";
 
 export interface EraseStudentInput {
   store: Store;

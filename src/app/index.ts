@@ -28,6 +28,7 @@ export { openStore } from "./open-store.ts";
 export {
   type CaseDisplay,
   listCasesForOperator,
+  listRuns,
   myCases,
   type OperatorRead,
   type StaffRead,
@@ -35,4 +36,13 @@ export {
   showCaseToOperator,
   viewCase,
 } from "./read-case.ts";
+export {
+  type ApplyRunOptions,
+  type ApplyRunResult,
+  dryRun,
+  isGoneOnThisHost,
+  RunInProgress,
+  runnerId,
+  runPolicy,
+} from "./run-policy.ts";
 export { readStoreSettings, type StoreSettings } from "./store-settings.ts";

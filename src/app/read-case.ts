@@ -14,7 +14,14 @@ import {
   rosterOf,
 } from "../cases/index.ts";
 import type { Staff } from "../data/schema.ts";
-import type { CaseFilter, CaseSummary, Store, StoredCase } from "../store/index.ts";
+import type {
+  CaseFilter,
+  CaseSummary,
+  RunFilter,
+  RunRecord,
+  Store,
+  StoredCase,
+} from "../store/index.ts";
 import { studentOf } from "./act-on-case.ts";
 import { actorLabel, auditRefusal } from "./audit-refusal.ts";
 import type { Directory } from "./directory.ts";
@@ -141,6 +148,11 @@ export async function myCases(input: {
         (c.status === "proposed" &&
           (directory.students.get(c.studentId)?.adviserIds.includes(staff.id) ?? false))),
   );
+}
+
+/** Recent runs, newest first, for an operator on the store's host. */
+export function listRuns(store: Store, filter: RunFilter): Promise<RunRecord[]> {
+  return store.listRuns(filter);
 }
 
 /** Case summaries for an operator on the store's host. */

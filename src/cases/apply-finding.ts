@@ -5,7 +5,7 @@
  * re-run of the same day is a no-op. The result is a command for `decide`, made by the
  * engine (`ENGINE_ACTOR`), so it is authorised and audited like any other.
  */
-import type { Finding } from "../rules/evaluate.ts";
+import type { Finding } from "../rules/index.ts";
 import type { CaseCommandOf } from "./case-commands.ts";
 import { type CaseState, isOpen } from "./case-state.ts";
 

@@ -15,7 +15,7 @@
  * Every answer carries its reason, granted or refused, for the audit trail and the reply.
  */
 import type { Staff, Student } from "../data/schema.ts";
-import type { Policy } from "../rules/policy.ts";
+import type { Policy } from "../rules/index.ts";
 import type { CaseCommandType } from "./case-commands.ts";
 import { ENGINE_ACTOR } from "./case-vocabulary.ts";
 

@@ -8,7 +8,7 @@
  * history must still read back; non-empty text is required at the command level.
  */
 import { z } from "zod/v4";
-import { SEVERITIES } from "../rules/policy.ts";
+import { SEVERITIES } from "../rules/index.ts";
 import { CaseSignalSchema, IsoDateSchema } from "./case-signal.ts";
 import {
   CONTACT_CHANNELS,

@@ -6,8 +6,8 @@
 import { z } from "zod/v4";
 import { isIsoDate } from "../data/dates.ts";
 import { ATTENDANCE_STATUSES } from "../data/schema.ts";
-import { COHORT_KEYS, COHORT_MEASURES, METRIC_NAMES } from "../metrics/registry.ts";
-import { COMPARATORS, SEVERITIES } from "../rules/policy.ts";
+import { COHORT_KEYS, COHORT_MEASURES, METRIC_NAMES } from "../metrics/index.ts";
+import { COMPARATORS, SEVERITIES } from "../rules/index.ts";
 
 export const IsoDateSchema = z
   .string({ error: "a date as YYYY-MM-DD is required" })

@@ -2,7 +2,7 @@
  * A case's state is a fold of its events (evolve.ts applies one): nothing is stored that
  * the history cannot rebuild.
  */
-import type { Severity } from "../rules/policy.ts";
+import type { Severity } from "../rules/index.ts";
 import type { CaseEvent } from "./case-events.ts";
 import type { CaseSignal } from "./case-signal.ts";
 import type {

@@ -2,7 +2,7 @@
  * Applies one event to a case's state. Returns a new object and shares what did not
  * change, so a state handed out is never changed behind its holder's back.
  */
-import { SEVERITY_RANK } from "../rules/policy.ts";
+import { SEVERITY_RANK } from "../rules/index.ts";
 import type { CaseEvent } from "./case-events.ts";
 import type { CaseSignal } from "./case-signal.ts";
 import type {

@@ -36,7 +36,13 @@ export {
   isOpen,
   isSnoozed,
 } from "./case-state.ts";
-export { type CaseView, caseView, mayReadRestricted, type NoteView } from "./case-view.ts";
+export {
+  type CaseView,
+  caseView,
+  mayReadRestricted,
+  type NoteView,
+  type SignalView,
+} from "./case-view.ts";
 export * from "./case-vocabulary.ts";
 export { type DecideContext, type Decision, decide, subjectOf } from "./decide.ts";
 export { eraseHistory, redactEvent, redactState } from "./erasure.ts";

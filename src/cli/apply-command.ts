@@ -3,10 +3,9 @@
  * to the case store — new cases, new signals on open cases — with their outbox entries.
  * Running the same policy and date again changes nothing.
  */
-import { hostname } from "node:os";
-import { openStore, readStoreSettings } from "../app/index.ts";
+import { openStore, RunInProgress, readStoreSettings, runnerId, runPolicy } from "../app/index.ts";
 import { ADAPTERS } from "../data/adapters/index.ts";
-import { applyRun, RunInProgress } from "../run/apply-run.ts";
+
 import type { Output } from "./output.ts";
 import {
   checkRunArgs,
@@ -35,13 +34,13 @@ export async function applyCommand(
   const { caseIdSecret } = readStoreSettings(args.db);
   const store = await openStore(args.db);
   try {
-    const result = await applyRun({
+    const result = await runPolicy({
       store,
       policy,
       dataset: imported.dataset,
       asOf,
       at: now().toISOString(),
-      owner: `cli:${hostname()}:${process.pid}`,
+      owner: runnerId("cli"),
       ...(caseIdSecret !== undefined && { caseIdSecret }),
     });
     const { evaluation } = result;

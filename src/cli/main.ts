@@ -8,6 +8,7 @@ import { casesExport, casesList, casesShow, eraseStudent } from "./cases-command
 import type { Output } from "./output.ts";
 import { rulesCheck } from "./rules-check.ts";
 import { EXIT_ERROR, runCommand } from "./run-command.ts";
+import { runsList } from "./runs-command.ts";
 
 const HELP = `reach — student engagement policies to intervention cases
 
@@ -25,6 +26,7 @@ Usage:
   reach cases list [--policy P] [--state S] [--json]     the cases in the store
   reach cases show <case id> [--json]                    one case, its evidence and history
   reach cases export --format csv|json [--policy P]      every case, for a spreadsheet
+  reach runs list [--policy P] [--limit N] [--json]       recent runs: state, counts, errors
   reach erase --student <id> [--policy P]                right to erasure: personal data and
                                                          notes removed, counts kept
   reach help
@@ -102,6 +104,21 @@ export async function main(argv: string[], out: Output): Promise<number> {
       );
       return EXIT_ERROR;
     }
+    case "runs": {
+      const [sub, ...restArgs] = rest;
+      let parsed: ReturnType<typeof parseRuns>;
+      try {
+        parsed = parseRuns(restArgs);
+      } catch (e) {
+        out.error(`reach runs: ${(e as Error).message}`);
+        return EXIT_ERROR;
+      }
+      if (sub !== "list") {
+        out.error("usage: reach runs list [--policy P] [--limit N] [--json] [--db F]");
+        return EXIT_ERROR;
+      }
+      return runsList({ ...parsed, json: parsed.json ?? false }, out);
+    }
     case "erase": {
       let parsed: ReturnType<typeof parseCases>;
       try {
@@ -142,6 +159,20 @@ function parseCases(args: string[]) {
       student: { type: "string" },
     },
   });
+}
+
+function parseRuns(args: string[]) {
+  return parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      policy: { type: "string" },
+      limit: { type: "string" },
+      json: { type: "boolean" },
+      db: { type: "string" },
+    },
+  }).values;
 }
 
 function parseRun(args: string[]) {

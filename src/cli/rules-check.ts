@@ -9,7 +9,7 @@ import {
   listPolicyFiles,
   loadPolicyFiles,
   type PolicyProblem,
-} from "../rules/loader.ts";
+} from "../rules/index.ts";
 
 export interface CheckOutput {
   log(line: string): void;

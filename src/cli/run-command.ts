@@ -8,14 +8,13 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { dryRun } from "../app/index.ts";
 import type { ImportProgress } from "../data/adapters/adapter.ts";
 import { ADAPTERS, isSourceName, type SourceName } from "../data/adapters/index.ts";
 import { type DayNumber, formatDay, parseIsoDate } from "../data/dates.ts";
 import type { ImportReport } from "../data/import-report.ts";
-import type { Finding } from "../rules/evaluate.ts";
-import { formatProblem, loadPolicyFile } from "../rules/loader.ts";
-import type { Policy } from "../rules/policy.ts";
-import { dryRun } from "../run/dry-run.ts";
+import type { Finding, Policy } from "../rules/index.ts";
+import { formatProblem, loadPolicyFile } from "../rules/index.ts";
 import { EXIT_ERROR, EXIT_OK, EXIT_PARTIAL_IMPORT } from "./exit-codes.ts";
 import { importSummaryLines, printImportProblems } from "./import-summary.ts";
 import { megabytes, type Output, table } from "./output.ts";

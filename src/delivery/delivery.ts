@@ -5,7 +5,7 @@
  * benchmarks). The worker between them (worker.ts) owns pacing, retries, dead-lettering
  * and never posting twice.
  */
-import type { OutboxEntry } from "../store/outbox-records.ts";
+import type { OutboxEntry } from "../store/index.ts";
 
 /** A Bot Framework activity as Reach sends it (a message with text and/or card attachments). */
 export interface OutgoingActivity {

@@ -4,7 +4,7 @@
  * sends, kept in the error text the worker stores, because the store's single `attempts`
  * counter also counts the planner's waits (`reschedule` always adds one).
  */
-import type { OutboxEntry } from "../store/outbox-records.ts";
+import type { OutboxEntry } from "../store/index.ts";
 import { ConnectorError } from "./delivery.ts";
 
 /** Statuses retried with backoff (429 is handled on its own, with its Retry-After). */

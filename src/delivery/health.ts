@@ -1,5 +1,5 @@
 /** What /health reports about delivery: the outbox's counts by status. */
-import type { Store } from "../store/store.ts";
+import type { Store } from "../store/index.ts";
 
 export interface DeliveryHealth {
   /** Waiting to be sent (or being sent). */

@@ -11,8 +11,7 @@
  * interrupted in between and is reconciled, not blindly sent again.
  */
 import { randomUUID } from "node:crypto";
-import type { OutboxEntry, OutboxKey } from "../store/outbox-records.ts";
-import type { Store } from "../store/store.ts";
+import type { OutboxEntry, OutboxKey, Store } from "../store/index.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF, fullJitter } from "./backoff.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { type Connector, ConnectorError, type Delivery, type Planner } from "./delivery.ts";

@@ -15,12 +15,12 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { BotConfig } from "../app/index.ts";
+import { type BotConfig, runPolicy } from "../app/index.ts";
 import { parseIsoDate } from "../data/dates.ts";
 import type { Logger } from "../log.ts";
-import { applyRun } from "../run/apply-run.ts";
-import { openSqliteStore, type SqliteStore } from "../store/sqlite/sqlite-store.ts";
-import { type ReachRuntime, startReach } from "../teams/runtime.ts";
+
+import { openSqliteStore, type SqliteStore } from "../store/index.ts";
+import { type ReachRuntime, startReach } from "../teams/index.ts";
 import { type Playground, startPlayground } from "./playground.ts";
 
 const ROOT = resolve(new URL("../..", import.meta.url).pathname);
@@ -183,7 +183,7 @@ async function setUp(
   const dataset = reach.dataset;
   if (policy === undefined || dataset === undefined)
     throw new Error("the demo's policy or data did not load");
-  const run = await applyRun({
+  const run = await runPolicy({
     store,
     policy,
     dataset,

@@ -3,7 +3,7 @@
  * Activity counts on any day from the window's first school day to the evaluation date
  * (a login on a Saturday is still a login); "days since" counts school days only.
  */
-import type { Window } from "../calendar/school-calendar.ts";
+import type { Window } from "../calendar/index.ts";
 import { type DayNumber, formatDay } from "../data/dates.ts";
 import {
   between,

@@ -2,7 +2,7 @@
  * What a metric needs to know about one student on one evaluation date. Built by the
  * evaluator; metric functions read it and never look at a clock or any global state.
  */
-import type { SchoolCalendar, Window } from "../calendar/school-calendar.ts";
+import type { SchoolCalendar, Window } from "../calendar/index.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { type DayNumber, formatDay } from "../data/dates.ts";
 import type { Student, Submission } from "../data/schema.ts";

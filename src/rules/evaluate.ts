@@ -15,20 +15,20 @@
  * - with severity inhibition, signals below the highest fired severity are kept apart
  *   (`inhibited`) so the card shows the serious one.
  */
-import { buildCalendars, type SchoolCalendar } from "../calendar/school-calendar.ts";
+import { buildCalendars, type SchoolCalendar } from "../calendar/index.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { type DayNumber, formatDay } from "../data/dates.ts";
 import type { Circumstance, Submission } from "../data/schema.ts";
-import { absentMaskOf } from "../metrics/attendance-metrics.ts";
-import { CohortStats } from "../metrics/cohort.ts";
-import { computeMetric } from "../metrics/compute.ts";
+import type { MetricName, MetricParams } from "../metrics/index.ts";
 import {
+  absentMaskOf,
+  CohortStats,
+  computeMetric,
   type MetricResult,
   type StudentContext,
   type WindowFacts,
   windowFacts,
-} from "../metrics/context.ts";
-import type { MetricName, MetricParams } from "../metrics/registry.ts";
+} from "../metrics/index.ts";
 import type { Comparator, Condition, Policy, Rule, Severity } from "./policy.ts";
 import { SEVERITY_RANK } from "./policy.ts";
 import { byStudentThenRule, type HoldingEntry, type RuleState } from "./rule-state.ts";

@@ -12,7 +12,7 @@ import {
   type MetricName,
   type MetricParams,
   type ParamName,
-} from "../metrics/registry.ts";
+} from "../metrics/index.ts";
 import { COMPARATORS, type Comparator, type Condition } from "./policy.ts";
 import { suggestion } from "./suggest.ts";
 import type { Entry, Slot, YamlReader } from "./yaml-reader.ts";

@@ -4,7 +4,7 @@
  * consumes it. rules/README.md documents the file format.
  */
 import type { AttendanceStatus, CIRCUMSTANCE_KINDS } from "../data/schema.ts";
-import type { MetricName, MetricParams } from "../metrics/registry.ts";
+import type { MetricName, MetricParams } from "../metrics/index.ts";
 
 export const SEVERITIES = ["low", "medium", "high"] as const;
 export type Severity = (typeof SEVERITIES)[number];

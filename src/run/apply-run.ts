@@ -9,19 +9,20 @@
  * from applying the same policy and date at once.
  */
 
-import { applyFinding } from "../cases/apply-finding.ts";
-import { rosterOf } from "../cases/authorise.ts";
-import { type CaseState, foldCase } from "../cases/case-state.ts";
-import { ENGINE_ACTOR } from "../cases/case-vocabulary.ts";
-import { decide } from "../cases/decide.ts";
+import {
+  applyFinding,
+  type CaseState,
+  decide,
+  ENGINE_ACTOR,
+  foldCase,
+  rosterOf,
+} from "../cases/index.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { type DayNumber, formatDay } from "../data/dates.ts";
-import { type Evaluation, evaluate } from "../rules/evaluate.ts";
-import type { Policy } from "../rules/policy.ts";
-import { emptyRuleState } from "../rules/rule-state.ts";
-import type { AppendRequest, StoredCase } from "../store/case-records.ts";
-import { caseIdFor, outboxIdFor } from "../store/ids.ts";
-import type { Store } from "../store/store.ts";
+import type { Policy } from "../rules/index.ts";
+import { type Evaluation, emptyRuleState, evaluate } from "../rules/index.ts";
+import type { AppendRequest, Store, StoredCase } from "../store/index.ts";
+import { caseIdFor, outboxIdFor } from "../store/index.ts";
 
 export interface ApplyRunOptions {
   store: Store;
@@ -40,7 +41,19 @@ export interface ApplyRunOptions {
    * deployment supplies (REACH_CASE_ID_SECRET); the store's installation secret when absent.
    */
   caseIdSecret?: string;
+  /**
+   * How long the lease lasts without a heartbeat (default 2 minutes); the run renews it
+   * every third of that while it works, so a runner that died frees the date soon even
+   * where nobody can tell that it died.
+   */
   leaseMs?: number;
+  /**
+   * Whether the runner named by a lease's owner is known to be gone (a process on this host
+   * that no longer exists): then its lease is taken over at once instead of waited out.
+   */
+  isGone?: (owner: string) => boolean;
+  /** The clock for heartbeats (default: the system clock). */
+  clock?: () => Date;
 }
 
 export interface ApplyRunResult {
@@ -60,22 +73,30 @@ export class RunInProgress extends Error {
 export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult> {
   const { store, policy, dataset, at, owner } = options;
   const asOf = formatDay(options.asOf);
-  const lease = await store.acquireLease({
-    policyId: policy.id,
-    asOf,
-    owner,
-    now: at,
-    ttlMs: options.leaseMs ?? 30 * 60_000,
-  });
+  const ttlMs = options.leaseMs ?? 2 * 60_000;
+  const clock = options.clock ?? (() => new Date());
+  const request = { policyId: policy.id, asOf, owner, now: at, ttlMs };
+  let lease = await store.acquireLease(request);
+  if (!lease.ok && options.isGone?.(lease.holder.owner)) {
+    lease = await store.acquireLease({ ...request, takeOverFrom: lease.holder.owner });
+  }
   if (!lease.ok) {
     throw new RunInProgress(
       `policy ${policy.id} is already being run for ${asOf} (by ${lease.holder.owner} until ${lease.holder.expiresAt})`,
     );
   }
+  const heartbeat = setInterval(() => {
+    const now = new Date(Math.max(clock().getTime(), Date.parse(at))).toISOString();
+    store.acquireLease({ ...request, now }).catch(() => {
+      // A missed heartbeat only shortens the lease; the run itself goes on.
+    });
+  }, ttlMs / 3);
+  heartbeat.unref();
   const runId = `${policy.id}:${asOf}:${at}:${owner}`;
   const started = { runId, policyId: policy.id, asOf, startedAt: at, counts: {}, errors: [] };
-  await store.saveRun({ ...started, status: "running" });
   try {
+    await closeAbandonedRuns(store, policy.id, asOf, runId, owner, at);
+    await store.saveRun({ ...started, status: "running" });
     // A run that crashed may have left follow-up writes undone: finish them first.
     await store.finishInterrupted();
     const saved = await store.loadRuleState(policy.id);
@@ -105,7 +126,35 @@ export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult
     await store.saveRun({ ...started, status: "failed", finishedAt: at, errors: [String(error)] });
     throw error;
   } finally {
+    clearInterval(heartbeat);
     await store.releaseLease(policy.id, asOf, owner);
+  }
+}
+
+/**
+ * A run record still `running` for this policy and date, other than ours, belongs to a
+ * runner that stopped before it finished (we hold the lease, so no other is at work): it
+ * is closed as failed, saying so. What it left half done, this run finishes.
+ */
+async function closeAbandonedRuns(
+  store: Store,
+  policyId: string,
+  asOf: string,
+  runId: string,
+  owner: string,
+  at: string,
+): Promise<void> {
+  for (const run of await store.listRuns({ policyId, asOf })) {
+    if (run.status !== "running" || run.runId === runId) continue;
+    await store.saveRun({
+      ...run,
+      status: "failed",
+      finishedAt: at,
+      errors: [
+        ...run.errors,
+        `stopped before it finished (its runner was gone); ${owner} took the run over and finished it`,
+      ],
+    });
   }
 }
 

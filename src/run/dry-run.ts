@@ -3,13 +3,12 @@
  * get a case and why, without touching any case or store.
  */
 import { performance } from "node:perf_hooks";
-import { buildCalendars, type SchoolCalendar } from "../calendar/school-calendar.ts";
+import { buildCalendars, type SchoolCalendar } from "../calendar/index.ts";
 import type { ImportOptions, ImportResult } from "../data/adapters/adapter.ts";
 import { ADAPTERS, type SourceName } from "../data/adapters/index.ts";
 import type { DayNumber } from "../data/dates.ts";
-import { type Evaluation, evaluate } from "../rules/evaluate.ts";
-import type { Policy } from "../rules/policy.ts";
-import { emptyRuleState, type RuleState } from "../rules/rule-state.ts";
+import type { Policy } from "../rules/index.ts";
+import { type Evaluation, emptyRuleState, evaluate, type RuleState } from "../rules/index.ts";
 
 export interface DryRunOptions {
   policy: Policy;

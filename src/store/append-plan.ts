@@ -4,9 +4,14 @@
  * its summary, and the erasure record when the change erases the case).
  */
 import { z } from "zod/v4";
-import { type CaseEvent, CaseEventSchema, parseCaseEvents } from "../cases/case-events.ts";
-import { type CaseState, foldCase } from "../cases/case-state.ts";
-import { eraseHistory } from "../cases/erasure.ts";
+import {
+  type CaseEvent,
+  CaseEventSchema,
+  type CaseState,
+  eraseHistory,
+  foldCase,
+  parseCaseEvents,
+} from "../cases/index.ts";
 import type {
   AppendRequest,
   CaseSummary,

@@ -3,10 +3,8 @@
  * case for lists and look-ups, the append request that changes a case together with the
  * outbox entries and audit records that must commit with it, and erasure records.
  */
-import type { AuditEntry } from "../cases/audit.ts";
-import type { CaseEvent } from "../cases/case-events.ts";
-import type { CaseStatus } from "../cases/case-vocabulary.ts";
-import type { Severity } from "../rules/policy.ts";
+import type { AuditEntry, CaseEvent, CaseStatus } from "../cases/index.ts";
+import type { Severity } from "../rules/index.ts";
 import type { OutboxDraft } from "./outbox-records.ts";
 
 /** A case as stored: its whole history, validated on read. `version` = events.length. */

@@ -1,5 +1,5 @@
 /** The summary row of a case, from its folded state: what lists show without reading events. */
-import type { CaseState } from "../cases/case-state.ts";
+import type { CaseState } from "../cases/index.ts";
 import type { CaseSummary } from "./case-records.ts";
 
 export function caseSummary(state: CaseState): CaseSummary {

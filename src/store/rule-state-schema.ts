@@ -3,7 +3,7 @@
  * would otherwise surface as a wrong `for: N runs` count much later.
  */
 import { z } from "zod/v4";
-import type { RuleState } from "../rules/rule-state.ts";
+import type { RuleState } from "../rules/index.ts";
 
 const day = z.number().int();
 

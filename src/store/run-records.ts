@@ -2,7 +2,7 @@
  * What the scheduler keeps: the evaluator's rule state per policy, a record of each run,
  * and the lease that stops two instances running the same policy and date at once.
  */
-import type { RuleState } from "../rules/rule-state.ts";
+import type { RuleState } from "../rules/index.ts";
 
 export interface SavedRuleState {
   /** The evaluation date (YYYY-MM-DD) the state is as of. */
@@ -51,6 +51,12 @@ export interface LeaseRequest {
   owner: string;
   now: string;
   ttlMs: number;
+  /**
+   * Take the lease over from this holder even before it expires: the caller has found
+   * that the holder is gone (a killed process on this host), so waiting would be for
+   * nothing. Granted only while that same holder still has it.
+   */
+  takeOverFrom?: string;
 }
 
 export type LeaseResult = { ok: true; lease: Lease } | { ok: false; holder: Lease };

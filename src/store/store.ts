@@ -9,7 +9,7 @@
  * one request that commits whole, and every write is idempotent by a caller-chosen id, so
  * a retry after a crash completes a change rather than doubling it.
  */
-import type { RuleState } from "../rules/rule-state.ts";
+import type { RuleState } from "../rules/index.ts";
 import type {
   AppendRequest,
   AppendResult,

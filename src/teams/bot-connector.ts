@@ -9,8 +9,8 @@
  * this connector has no `find` (see docs/delivery.md for what that means after a crash).
  */
 import type { CloudAdapter, ConversationReference, TurnContext } from "botbuilder";
-import { type Connector, ConnectorError, type OutgoingActivity } from "../delivery/delivery.ts";
-import type { Store } from "../store/store.ts";
+import { type Connector, ConnectorError, type OutgoingActivity } from "../delivery/index.ts";
+import type { Store } from "../store/index.ts";
 
 export class BotConnector implements Connector {
   constructor(

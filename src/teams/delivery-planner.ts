@@ -8,10 +8,9 @@
  * - `thread_reply`: one line in the card's thread;
  * - `student_message`: not delivered by this version (skipped with a reason).
  */
-import type { Delivery, OutgoingActivity, Planner } from "../delivery/delivery.ts";
-import { outboxIdFor } from "../store/ids.ts";
-import type { OutboxEntry } from "../store/outbox-records.ts";
-import type { Store } from "../store/store.ts";
+import type { Delivery, OutgoingActivity, Planner } from "../delivery/index.ts";
+import type { OutboxEntry, Store } from "../store/index.ts";
+import { outboxIdFor } from "../store/index.ts";
 import { CARD_CONTENT_TYPE, type Presenter } from "./presenter.ts";
 
 /** How long an entry waits when it cannot go yet (no channel bound, card not yet posted). */

@@ -7,9 +7,7 @@
  */
 import { type Activity, TeamsInfo, TurnContext } from "botbuilder";
 import type { Logger } from "../log.ts";
-import type { Json } from "../store/json.ts";
-import type { Store } from "../store/store.ts";
-import type { ConversationKind, ConversationRecord } from "../store/teams-records.ts";
+import type { ConversationKind, ConversationRecord, Json, Store } from "../store/index.ts";
 
 interface TeamsChannelData {
   team?: { id?: string; name?: string; aadGroupId?: string };

@@ -6,11 +6,10 @@
  */
 
 import type { DirectoryHolder, Notice } from "../app/index.ts";
-import type { CaseEvent } from "../cases/case-events.ts";
-import { foldCase } from "../cases/case-state.ts";
-import { caseView } from "../cases/case-view.ts";
+import type { CaseEvent } from "../cases/index.ts";
+import { caseView, foldCase } from "../cases/index.ts";
 import type { Staff, Student } from "../data/schema.ts";
-import type { CaseSummary, StoredCase } from "../store/case-records.ts";
+import type { CaseSummary, StoredCase } from "../store/index.ts";
 import {
   type AdaptiveCard,
   CARD_CONTENT_TYPE,

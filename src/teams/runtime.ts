@@ -14,11 +14,11 @@ import {
 } from "../app/index.ts";
 import { ADAPTERS } from "../data/adapters/index.ts";
 import type { Dataset } from "../data/dataset.ts";
-import { DeliveryWorker, type DeliveryWorkerOptions } from "../delivery/worker.ts";
+import { DeliveryWorker, type DeliveryWorkerOptions } from "../delivery/index.ts";
 import { createLogger, type Logger } from "../log.ts";
-import { formatProblem, isDirectory, loadPolicyDir, loadPolicyFiles } from "../rules/loader.ts";
-import type { Policy } from "../rules/policy.ts";
-import type { Store } from "../store/store.ts";
+import type { Policy } from "../rules/index.ts";
+import { formatProblem, isDirectory, loadPolicyDir, loadPolicyFiles } from "../rules/index.ts";
+import type { Store } from "../store/index.ts";
 import { createReachApp } from "./bot.ts";
 import { BotConnector } from "./bot-connector.ts";
 import { TeamsPlanner } from "./delivery-planner.ts";

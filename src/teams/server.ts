@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { Application, TeamsAdapter, TurnState } from "@microsoft/teams-ai";
 import express from "express";
 import type { Logger } from "../log.ts";
-import type { Store } from "../store/store.ts";
+import type { Store } from "../store/index.ts";
 import { LatencyRecord } from "./latency.ts";
 
 export interface HttpOptions {

@@ -7,15 +7,16 @@
  * after, its n-th write to the store (1-based): a kill point that lands inside the run by
  * construction, whatever the machine's speed. It prints the writes it made
  * (`writes <name,name,…>`), so the test can choose kill points from an uninterrupted run.
+ * With `OWNER=process` it runs as `reach run` does, under a runner id of its own process.
  *
  * Usage: node --import tsx tests/run/apply-child.ts <data dir> <db file> <policy file> <as-of>
  */
 
+import { runnerId, runPolicy } from "../../src/app/index.ts";
 import { openStore } from "../../src/app/open-store.ts";
 import { importCanonical } from "../../src/data/adapters/canonical.ts";
 import { parseIsoDate } from "../../src/data/dates.ts";
 import { loadPolicyFile } from "../../src/rules/loader.ts";
-import { applyRun } from "../../src/run/apply-run.ts";
 import type { Store } from "../../src/store/store.ts";
 
 /** The Store methods that change what is stored. */
@@ -58,13 +59,15 @@ const { dataset } = await importCanonical(dataDir, { threads: 1 });
 const store = await openStore(dbPath);
 const writes: string[] = [];
 process.stdout.write("started\n");
-const result = await applyRun({
+const result = await runPolicy({
   store: instrument(store, process.env.KILL_AT, writes),
   policy: loaded.policy,
   dataset,
   asOf: parseIsoDate(asOfText) as number,
   at: `${asOfText}T07:00:00.000Z`,
-  owner: "runner-1",
+  // Every attempt the same runner (a restarted instance), unless OWNER=process: then each
+  // process is a runner of its own, as `reach run` is.
+  owner: process.env.OWNER === "process" ? runnerId("cli") : "runner-1",
   // Each attempt has a store (and so an installation secret) of its own: one key for all,
   // so that their case ids compare with the reference run's.
   caseIdSecret: "kill-test-case-id-secret-0123456789abcdef",

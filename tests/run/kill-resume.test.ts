@@ -12,7 +12,7 @@
  *   server receives its n-th request, which the server then still carries out — the
  *   write happened, the run never heard so.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -54,6 +54,7 @@ function runChild(
   attempt: string,
   args: { data: string; db: string; policy: string; asOf: string },
   kill?: { at?: string; onRequest?: number },
+  env: NodeJS.ProcessEnv = {},
 ) {
   return new Promise<ChildResult>((resolve) => {
     const child: ChildProcess = spawn(
@@ -65,6 +66,7 @@ function runChild(
           ...process.env,
           ...target.env(attempt),
           ...(kill?.at !== undefined && { KILL_AT: kill.at }),
+          ...env,
         },
       },
     );
@@ -208,4 +210,50 @@ rules:
     // On Cosmos DB a run's cases go in over many requests: some kills cut through them.
     if (cosmos) expect(partway).toBeGreaterThan(0);
   }, 300_000);
+});
+
+describe("a killed `reach run` and the next one, started at once", () => {
+  it("takes the dead runner's lease over without waiting, and closes its record as failed", async () => {
+    const work = join(dir, "takeover");
+    const data = join(work, "data");
+    const bundle = generateBundle({ students: 300, days: 30, seed: 5, out: data });
+    const policy = join(work, "policy.yaml");
+    writeFileSync(
+      policy,
+      `policy: { id: kill, name: Kill test, schools: [sch1, sch2, sch3, sch4, sch5], timezone: Europe/London, schedule: "0 7 * * 1-5" }
+rules:
+  - { id: low, severity: high, when: { metric: attendance_rate, below: 0.9 } }
+`,
+    );
+    const sqlite = TARGETS[0];
+    const args = { data, db: join(work, "reach.db"), policy, asOf: bundle.asOf };
+    const asProcess = { OWNER: "process" };
+    // Killed once its run record says "running": it holds the date's lease.
+    const killed = await runChild(sqlite, "takeover", args, { at: "after:2" }, asProcess);
+    expect(killed.signal, killed.out).toBe("SIGKILL");
+    const next = await runChild(sqlite, "takeover", args, undefined, asProcess);
+    expect(next.code, next.out).toBe(0);
+
+    const store = await openStore(args.db, { REACH_STORE: "sqlite" });
+    const runs = await store.listRuns({ policyId: "kill" });
+    const cases = await store.listCases();
+    const outbox = await store.listOutbox();
+    await store.close();
+    expect(runs.map((r) => r.status).sort()).toEqual(["failed", "succeeded"]);
+    const failed = runs.find((r) => r.status === "failed");
+    expect(failed?.errors.join(" ")).toContain("stopped before it finished");
+    expect(failed?.runId).not.toBe(runs.find((r) => r.status === "succeeded")?.runId);
+    expect(cases.length).toBeGreaterThan(10);
+    expect(outbox).toHaveLength(cases.length);
+
+    // What an operator sees.
+    const listed = execFileSync(
+      process.execPath,
+      [join(ROOT, "bin/reach.js"), "runs", "list", "--db", args.db],
+      { encoding: "utf8", env: { ...process.env, REACH_STORE: "sqlite" } },
+    );
+    expect(listed).toMatch(/kill\s+\S+\s+succeeded/);
+    expect(listed).toMatch(/kill\s+\S+\s+failed/);
+    expect(listed).toContain("stopped before it finished");
+  }, 120_000);
 });

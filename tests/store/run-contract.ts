@@ -149,6 +149,35 @@ export function runContract(store: () => Store): void {
     });
   });
 
+  it("hands a lease over from a holder known to be gone, and from nobody else", async () => {
+    await store().acquireLease(lease("cli:host:111"));
+    // Still held, and "b" names someone else as gone: refused.
+    expect(
+      await store().acquireLease({ ...lease("b", "2026-11-23T07:00:10.000Z"), takeOverFrom: "x" }),
+    ).toMatchObject({ ok: false, holder: { owner: "cli:host:111" } });
+    const taken = await store().acquireLease({
+      ...lease("b", "2026-11-23T07:00:10.000Z"),
+      takeOverFrom: "cli:host:111",
+    });
+    expect(taken).toEqual({
+      ok: true,
+      lease: {
+        policyId: SEF.id,
+        asOf: "2026-11-23",
+        owner: "b",
+        expiresAt: "2026-11-23T07:01:10.000Z",
+      },
+    });
+    // The old holder cannot take it back by naming the new one as gone unless it is.
+    expect(
+      await store().acquireLease({
+        ...lease("c", "2026-11-23T07:00:20.000Z"),
+        takeOverFrom: "cli:host:111",
+      }),
+    ).toMatchObject({ ok: false, holder: { owner: "b" } });
+    expect(await store().releaseLease(SEF.id, "2026-11-23", "cli:host:111")).toBe(false);
+  });
+
   it("grants one of two concurrent acquirers", async () => {
     const results = await Promise.all([
       store().acquireLease(lease("a")),

@@ -14,8 +14,8 @@
  */
 import { createHmac } from "node:crypto";
 import type { Container } from "@azure/cosmos";
-import type { CaseEvent } from "../../cases/case-events.ts";
-import { isOpen } from "../../cases/case-state.ts";
+import type { CaseEvent } from "../../cases/index.ts";
+import { isOpen } from "../../cases/index.ts";
 import {
   type AppendPlan,
   auditRecordsOf,

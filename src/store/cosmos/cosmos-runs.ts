@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Container } from "@azure/cosmos";
 import { isIsoDate } from "../../data/dates.ts";
-import type { RuleState } from "../../rules/rule-state.ts";
+import type { RuleState } from "../../rules/index.ts";
 import type { AuditRecord, StoredAuditRecord } from "../case-records.ts";
 import { parseRuleState } from "../rule-state-schema.ts";
 import type {
@@ -230,7 +230,8 @@ export class CosmosRuns {
         if (await createDoc(this.container, next)) return { ok: true, lease };
         continue;
       }
-      if (held.owner !== owner && held.expiresAt > now) {
+      const yielded = request.takeOverFrom !== undefined && held.owner === request.takeOverFrom;
+      if (held.owner !== owner && held.expiresAt > now && !yielded) {
         return {
           ok: false,
           holder: { policyId, asOf, owner: held.owner, expiresAt: fromMillis(held.expiresAt) },

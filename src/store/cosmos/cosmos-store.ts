@@ -21,7 +21,7 @@ import {
   type Database,
   type RetryOptions,
 } from "@azure/cosmos";
-import type { RuleState } from "../../rules/rule-state.ts";
+import type { RuleState } from "../../rules/index.ts";
 import type {
   AppendRequest,
   AppendResult,

@@ -1,7 +1,7 @@
 /** The audit trail and the erasure records: append-only tables, written idempotently by id. */
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
-import type { RefusalCode } from "../../cases/refusal.ts";
+import type { RefusalCode } from "../../cases/index.ts";
 import type { AuditRecord, ErasureRecord, StoredAuditRecord } from "../case-records.ts";
 
 interface AuditRow {

@@ -4,8 +4,8 @@
  * and writes the events, the summary, the outbox entries and the audit records together.
  */
 import type Database from "better-sqlite3";
-import type { CaseEvent } from "../../cases/case-events.ts";
-import { isOpen } from "../../cases/case-state.ts";
+import type { CaseEvent } from "../../cases/index.ts";
+import { isOpen } from "../../cases/index.ts";
 import { auditRecordsOf, checkAppendRequest, planAppend, readStoredCase } from "../append-plan.ts";
 import type {
   AppendRequest,

@@ -1,7 +1,7 @@
 /** Rule state, run records and run leases in SQLite. */
 import type Database from "better-sqlite3";
 import { isIsoDate } from "../../data/dates.ts";
-import type { RuleState } from "../../rules/rule-state.ts";
+import type { RuleState } from "../../rules/index.ts";
 import { parseRuleState } from "../rule-state-schema.ts";
 import type {
   Lease,
@@ -119,7 +119,8 @@ export class SqliteRuns {
         const held = this.db
           .prepare("SELECT owner, expires_at FROM leases WHERE policy_id = ? AND as_of = ?")
           .get(policyId, asOf) as { owner: string; expires_at: number } | undefined;
-        if (held !== undefined && held.owner !== owner && held.expires_at > now) {
+        const yielded = request.takeOverFrom !== undefined && held?.owner === request.takeOverFrom;
+        if (held !== undefined && held.owner !== owner && held.expires_at > now && !yielded) {
           return {
             ok: false,
             holder: { policyId, asOf, owner: held.owner, expiresAt: fromMillis(held.expires_at) },

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
-import type { RuleState } from "../../rules/rule-state.ts";
+import type { RuleState } from "../../rules/index.ts";
 import type {
   AppendRequest,
   AppendResult,

@@ -5,7 +5,7 @@
  * the card. Restricted notes appear only as "Restricted note by …", whatever the view
  * holds: a card is shared, and a reader who may see the text reads it elsewhere.
  */
-import type { CaseView, NoteView, SignalView } from "../../cases/case-view.ts";
+import type { CaseView, NoteView, SignalView } from "../../cases/index.ts";
 import type { AdaptiveCard } from "./attachment.ts";
 import { eventLine, type RecentEvent } from "./describe-event.ts";
 import { formatDate, formatWindow, shorten } from "./format.ts";

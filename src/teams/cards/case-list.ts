@@ -3,7 +3,7 @@
  * case id, opened date) with a Show button (`Action.Execute`, verb `show`) that asks the
  * bot for the full case card.
  */
-import type { CaseView } from "../../cases/case-view.ts";
+import type { CaseView } from "../../cases/index.ts";
 import type { AdaptiveCard } from "./attachment.ts";
 import { formatDate } from "./format.ts";
 import { labelOf, SEVERITY_LABELS, STATUS_LABELS } from "./labels.ts";

@@ -7,8 +7,8 @@
  * reply is read by the whole channel, and a restricted note is only ever "a restricted
  * note". They also read the same before and after an erasure, which blanks those texts.
  */
-import type { CaseEvent } from "../../cases/case-events.ts";
-import { ENGINE_ACTOR } from "../../cases/case-vocabulary.ts";
+import type { CaseEvent } from "../../cases/index.ts";
+import { ENGINE_ACTOR } from "../../cases/index.ts";
 import { formatDate, formatDateTime } from "./format.ts";
 import {
   CONTACT_CHANNEL_LABELS,

@@ -4,7 +4,7 @@
  * and whose data names the case and the version the form was shown on. On a case card
  * they open from an `Action.ShowCard`; a chat may send one on its own.
  */
-import type { CaseCommandType } from "../../cases/case-commands.ts";
+import type { CaseCommandType } from "../../cases/index.ts";
 import {
   CONTACT_CHANNELS,
   CONTACT_OUTCOMES,
@@ -13,7 +13,7 @@ import {
   MAX_TEXT_LENGTH,
   NOTE_VISIBILITIES,
   RESOLVE_OUTCOMES,
-} from "../../cases/case-vocabulary.ts";
+} from "../../cases/index.ts";
 import type { AdaptiveCard } from "./attachment.ts";
 import {
   CONTACT_CHANNEL_LABELS,

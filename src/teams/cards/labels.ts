@@ -12,8 +12,8 @@ import type {
   NoteVisibility,
   ResolveOutcome,
   StudentReply,
-} from "../../cases/case-vocabulary.ts";
-import type { Severity } from "../../rules/policy.ts";
+} from "../../cases/index.ts";
+import type { Severity } from "../../rules/index.ts";
 
 export const STATUS_LABELS: Readonly<Record<CaseStatus, string>> = {
   proposed: "Proposed",

@@ -1,0 +1,2 @@
+/** The calendar module's public surface. */
+export { buildCalendars, type SchoolCalendar, type Window } from "./school-calendar.ts";

@@ -1,0 +1,13 @@
+/** The rules module's public surface. */
+export { type Evaluation, evaluate, type Finding } from "./evaluate.ts";
+export {
+  formatProblem,
+  isDirectory,
+  listPolicyFiles,
+  loadPolicyDir,
+  loadPolicyFile,
+  loadPolicyFiles,
+  type PolicyProblem,
+} from "./loader.ts";
+export { COMPARATORS, type Policy, SEVERITIES, SEVERITY_RANK, type Severity } from "./policy.ts";
+export { emptyRuleState, type RuleState } from "./rule-state.ts";

@@ -1,0 +1,8 @@
+/** The run module's public surface: a real run applied to the store, and a dry run. */
+export {
+  type ApplyRunOptions,
+  type ApplyRunResult,
+  applyRun,
+  RunInProgress,
+} from "./apply-run.ts";
+export { type DryRunOptions, type DryRunResult, dryRun } from "./dry-run.ts";
