@@ -10,12 +10,17 @@
 import { createReadStream, statSync } from "node:fs";
 
 export type CsvSink = (fields: string[], line: number) => void;
-/** A record that cannot be parsed (only an unterminated quote at the end of the input). */
+/** A record that cannot be parsed: a stray (unterminated) quote, reported at its line. */
 export type CsvErrorSink = (message: string, line: number) => void;
 
 const QUOTE = 34;
 const COMMA = 44;
 const CR = 13;
+/**
+ * Line breaks a quoted field may hold. Canonical files rarely have multi-line fields, so
+ * a quote still open after this many lines is a stray one: only its own line is lost.
+ */
+export const MAX_QUOTED_BREAKS = 8;
 
 export class CsvParser {
   private rest = "";
@@ -27,6 +32,7 @@ export class CsvParser {
     private readonly sink: CsvSink,
     private readonly onError: CsvErrorSink = () => {},
     firstLine = 1,
+    private readonly maxQuotedBreaks = MAX_QUOTED_BREAKS,
   ) {
     this.line = firstLine;
     this.started = firstLine > 1;
@@ -80,7 +86,13 @@ export class CsvParser {
     return pos;
   }
 
-  /** Parses one record that contains quotes; returns the index after it, or -1 if incomplete. */
+  /**
+   * Parses one record that contains quotes; returns the index after it, or -1 if
+   * incomplete. A quoted field that holds more than `maxQuotedBreaks` line breaks, that
+   * reaches the end of the input unclosed, or that spans lines and whose closing quote is
+   * not followed by a delimiter is a stray quote: the line it opened on is reported as
+   * malformed and reading carries on at the next line (see `strayQuote`).
+   */
   private quotedRecord(text: string, start: number, final: boolean): number {
     const fields: string[] = [];
     const length = text.length;
@@ -88,15 +100,20 @@ export class CsvParser {
     let breaks = 0;
     for (;;) {
       if (pos < length && text.charCodeAt(pos) === QUOTE) {
+        const open = pos;
         let value = "";
         let from = pos + 1;
+        let inside = 0; // line breaks in the field so far
         for (;;) {
           const close = text.indexOf('"', from);
+          const upTo = close < 0 ? length : close;
+          inside += countBreaks(text, from, upTo, this.maxQuotedBreaks - inside);
+          if (inside > this.maxQuotedBreaks) {
+            return this.strayQuote(text, open, breaks, "is not closed within", final);
+          }
           if (close < 0) {
             if (!final) return -1;
-            this.onError("unterminated quoted field", this.line);
-            this.line += breaks + 1;
-            return length;
+            return this.strayQuote(text, open, breaks, "is never closed", final);
           }
           if (close + 1 < length && text.charCodeAt(close + 1) === QUOTE) {
             value += text.slice(from, close + 1);
@@ -108,7 +125,19 @@ export class CsvParser {
           pos = close + 1;
           break;
         }
-        breaks += countBreaks(value);
+        if (inside > 0 && pos < length) {
+          // A field that spans lines must end at its closing quote: anything else there
+          // means the opening quote was a stray one that paired with a quote further down.
+          const c = text.charCodeAt(pos);
+          if (c === CR && pos + 1 >= length && !final) return -1;
+          const ends =
+            c === COMMA ||
+            c === 10 ||
+            (c === CR && (pos + 1 >= length || text.charCodeAt(pos + 1) === 10));
+          if (!ends)
+            return this.strayQuote(text, open, breaks, "closes mid-field on a later line", final);
+        }
+        breaks += inside;
         // Tolerate stray characters between the closing quote and the delimiter.
         while (pos < length) {
           const c = text.charCodeAt(pos);
@@ -160,14 +189,40 @@ export class CsvParser {
     this.line += breaks + 1;
     return pos;
   }
+
+  /**
+   * Reports the record whose quote opened at `open` as malformed, at the line the quote
+   * opened on, and returns where reading re-syncs: the start of the next line. The
+   * record's lines up to that one (`breaksBefore`: line breaks inside its earlier quoted
+   * fields) go with it. Returns -1 when that line's end is not in `text` yet.
+   */
+  private strayQuote(
+    text: string,
+    open: number,
+    breaksBefore: number,
+    what: string,
+    final: boolean,
+  ): number {
+    const nl = text.indexOf("\n", open);
+    if (nl < 0 && !final) return -1;
+    const line = this.line + breaksBefore;
+    const limit = what === "is not closed within" ? ` ${this.maxQuotedBreaks + 1} lines` : "";
+    this.onError(
+      `unterminated quoted field: the quote on this line ${what}${limit}; line skipped`,
+      line,
+    );
+    this.line = line + 1;
+    return nl < 0 ? text.length : nl + 1;
+  }
 }
 
-function countBreaks(value: string): number {
+/** Line feeds in `text[from..to)`, counted up to `limit + 1` (enough to know it is over). */
+function countBreaks(text: string, from: number, to: number, limit: number): number {
   let n = 0;
-  let i = value.indexOf("\n");
-  while (i >= 0) {
+  let i = text.indexOf("\n", from);
+  while (i >= 0 && i < to && n <= limit) {
     n++;
-    i = value.indexOf("\n", i + 1);
+    i = text.indexOf("\n", i + 1);
   }
   return n;
 }

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { ECHO_LIMIT } from "./ids.ts";
 
 export type RejectionCode =
   | "invalid_value"
@@ -39,6 +40,13 @@ export interface FileReport {
   notes: string[];
 }
 
+/** Longest reason kept as it is: a message plus a value cut to `ECHO_LIMIT`, with room. */
+const REASON_LIMIT = ECHO_LIMIT + 300;
+
+function clipReason(reason: string): string {
+  return `${reason.slice(0, REASON_LIMIT)}… (a message of ${reason.length} characters)`;
+}
+
 /** Rows kept in memory per report; the counts stay exact beyond it. */
 const KEEP_AT_MOST = 100_000;
 
@@ -64,6 +72,9 @@ export class ImportReport {
   }
 
   record(rejection: Rejection): void {
+    // Messages echo values cut short already (ids.ts `echo`); this catches any that do not,
+    // so a huge field is never printed whole. The raw row is kept whole, once.
+    if (rejection.reason.length > REASON_LIMIT) rejection.reason = clipReason(rejection.reason);
     if (this.rejections.length < KEEP_AT_MOST) this.rejections.push(rejection);
     else this.dropped++;
   }

@@ -4,6 +4,7 @@
  */
 import type { z } from "zod/v4";
 import { csvLine } from "./csv.ts";
+import { echo } from "./ids.ts";
 import type { FileTally } from "./import-report.ts";
 
 /** Normalises a header cell: trimmed, lower case, spaces and dashes as underscores. */
@@ -62,7 +63,7 @@ function describeIssue(
 ): string {
   if (!issue) return "invalid row";
   if (issue.code === "invalid_value" && "values" in issue) {
-    return `"${field ? row[field] : ""}" is not one of ${(issue.values as unknown[]).join(", ")}`;
+    return `"${echo(field ? (row[field] ?? "") : "")}" is not one of ${(issue.values as unknown[]).join(", ")}`;
   }
   return issue.message;
 }

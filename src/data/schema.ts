@@ -7,6 +7,7 @@
  */
 import { z } from "zod/v4";
 import { parseIsoDate, parseIsoDay } from "./dates.ts";
+import { echo, idProblem } from "./ids.ts";
 
 import { ATTENDANCE_STATUSES } from "./statuses.ts";
 
@@ -45,6 +46,16 @@ export const SPECIAL_CATEGORY_FIELDS = [
 const text = z.string().trim();
 const requiredText = (what: string) => text.min(1, `${what} is required`);
 const optionalText = text.transform((v) => (v === "" ? undefined : v));
+/** Reports an id with a control or invisible character in it (see ids.ts). */
+const checkId = (what: string) => (v: string, ctx: z.RefinementCtx) => {
+  const problem = v === "" ? undefined : idProblem(v, what);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+};
+/** A required id: not blank, no control or invisible characters. */
+const idText = (what: string) => requiredText(what).superRefine(checkId(what));
+/** An optional id: a blank cell is `undefined`. */
+const optionalId = (what: string) =>
+  text.superRefine(checkId(what)).transform((v) => (v === "" ? undefined : v));
 /** Lower-cases an enum cell; a blank one reads as `fallback`. */
 const blankAs = (fallback: string) =>
   text.transform((v) => (v === "" ? fallback : v.toLowerCase()));
@@ -53,7 +64,7 @@ const blankAs = (fallback: string) =>
 export const isoDate = text.transform((v, ctx) => {
   const day = parseIsoDate(v);
   if (day === undefined) {
-    ctx.addIssue({ code: "custom", message: `expected a date as YYYY-MM-DD, got "${v}"` });
+    ctx.addIssue({ code: "custom", message: `expected a date as YYYY-MM-DD, got "${echo(v)}"` });
     return z.NEVER;
   }
   return day;
@@ -62,7 +73,7 @@ export const isoDate = text.transform((v, ctx) => {
 export const isoDay = text.transform((v, ctx) => {
   const day = parseIsoDay(v);
   if (day === undefined) {
-    ctx.addIssue({ code: "custom", message: `expected a date as YYYY-MM-DD, got "${v}"` });
+    ctx.addIssue({ code: "custom", message: `expected a date as YYYY-MM-DD, got "${echo(v)}"` });
     return z.NEVER;
   }
   return day;
@@ -72,32 +83,36 @@ const optionalDate = text.transform((v, ctx) => {
   if (v === "") return undefined;
   const day = parseIsoDate(v);
   if (day === undefined) {
-    ctx.addIssue({ code: "custom", message: `expected a date as YYYY-MM-DD, got "${v}"` });
+    ctx.addIssue({ code: "custom", message: `expected a date as YYYY-MM-DD, got "${echo(v)}"` });
     return z.NEVER;
   }
   return day;
 });
-const idList = text.transform((v) =>
-  v === ""
-    ? []
-    : v
-        .split(/[;|]/)
-        .map((s) => s.trim())
-        .filter((s) => s !== ""),
-);
+const idList = (what: string) =>
+  text.transform((v, ctx) => {
+    const ids =
+      v === ""
+        ? []
+        : v
+            .split(/[;|]/)
+            .map((s) => s.trim())
+            .filter((s) => s !== "");
+    for (const id of ids) checkId(what)(id, ctx);
+    return ids;
+  });
 
 export const StudentRow = z
   .object({
-    id: requiredText("id"),
+    id: idText("id"),
     display_name: requiredText("display_name"),
     preferred_name: optionalText.optional(),
     email: optionalText.optional(),
     aad_object_id: optionalText.optional(),
-    school: requiredText("school"),
+    school: idText("school"),
     year: optionalText.optional(),
     programme: optionalText.optional(),
     cohort: optionalText.optional(),
-    adviser_ids: idList.optional(),
+    adviser_ids: idList("adviser_ids").optional(),
     status: blankAs("active").pipe(z.enum(STUDENT_STATUSES)).optional(),
     status_from: optionalDate.optional(),
     enrolled_from: optionalDate.optional(),
@@ -124,11 +139,11 @@ export type Student = z.output<typeof StudentRow>;
 
 export const StaffRow = z
   .object({
-    id: requiredText("id"),
+    id: idText("id"),
     name: requiredText("name"),
     email: optionalText.optional(),
     aad_object_id: optionalText.optional(),
-    school: requiredText("school"),
+    school: idText("school"),
     roles: text.transform((v, ctx) => {
       const roles = v
         .split(/[;|]/)
@@ -138,7 +153,7 @@ export const StaffRow = z
         if (!(STAFF_ROLES as readonly string[]).includes(role)) {
           ctx.addIssue({
             code: "custom",
-            message: `unknown role "${role}" (expected ${STAFF_ROLES.join(", ")})`,
+            message: `unknown role "${echo(role)}" (expected ${STAFF_ROLES.join(", ")})`,
           });
         }
       }
@@ -157,17 +172,17 @@ export type Staff = z.output<typeof StaffRow>;
 
 export const SectionRow = z
   .object({
-    id: requiredText("id"),
+    id: idText("id"),
     name: requiredText("name"),
-    school: requiredText("school"),
+    school: idText("school"),
   })
   .transform((r) => ({ id: r.id, name: r.name, school: r.school }));
 export type Section = z.output<typeof SectionRow>;
 
 export const EnrolmentRow = z
   .object({
-    student_id: requiredText("student_id"),
-    section_id: requiredText("section_id"),
+    student_id: idText("student_id"),
+    section_id: idText("section_id"),
     start: isoDate,
     end: optionalDate.optional(),
   })
@@ -185,13 +200,13 @@ const yesNo = text.transform((v, ctx) => {
   if (lower === "") return undefined;
   if (["true", "yes", "y", "1"].includes(lower)) return true;
   if (["false", "no", "n", "0"].includes(lower)) return false;
-  ctx.addIssue({ code: "custom", message: `expected true or false, got "${v}"` });
+  ctx.addIssue({ code: "custom", message: `expected true or false, got "${echo(v)}"` });
   return z.NEVER;
 });
 
 export const CalendarRow = z
   .object({
-    school: requiredText("school"),
+    school: idText("school"),
     date: isoDate,
     instructional: yesNo.optional(),
   })
@@ -211,9 +226,9 @@ const optionalWholeNumber = (what: string) =>
 
 export const AttendanceRow = z
   .object({
-    student_id: requiredText("student_id"),
+    student_id: idText("student_id"),
     date: isoDate,
-    section_id: optionalText.optional(),
+    section_id: optionalId("section_id").optional(),
     status: text.transform((v) => v.toLowerCase()).pipe(z.enum(ATTENDANCE_STATUSES)),
     minutes: optionalWholeNumber("minutes").optional(),
   })
@@ -228,7 +243,7 @@ export type AttendanceEvent = z.output<typeof AttendanceRow>;
 
 export const ActivityRow = z
   .object({
-    student_id: requiredText("student_id"),
+    student_id: idText("student_id"),
     date: isoDay,
     source: requiredText("source").transform((v) => v.toLowerCase()),
     kind: optionalText.optional(),
@@ -245,8 +260,8 @@ export type ActivityEvent = z.output<typeof ActivityRow>;
 
 export const SubmissionRow = z
   .object({
-    student_id: requiredText("student_id"),
-    assessment_id: requiredText("assessment_id"),
+    student_id: idText("student_id"),
+    assessment_id: idText("assessment_id"),
     due_date: isoDate,
     submitted_date: optionalDate.optional(),
     late: yesNo.optional(),
@@ -265,7 +280,7 @@ export type Submission = z.output<typeof SubmissionRow>;
 
 export const CircumstanceRow = z
   .object({
-    student_id: requiredText("student_id"),
+    student_id: idText("student_id"),
     from: isoDate,
     to: isoDate,
     kind: z.enum(CIRCUMSTANCE_KINDS),
@@ -287,7 +302,7 @@ export type Circumstance = z.output<typeof CircumstanceRow>;
  */
 export const DemographicRow = z
   .object({
-    student_id: requiredText("student_id"),
+    student_id: idText("student_id"),
     field: requiredText("field"),
     value: text,
   })
@@ -296,7 +311,7 @@ export type Demographic = z.output<typeof DemographicRow>;
 
 export const SchoolRow = z
   .object({
-    id: requiredText("id"),
+    id: idText("id"),
     name: requiredText("name"),
     attendance_recording: blankAs("all_days")
       .pipe(z.enum(["all_days", "absences_only"]))

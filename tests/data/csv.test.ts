@@ -166,29 +166,82 @@ describe("CsvParser: examples", () => {
   });
 
   it("does not end a record early when a chunk ends in stray characters after a closing quote", () => {
-    // `"a\nb"de` is a quoted field followed by stray characters (tolerated and kept). When a
+    // `"ab"de` is a quoted field followed by stray characters (tolerated and kept). When a
     // chunk ends right there, the record is not complete yet: `f,g` continues it.
-    const text = '"a\nb"def,g\nh\n';
-    expect(fieldsOf(parseText(text))).toEqual([["a\nbdef", "g"], ["h"]]);
-    expect(parseChunks(['"a\nb"de', "f,g\nh\n"])).toEqual(parseText(text));
+    const text = '"ab"def,g\nh\n';
+    expect(fieldsOf(parseText(text))).toEqual([["abdef", "g"], ["h"]]);
+    expect(parseChunks(['"ab"de', "f,g\nh\n"])).toEqual(parseText(text));
   });
 
-  it("reports an unterminated quote at the end of the input with its line", () => {
+  it("reports an unterminated quote at the end of the input at its line and reads on from the next", () => {
     const p = parseText('id,name\n1,ok\n\n2,"never\nclosed,\n');
     expect(p.records).toEqual([
       { fields: ["id", "name"], line: 1 },
       { fields: ["1", "ok"], line: 2 },
+      { fields: ["closed", ""], line: 5 },
     ]);
-    expect(p.errors).toEqual([{ message: "unterminated quoted field", line: 4 }]);
+    expect(p.errors).toEqual([
+      { message: expect.stringMatching(/^unterminated quoted field/), line: 4 },
+    ]);
   });
 
   it("reports an unterminated quote split across chunks the same way", () => {
     const p = parseChunks(["id,name\n1,ok\n2,", '"nev', "er\n", "closed"]);
-    expect(fieldsOf(p)).toEqual([
-      ["id", "name"],
-      ["1", "ok"],
+    expect(fieldsOf(p)).toEqual([["id", "name"], ["1", "ok"], ["closed"]]);
+    expect(p.errors).toEqual([
+      { message: expect.stringMatching(/^unterminated quoted field/), line: 3 },
     ]);
-    expect(p.errors).toEqual([{ message: "unterminated quoted field", line: 3 }]);
+  });
+
+  it("a stray quote loses only its own line, not the rest of the file", () => {
+    const rows = Array.from({ length: 200 }, (_, i) => `S${i + 1},Name ${i + 1},north`);
+    rows[99] = 'S100,"Stray,north';
+    const text = `id,display_name,school\n${rows.join("\n")}\n`;
+    const p = parseText(text);
+    expect(p.errors).toEqual([
+      { message: expect.stringMatching(/not closed within 9 lines/), line: 101 },
+    ]);
+    expect(p.records).toHaveLength(200);
+    expect(p.records.map((r) => r.fields[0])).not.toContain("S100");
+    expect(p.records.at(-1)).toEqual({ fields: ["S200", "Name 200", "north"], line: 201 });
+    for (const r of p.records.slice(1)) expect(r.line).toBe(Number(r.fields[0]?.slice(1)) + 1);
+    // The same in any chunking, and one character at a time near the quote.
+    expect(parseChunks([text.slice(0, 2000), text.slice(2000, 2003), text.slice(2003)])).toEqual(p);
+  });
+
+  it("a stray quote that pairs with a quote inside a later field loses only its own line", () => {
+    const p = parseText('a,"b,c\nd,e\nf,O"Neil,g\nh,i\n');
+    expect(p.errors).toEqual([{ message: expect.stringMatching(/closes mid-field/), line: 1 }]);
+    expect(fieldsOf(p)).toEqual([
+      ["d", "e"],
+      ["f", 'O"Neil', "g"],
+      ["h", "i"],
+    ]);
+  });
+
+  it("still reads a quoted field with up to 8 line breaks", () => {
+    const value = Array.from({ length: 9 }, (_, i) => `l${i}`).join("\n");
+    const p = parseText(`"${value}",x\ny\n`);
+    expect(p.errors).toEqual([]);
+    expect(p.records).toEqual([
+      { fields: [value, "x"], line: 1 },
+      { fields: ["y"], line: 10 },
+    ]);
+    const tooLong = `${value}\nl9`;
+    const q = parseText(`"${tooLong}",x\ny\n`);
+    expect(q.errors.map((e) => e.line)).toEqual([1]);
+    expect(fieldsOf(q)).toEqual([
+      ["l1"],
+      ["l2"],
+      ["l3"],
+      ["l4"],
+      ["l5"],
+      ["l6"],
+      ["l7"],
+      ["l8"],
+      ['l9"', "x"],
+      ["y"],
+    ]);
   });
 
   it("does not report an error for well-formed input", () => {

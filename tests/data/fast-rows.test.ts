@@ -20,10 +20,23 @@ const padding = fc.constantFrom("", "", "", " ", "  ", "\t", "\u00a0", "\ufeff",
 const padded = (value: fc.Arbitrary<string>) =>
   fc.tuple(padding, value, padding).map(([a, v, b]) => `${a}${v}${b}`);
 
+const INVISIBLE_IDS = [
+  "\u0000S1",
+  "S\u200b1",
+  "S1\u202e",
+  "\u007fS1",
+  "S\u001b1",
+  "S\u00ad1",
+  "S\u20281",
+  "S\u00851",
+  "S\t1",
+];
 const id = fc.oneof(
   { weight: 4, arbitrary: padded(fc.constantFrom("S1", "s-002", "1234", "Åsa", "x y")) },
   { weight: 1, arbitrary: fc.constantFrom("", " ", "\t", "\u00a0") },
   { weight: 1, arbitrary: fc.string({ maxLength: 4 }) },
+  // Control and invisible characters: rejected in an id (tab inside one is kept).
+  { weight: 1, arbitrary: padded(fc.constantFrom(...INVISIBLE_IDS)) },
 );
 
 const dateText = fc.oneof(
@@ -115,6 +128,7 @@ const wholeNumber = fc.oneof(
 const section = fc.oneof(
   padded(fc.constantFrom("MATH-1", "eng 2", "Sci")),
   fc.constantFrom("", " ", "\t"),
+  padded(fc.constantFrom(...INVISIBLE_IDS)),
 );
 const source = fc.oneof(
   { weight: 4, arbitrary: padded(fc.constantFrom("vle", "Teams", "LIBRARY", "Moodle Quiz")) },

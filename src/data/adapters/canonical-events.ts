@@ -19,6 +19,7 @@ import {
   noteUnknownColumns,
   type Progress,
   readEntityFile,
+  reportMissingFile,
 } from "./canonical-files.ts";
 import { type EventKind, type EventSink, eventHandlers, type RowHandlers } from "./event-rows.ts";
 import { studentKeys } from "./fast-bytes.ts";
@@ -53,8 +54,11 @@ export async function readEventFiles(
   let students: ByteKeyMap | undefined;
   let handlers: RowHandlers | undefined;
   for (const kind of kinds) {
-    const spec = F[kind];
-    if (!has(spec)) continue;
+    const spec: EntityFile = F[kind];
+    if (!has(spec)) {
+      reportMissingFile(dir, spec, report);
+      continue;
+    }
     const read = await inParts.get(kind);
     if (read) {
       addParts(kind, spec, read, report, b);

@@ -15,6 +15,11 @@ export interface EntityFile {
   entity: string;
   required: readonly string[];
   optional: readonly string[];
+  /**
+   * Set for the files a bundle cannot do without: why. Such a file missing or empty (no
+   * header row) fails the import's report for it, so the import is partial.
+   */
+  needed?: string;
 }
 
 export const CANONICAL_FILES = {
@@ -27,6 +32,7 @@ export const CANONICAL_FILES = {
   students: {
     file: "students.csv",
     entity: "student",
+    needed: "the student roster is required",
     required: ["id", "display_name", "school"],
     optional: [
       "preferred_name",
@@ -69,6 +75,7 @@ export const CANONICAL_FILES = {
   attendance: {
     file: "attendance.csv",
     entity: "attendance event",
+    needed: "no attendance was recorded, so attendance cannot be evaluated",
     required: ["student_id", "date", "status"],
     optional: ["section_id", "minutes"],
   },
@@ -142,7 +149,29 @@ export async function readEntityFile(
     },
     (bytesRead, totalBytes) => onProgress?.({ file: spec.file, bytesRead, totalBytes }),
   );
-  if (header === undefined && tally.report.error === undefined) tally.note("empty file");
+  if (header === undefined && tally.report.error === undefined) {
+    // A 0-byte file (or one of blank lines only) has not even a header row: a failed
+    // export, as good as no file at all.
+    if (spec.needed) tally.fail(`${spec.file} in ${dir} is empty (no header row): ${spec.needed}`);
+    else tally.note("empty file (no header row): nothing read");
+  }
+}
+
+/** Reports a file of the bundle that is not there: a failure when the file is needed. */
+export function reportMissingFile(dir: string, spec: EntityFile, report: ImportReport): void {
+  if (spec.needed)
+    report.file(spec.file, spec.entity).fail(`no ${spec.file} in ${dir}: ${spec.needed}`);
+}
+
+/**
+ * Notes a needed file that was read but had no data rows (a header only): not an error,
+ * but never silent either.
+ */
+export function noteNoRows(spec: EntityFile, report: ImportReport): void {
+  const f = report.files.find((r) => r.file === spec.file);
+  if (spec.needed && f && f.error === undefined && f.rowsRead === 0) {
+    f.notes.push(`${spec.file} has a header row but no data rows: no ${spec.entity}s recorded`);
+  }
 }
 
 /** Why a header makes the file unreadable (a missing or repeated column), if it does. */

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { z } from "zod/v4";
 import { csvLine } from "../csv.ts";
 import { DatasetBuilder } from "../dataset.ts";
+import { echo } from "../ids.ts";
 import { type FileTally, ImportReport } from "../import-report.ts";
 import { EventWorkers } from "../parallel/event-workers.ts";
 import { validateRow } from "../rows.ts";
@@ -30,8 +31,10 @@ import { PARALLEL_MIN_BYTES, readEventFiles } from "./canonical-events.ts";
 import {
   CANONICAL_FILES,
   type EntityFile,
+  noteNoRows,
   type Progress,
   readEntityFile,
+  reportMissingFile,
 } from "./canonical-files.ts";
 
 export { CANONICAL_FILES } from "./canonical-files.ts";
@@ -79,15 +82,17 @@ async function importInto(
   const has = (spec: EntityFile) => existsSync(join(dir, spec.file));
   const F = CANONICAL_FILES;
 
-  if (!has(F.students)) {
-    report
-      .file(F.students.file, F.students.entity)
-      .fail(`no ${F.students.file} in ${dir}: the student roster is required`);
-  }
+  if (!has(F.students)) reportMissingFile(dir, F.students, report);
 
   const knownStudent = (id: string, line: number, tally: FileTally, raw: string[]): boolean => {
     if (b.hasStudent(id)) return true;
-    tally.reject(line, "unknown_student", `unknown student id "${id}"`, "student_id", csvLine(raw));
+    tally.reject(
+      line,
+      "unknown_student",
+      `unknown student id "${echo(id)}"`,
+      "student_id",
+      csvLine(raw),
+    );
     return false;
   };
 
@@ -110,7 +115,7 @@ async function importInto(
       report,
       simple(StudentRow, (s, line, t) => {
         if (b.addStudent(s)) t.accept();
-        else t.reject(line, "duplicate", `student id "${s.id}" appears more than once`, "id");
+        else t.reject(line, "duplicate", `student id "${echo(s.id)}" appears more than once`, "id");
       }),
       progress,
     );
@@ -204,6 +209,9 @@ async function importInto(
       progress,
     );
   }
+
+  noteNoRows(F.students, report);
+  noteNoRows(F.attendance, report);
 
   const { dataset, monitoring } = b.build();
   return { dataset, monitoring, report };

@@ -6,6 +6,7 @@
  */
 import type { ByteKeyMap } from "../bytes/byte-key-map.ts";
 import { csvLine } from "../csv.ts";
+import { echo } from "../ids.ts";
 import type { RejectionCode } from "../import-report.ts";
 import { activityFastPath, attendanceFastPath, type FastRow } from "./fast-bytes.ts";
 import { checkActivity, checkAttendance, type FastColumns } from "./fast-rows.ts";
@@ -84,5 +85,11 @@ function rejectChecked(sink: EventSink, line: number, message: string, fields: s
 }
 
 function rejectUnknown(sink: EventSink, line: number, id: string, fields: string[]): void {
-  sink.reject(line, "unknown_student", `unknown student id "${id}"`, "student_id", csvLine(fields));
+  sink.reject(
+    line,
+    "unknown_student",
+    `unknown student id "${echo(id)}"`,
+    "student_id",
+    csvLine(fields),
+  );
 }

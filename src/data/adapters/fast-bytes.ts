@@ -7,6 +7,7 @@
  * the same files with and without it, and in parallel, and compares.
  */
 import { ByteKeyMap } from "../bytes/byte-key-map.ts";
+import { idProblem } from "../ids.ts";
 import { STATUS_CODE } from "../statuses.ts";
 import type { EventSink } from "./event-rows.ts";
 import type { FastColumns } from "./fast-rows.ts";
@@ -111,14 +112,22 @@ class DateCache {
   }
 }
 
-/** Interns a field's bytes through `intern` (a builder's interner), caching by bytes. */
+/**
+ * Interns a field's bytes through `intern` (a builder's interner), caching by bytes. With
+ * `accept`, a value seen for the first time is checked: -1 when it fails (the row then
+ * takes the string path, which rejects it), so only checked values are ever cached.
+ */
 class ByteInterner {
   private readonly map = new ByteKeyMap(16);
-  constructor(private readonly intern: (value: string) => number) {}
+  constructor(
+    private readonly intern: (value: string) => number,
+    private readonly accept?: (value: string) => boolean,
+  ) {}
   get(buf: Uint8Array, s: number, e: number): number {
     const known = this.map.get(buf, s, e);
     if (known >= 0) return known;
     const value = Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString("utf8");
+    if (this.accept && !this.accept(value)) return -1;
     const index = this.intern(value);
     this.map.set(value, index);
     return index;
@@ -144,7 +153,11 @@ export type FastRow = (
 
 export function attendanceFastPath(sink: EventSink, cols: FastColumns): FastRow {
   const dates = new DateCache();
-  const sections = new ByteInterner((id) => sink.internSection(id));
+  // Student ids need no check here: only ids accepted from the roster are in `students`.
+  const sections = new ByteInterner(
+    (id) => sink.internSection(id),
+    (id) => idProblem(id, "section_id") === undefined,
+  );
   const students = sink.students;
   return (buf, starts, ends, count, line) => {
     if (count !== cols.width) return false;
@@ -169,6 +182,7 @@ export function attendanceFastPath(sink: EventSink, cols: FastColumns): FastRow 
       if (e > s) {
         if (untidy(buf, s, e)) return false;
         section = sections.get(buf, s, e);
+        if (section < 0) return false;
       }
     }
     sink.addAttendance(student, day, status, minutes, section, line);

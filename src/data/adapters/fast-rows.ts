@@ -6,6 +6,7 @@
  */
 
 import { parseIsoDate, parseIsoDay } from "../dates.ts";
+import { echo, idProblem } from "../ids.ts";
 import { STATUS_CODE } from "../statuses.ts";
 
 export interface FastColumns {
@@ -76,13 +77,15 @@ export function checkAttendance(fields: string[], cols: FastColumns): FastAttend
   if (fields.length !== cols.width) return `expected ${cols.width} columns, found ${fields.length}`;
   const studentId = trimmed(fields[cols.student_id]);
   if (studentId === "") return "student_id: student_id is required";
+  const badId = idProblem(studentId, "student_id");
+  if (badId) return `student_id: ${badId}`;
   const dateText = trimmed(fields[cols.date]);
   const day = parseIsoDate(dateText);
-  if (day === undefined) return `date: expected a date as YYYY-MM-DD, got "${dateText}"`;
+  if (day === undefined) return `date: expected a date as YYYY-MM-DD, got "${echo(dateText)}"`;
   const statusText = trimmed(fields[cols.status]).toLowerCase();
   const status = statusCodes.get(statusText);
   if (status === undefined) {
-    return `status: "${statusText}" is not one of ${[...statusCodes.keys()].join(", ")}`;
+    return `status: "${echo(statusText)}" is not one of ${[...statusCodes.keys()].join(", ")}`;
   }
   let minutes = -1;
   if (cols.minutes >= 0) {
@@ -93,6 +96,8 @@ export function checkAttendance(fields: string[], cols: FastColumns): FastAttend
     }
   }
   const section = cols.section_id >= 0 ? trimmed(fields[cols.section_id]) : "";
+  const badSection = section === "" ? undefined : idProblem(section, "section_id");
+  if (badSection) return `section_id: ${badSection}`;
   attendance.studentId = studentId;
   attendance.day = day;
   attendance.status = status;
@@ -116,9 +121,11 @@ export function checkActivity(fields: string[], cols: FastColumns): FastActivity
   if (fields.length !== cols.width) return `expected ${cols.width} columns, found ${fields.length}`;
   const studentId = trimmed(fields[cols.student_id]);
   if (studentId === "") return "student_id: student_id is required";
+  const badId = idProblem(studentId, "student_id");
+  if (badId) return `student_id: ${badId}`;
   const dateText = trimmed(fields[cols.date]);
   const day = parseIsoDay(dateText);
-  if (day === undefined) return `date: expected a date as YYYY-MM-DD, got "${dateText}"`;
+  if (day === undefined) return `date: expected a date as YYYY-MM-DD, got "${echo(dateText)}"`;
   const source = trimmed(fields[cols.source]);
   if (source === "") return "source: source is required";
   const kind = cols.kind >= 0 ? trimmed(fields[cols.kind]) : "";
