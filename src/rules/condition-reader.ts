@@ -3,6 +3,7 @@
  * (metric-test-reader.ts), reporting every problem.
  */
 import { isScalar, isSeq } from "yaml";
+import { MAX_CONDITION_DEPTH } from "./limits.ts";
 import {
   type ConditionContext,
   comparatorHint,
@@ -17,7 +18,7 @@ export type { ConditionContext } from "./metric-test-reader.ts";
 
 const COMBINATORS = ["all", "any", "not"] as const;
 const CONDITION_KEYS: readonly string[] = [...COMBINATORS, ...METRIC_TEST_KEYS];
-const MAX_DEPTH = 16;
+const MAX_DEPTH = MAX_CONDITION_DEPTH;
 
 /**
  * `path` says where the condition is (`rules[0].when.all[1]`), for problems that would
@@ -36,7 +37,7 @@ export function readCondition(
       at,
       "too_deep",
       `${ctx.owner}: the condition at ${path} is nested more than ${MAX_DEPTH} levels deep`,
-      "flatten it: all and any take as many conditions as you need",
+      `conditions may nest at most ${MAX_DEPTH} levels; flatten it: all and any take as many conditions as you need`,
     );
     return undefined;
   }

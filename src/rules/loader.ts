@@ -7,12 +7,20 @@
  * Syntax errors are reported alone: until the file parses, what the rest of it means is
  * guesswork, and guessed errors would mislead more than help.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
+import {
+  ALIAS_NODE_ALLOWANCE,
+  MAX_FILE_BYTES,
+  MAX_YAML_DEPTH,
+  measureYaml,
+  sizeHint,
+} from "./limits.ts";
 import type { Policy } from "./policy.ts";
 import { readPolicyDocument } from "./policy-reader.ts";
-import { type PolicyProblem, type ProblemCode, sortProblems } from "./problems.ts";
+import { type PolicyProblem, type ProblemCode, sortProblems, withHints } from "./problems.ts";
 import { YamlReader } from "./yaml-reader.ts";
 
 export { formatProblem, type PolicyProblem, type ProblemCode } from "./problems.ts";
@@ -40,14 +48,41 @@ const problem = (file: string, code: ProblemCode, message: string, hint?: string
     ? { file, line: 1, column: 1, code, message }
     : { file, line: 1, column: 1, code, message, hint };
 
-/** Parses and validates one policy file's text. Never throws. */
+const refused = (error: PolicyProblem): Loaded => ({
+  result: { ok: false, errors: [error], warnings: [] },
+});
+
+/**
+ * Parses and validates one policy file's text. Never throws; every error has a line and
+ * column (1-based) and a hint.
+ */
 export function loadPolicyText(text: string, file: string): PolicyLoadResult {
   return load(text, file).result;
 }
 
 function load(text: string, file: string): Loaded {
+  const loaded = loadGuarded(text, file);
+  if (loaded.result.ok) return loaded;
+  return { ...loaded, result: { ...loaded.result, errors: withHints(loaded.result.errors) } };
+}
+
+function loadGuarded(text: string, file: string): Loaded {
   try {
-    return loadUnsafe(text, file);
+    // Each character is at least one byte: the exact count only for text near the limit.
+    if (text.length > MAX_FILE_BYTES || Buffer.byteLength(text, "utf8") > MAX_FILE_BYTES) {
+      return refused(tooLarge(file, Buffer.byteLength(text, "utf8")));
+    }
+    const shape = measureYaml(text);
+    if (shape.tooDeepAt !== undefined) {
+      return refused({
+        file,
+        ...positionIn(text, shape.tooDeepAt),
+        code: "too_deep",
+        message: `the YAML here is nested more than ${MAX_YAML_DEPTH} levels deep (mappings and lists inside one another)`,
+        hint: `a policy file may nest at most ${MAX_YAML_DEPTH} levels; check for an unclosed [ or {`,
+      });
+    }
+    return loadUnsafe(text, file, ALIAS_NODE_ALLOWANCE + 10 * shape.nodes);
   } catch (error) {
     // A defect in the loader must still come out as a problem, never as a crash of the
     // command or of the bot reloading its rules.
@@ -62,7 +97,30 @@ function load(text: string, file: string): Loaded {
   }
 }
 
-function loadUnsafe(text: string, file: string): Loaded {
+function tooLarge(file: string, bytes: number): PolicyProblem {
+  const size = bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${bytes} bytes`;
+  return {
+    file,
+    line: 1,
+    column: 1,
+    code: "too_large",
+    message: `the file is ${size}: too large for a policy file`,
+    hint: sizeHint(),
+  };
+}
+
+/** Line and column (1-based) of an offset in `text`. */
+function positionIn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, column: Math.max(1, offset - start + 1) };
+}
+
+function loadUnsafe(text: string, file: string, nodeBudget: number): Loaded {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined): { line: number; column: number } => {
@@ -114,7 +172,7 @@ function loadUnsafe(text: string, file: string): Loaded {
     };
   }
 
-  const reader = new YamlReader(file, lines, doc);
+  const reader = new YamlReader(file, lines, doc, nodeBudget);
   const read = readPolicyDocument(reader, { node: doc.contents, at: doc.contents });
   warnings.push(...reader.warnings);
   if (read === undefined || reader.errors.length > 0) {
@@ -158,21 +216,86 @@ function syntaxHint(code: string): string | undefined {
   }
 }
 
-async function loadFile(path: string): Promise<Loaded> {
-  let text: string;
+/** What a path is, for "… is a named pipe, not a policy file". */
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return "a folder";
+  if (info.isFIFO()) return "a named pipe (FIFO)";
+  if (info.isSocket()) return "a socket";
+  if (info.isCharacterDevice()) return "a character device";
+  if (info.isBlockDevice()) return "a block device";
+  return "not a regular file";
+}
+
+function notAFile(path: string, info: Stats): PolicyProblem {
+  const kind = kindOf(info);
+  return {
+    file: path,
+    line: 1,
+    column: 1,
+    code: "not_a_file",
+    message: `${path} is ${kind}, not a policy file`,
+    hint: info.isDirectory()
+      ? "give a policy file, or check the whole folder: reach rules check <folder>"
+      : "a policy is an ordinary .yaml file; pipes, sockets and devices are never read",
+  };
+}
+
+/** Opening never waits (a pipe swapped in after the check would otherwise block). */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * The text of a policy file, read only when it is a regular file of at most
+ * `MAX_FILE_BYTES`: it is checked with stat before it is opened, checked again once open,
+ * and at most one byte more than the limit is ever read.
+ */
+async function readPolicyFile(
+  path: string,
+): Promise<{ text: string } | { problem: PolicyProblem }> {
+  const unreadable = (error: unknown) => ({
+    problem: problem(
+      path,
+      "unreadable",
+      `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    ),
+  });
+  let info: Stats;
   try {
-    text = await readFile(path, "utf8");
+    info = await stat(path);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    return {
-      result: {
-        ok: false,
-        errors: [problem(path, "unreadable", `cannot read the file (${reason})`)],
-        warnings: [],
-      },
-    };
+    return unreadable(error);
   }
-  return load(text, path);
+  if (!info.isFile()) return { problem: notAFile(path, info) };
+  if (info.size > MAX_FILE_BYTES) return { problem: tooLarge(path, info.size) };
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(path, OPEN_FLAGS);
+    const opened = await handle.stat();
+    if (!opened.isFile()) return { problem: notAFile(path, opened) };
+    const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > MAX_FILE_BYTES) return { problem: tooLarge(path, Math.max(length, opened.size)) };
+    return { text: buffer.toString("utf8", 0, length) };
+  } catch (error) {
+    return unreadable(error);
+  } finally {
+    await handle?.close();
+  }
+}
+
+async function loadFile(path: string): Promise<Loaded> {
+  const read = await readPolicyFile(path);
+  if ("problem" in read) {
+    return refused({
+      ...read.problem,
+      hint: read.problem.hint ?? "check the path and that you may read it",
+    });
+  }
+  return load(read.text, path);
 }
 
 /** Reads and loads one policy file. Never throws. */
@@ -182,11 +305,15 @@ export async function loadPolicyFile(path: string): Promise<PolicyLoadResult> {
 
 const POLICY_FILE = /\.ya?ml$/i;
 
-/** The policy files directly inside `dir` (`*.yaml`, `*.yml`), sorted by name. */
+/**
+ * The policy files directly inside `dir` (`*.yaml`, `*.yml`), sorted by name. Sub-folders
+ * are skipped; anything else with a policy file's name (a link, a named pipe…) is listed,
+ * so that loading it follows a link to a file and refuses the rest by name.
+ */
 export async function listPolicyFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   return entries
-    .filter((e) => e.isFile() && POLICY_FILE.test(e.name))
+    .filter((e) => !e.isDirectory() && POLICY_FILE.test(e.name))
     .map((e) => e.name)
     .sort()
     .map((name) => join(dir, name));

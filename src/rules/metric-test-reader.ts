@@ -13,6 +13,7 @@ import {
   type MetricParams,
   type ParamName,
 } from "../metrics/index.ts";
+import { own } from "./own.ts";
 import { COMPARATORS, type Comparator, type Condition } from "./policy.ts";
 import { suggestion } from "./suggest.ts";
 import type { Entry, Slot, YamlReader } from "./yaml-reader.ts";
@@ -64,7 +65,7 @@ const COMPARATOR_SYNONYMS: Readonly<Record<string, Comparator>> = {
 };
 
 export function comparatorHint(key: string): string | undefined {
-  const to = COMPARATOR_SYNONYMS[key.toLowerCase()];
+  const to = own(COMPARATOR_SYNONYMS, key.toLowerCase());
   return to === undefined ? undefined : `comparators are ${COMPARATORS.join(", ")}: write ${to}`;
 }
 

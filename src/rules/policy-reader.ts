@@ -5,6 +5,7 @@
  */
 import { isMap, type Node } from "yaml";
 import { readCondition } from "./condition-reader.ts";
+import { MAX_RULES } from "./limits.ts";
 import { type Escalation, type Policy, type Rule, SEVERITIES } from "./policy.ts";
 import { ESCALATION_KEYS, misplacedHint, RULE_KEYS, TOP_KEYS } from "./policy-keys.ts";
 import { MAX_DAYS, optional, readId, readSettings } from "./settings-reader.ts";
@@ -50,6 +51,15 @@ function readRules(
   if (items === undefined) return undefined;
   if (items.length === 0) {
     r.error(r.slot(slot).at, "invalid_value", "rules must list at least one rule");
+    return undefined;
+  }
+  if (items.length > MAX_RULES) {
+    r.error(
+      items[MAX_RULES]?.at ?? r.slot(slot).at,
+      "too_many_rules",
+      `rules lists ${items.length} rules; this is rule ${MAX_RULES + 1}`,
+      `a policy file may have at most ${MAX_RULES} rules — split the policy into several files`,
+    );
     return undefined;
   }
   const before = r.errors.length;

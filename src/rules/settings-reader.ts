@@ -6,6 +6,7 @@ import { validateDetailed } from "node-cron";
 import type { Node } from "yaml";
 import { type AttendanceStatus, CIRCUMSTANCE_KINDS } from "../data/schema.ts";
 import { readAbsentStatuses } from "./metric-test-reader.ts";
+import { own } from "./own.ts";
 import type { Policy, Suppressions } from "./policy.ts";
 import { ACCESS, misplacedHint, POLICY_KEYS, SUPPRESS_KEYS } from "./policy-keys.ts";
 import { nearest } from "./suggest.ts";
@@ -173,7 +174,7 @@ function readSchedule(r: YamlReader, slot: Slot): string | undefined {
     const result = validateDetailed(expression);
     if (result.valid) return expression;
     reasons = result.errors.map((e) => {
-      const field = CRON_FIELDS[e.field];
+      const field = own(CRON_FIELDS, e.field);
       return field === undefined
         ? e.message
         : `the ${field[0]} field "${e.value ?? ""}" must be ${field[1]}`;

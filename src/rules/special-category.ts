@@ -9,6 +9,8 @@
  * splitting camelCase and separators, both word by word and with every separator removed.
  * The word lists are in special-category-words.ts.
  */
+
+import { own } from "./own.ts";
 import {
   AFFIXES,
   ANYWHERE,
@@ -34,7 +36,7 @@ const MAX_LEET_LENGTH = 64;
 function clean(name: string): string {
   const bare = name.normalize("NFKC").normalize("NFD").replace(INVISIBLE, "");
   let out = "";
-  for (const ch of bare) out += CONFUSABLES[ch] ?? ch;
+  for (const ch of bare) out += own(CONFUSABLES, ch) ?? ch;
   return out;
 }
 
@@ -64,10 +66,10 @@ function upperAround(chars: readonly string[]): boolean[] {
 /** The readings of `s` with leet characters as letters; empty when it has none. */
 function leetReadings(s: string): string[] {
   const chars = [...s];
-  if (!chars.some((ch) => LEET[ch] !== undefined)) return [];
+  if (!chars.some((ch) => own(LEET, ch) !== undefined)) return [];
   const upper = upperAround(chars);
   const choices = chars.map((ch, i) => {
-    const readings = LEET[ch];
+    const readings = own(LEET, ch);
     if (readings === undefined) return [ch];
     return readings.map((r) => (upper[i] ? r.toUpperCase() : r));
   });
@@ -112,7 +114,7 @@ function singular(word: string): string {
 
 /** A whole word, or its singular (`ieps`), in `WHOLE_WORD` or `ONLY_WHOLE`. */
 function wholeWord(word: string): SpecialCategoryField | undefined {
-  return ONLY_WHOLE[word] ?? WHOLE_WORD[word] ?? WHOLE_WORD[singular(word)];
+  return own(ONLY_WHOLE, word) ?? own(WHOLE_WORD, word) ?? own(WHOLE_WORD, singular(word));
 }
 
 /** Longer than any whole word, even in the plural. */
@@ -158,11 +160,11 @@ function matchWords(words: readonly string[]): SpecialCategoryField | undefined 
   if (joined === "") return undefined;
   const core = words.filter((w) => !AFFIX_SET.has(w)).join("");
   for (const whole of [core, singular(core), joined]) {
-    const field = ONLY_WHOLE[whole] ?? WHOLE_WORD[whole];
+    const field = own(ONLY_WHOLE, whole) ?? own(WHOLE_WORD, whole);
     if (field !== undefined) return field;
   }
   for (const word of words) {
-    const field = WHOLE_WORD[word] ?? WHOLE_WORD[singular(word)];
+    const field = own(WHOLE_WORD, word) ?? own(WHOLE_WORD, singular(word));
     if (field !== undefined) return field;
   }
   for (const [stem, field] of Object.entries(ANYWHERE)) {

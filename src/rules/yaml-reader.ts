@@ -36,13 +36,14 @@ export interface Entry extends Slot {
   keyNode: Node;
 }
 
-/** Caps alias expansion (`&a [*b, *b]` nested deep) so a hostile file cannot blow up. */
-const NODE_BUDGET = 20_000;
-
 export class YamlReader {
   readonly errors: PolicyProblem[] = [];
   readonly warnings: PolicyProblem[] = [];
-  private budget = NODE_BUDGET;
+  /**
+   * Caps alias expansion (`&a [*b, *b]` nested deep) so a hostile file cannot blow up:
+   * how many nodes the readers may visit, from the size of the file (see limits.ts).
+   */
+  private budget: number;
   private budgetReported = false;
   /** Keys reported as unknown, so a misspelt required key is not also reported missing. */
   private readonly misspelt = new Set<Node>();
@@ -55,7 +56,10 @@ export class YamlReader {
     readonly file: string,
     private readonly lines: LineCounter,
     private readonly doc: Document,
-  ) {}
+    nodeBudget: number,
+  ) {
+    this.budget = nodeBudget;
+  }
 
   position(node: Node | null | undefined): { line: number; column: number } {
     const offset = node?.range?.[0];

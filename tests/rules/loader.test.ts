@@ -259,8 +259,9 @@ describe("strict loading: every mistake, each at its line and column", () => {
       [4, 12, "wrong_type", "write schools: [sef]"],
       [7, 11, "invalid_value", 'durations are in school days: write "45 school days"'],
       [8, 24, "wrong_type", "write true or false"],
-      [9, 11, "invalid_value", undefined],
-      [12, 15, "invalid_value", undefined],
+      // Nothing near to suggest: the default hint for the code.
+      [9, 11, "invalid_value", "see rules/README.md for the values this key takes"],
+      [12, 15, "invalid_value", "see rules/README.md for the values this key takes"],
       [14, 10, "invalid_value", '"for" counts runs of the policy\'s schedule: write "2 runs"'],
     ]);
   });
@@ -647,7 +648,7 @@ describe("rules check", () => {
     expect(await rulesCheck([join(dir, "missing.yaml"), empty], out)).toBe(1);
     expect(lines.map((l) => l.text)).toEqual([
       `${empty}:1:1 no policy files (*.yaml, *.yml) in this folder`,
-      `${join(dir, "missing.yaml")}:1:1 cannot read the file (ENOENT)`,
+      `${join(dir, "missing.yaml")}:1:1 cannot read the file (ENOENT) (check the path and that you may read it)`,
       "2 errors in 2 files",
     ]);
     expect(await rulesCheck([], collect().out)).toBe(1);
