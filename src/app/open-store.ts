@@ -1,6 +1,11 @@
 /**
  * Opens the case store the settings name (see `store-settings.ts`): the one way the bot,
  * the command line and the demo open it.
+ *
+ * `create` (SQLite only; true by default): whether a missing database file is created.
+ * The bot and `reach run` create it; the commands that only read or change existing cases
+ * pass false, so that a mistyped `REACH_DB` or `--db` fails with the error code
+ * `REACH_NO_DATABASE` (and the `path`) instead of opening a new, empty database.
  */
 import { Agent } from "node:https";
 import { DefaultAzureCredential } from "@azure/identity";
@@ -10,9 +15,12 @@ import { readStoreSettings } from "./store-settings.ts";
 export async function openStore(
   dbPath: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
+  options: { create?: boolean } = {},
 ): Promise<Store> {
   const settings = readStoreSettings(dbPath, env);
-  if (settings.kind === "sqlite") return openSqliteStore({ path: settings.path });
+  if (settings.kind === "sqlite") {
+    return openSqliteStore({ path: settings.path, create: options.create ?? true });
+  }
   return openCosmosStore({
     endpoint: settings.endpoint,
     ...(settings.auth === "managed-identity"

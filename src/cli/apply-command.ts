@@ -25,15 +25,17 @@ export async function applyCommand(
   const checked = await checkRunArgs(args, out);
   if (!checked) return EXIT_ERROR;
   const { policy, source, asOf } = checked;
-  const imported = await ADAPTERS[source].import(checked.dataDir, {
-    onProgress: importProgress(out),
-  });
-  out.progress(undefined);
-  reportImport(imported.report, source, asOf, args.quarantine, out);
-
   const { caseIdSecret } = readStoreSettings(args.db);
-  const store = await openStore(args.db);
+  // Opened before the import, so that an unusable database fails at once, not after it;
+  // a run is the one command that creates the database file.
+  const store = await openStore(args.db, process.env, { create: true });
   try {
+    const imported = await ADAPTERS[source].import(checked.dataDir, {
+      onProgress: importProgress(out),
+    });
+    out.progress(undefined);
+    reportImport(imported.report, source, asOf, args.quarantine, out);
+
     const result = await runPolicy({
       store,
       policy,

@@ -58,7 +58,7 @@ function statusFilter(state: string | undefined, out: Output): string | undefine
 export async function casesList(args: CasesArgs, out: Output): Promise<number> {
   const status = statusFilter(args.state, out);
   if (status === false) return EXIT_ERROR;
-  const store = await openStore(args.db);
+  const store = await openStore(args.db, process.env, { create: false });
   try {
     const cases = await listCasesForOperator(store, {
       ...(args.policy !== undefined && { policyId: args.policy }),
@@ -101,10 +101,10 @@ export async function casesShow(
   now: () => Date = () => new Date(),
 ): Promise<number> {
   if (!caseId) {
-    out.error("usage: reach cases show <case id>");
+    out.error("reach cases show: give a case id (reach cases list shows them)");
     return EXIT_ERROR;
   }
-  const store = await openStore(args.db);
+  const store = await openStore(args.db, process.env, { create: false });
   try {
     const read = await showCaseToOperator({
       store,
@@ -145,7 +145,7 @@ export async function casesExport(args: CasesArgs, out: Output): Promise<number>
     out.error(`reach cases export: --format ${format} is not csv or json`);
     return EXIT_ERROR;
   }
-  const store = await openStore(args.db);
+  const store = await openStore(args.db, process.env, { create: false });
   try {
     const cases = await listCasesForOperator(
       store,
@@ -174,11 +174,11 @@ export async function eraseStudent(
   now: () => Date = () => new Date(),
 ): Promise<number> {
   if (!studentId) {
-    out.error("usage: reach erase --student <id>");
+    out.error("reach erase: give --student <id> (see reach erase --help)");
     return EXIT_ERROR;
   }
   const user = operatorName();
-  const store = await openStore(args.db);
+  const store = await openStore(args.db, process.env, { create: false });
   try {
     const result = await eraseStudentData({
       store,

@@ -5,16 +5,16 @@
 import { parseArgs } from "node:util";
 import { applyCommand } from "./apply-command.ts";
 import { casesExport, casesList, casesShow, eraseStudent } from "./cases-command.ts";
+import { bugLines, expectedProblem } from "./errors.ts";
+import { EXIT_ERROR, EXIT_OK } from "./exit-codes.ts";
 import type { Output } from "./output.ts";
 import { rulesCheck } from "./rules-check.ts";
-import { EXIT_ERROR, runCommand } from "./run-command.ts";
+import { runCommand } from "./run-command.ts";
 import { runsList } from "./runs-command.ts";
 
-const HELP = `reach — student engagement policies to intervention cases
-
-Usage:
-  reach rules check <file|dir>...      check policy files; every problem as file:line:column
-  reach run --dry-run --policy <file> --source <canonical|oulad|oea> --data <dir>
+const USAGE = {
+  rules: `  reach rules check <file|dir>...      check policy files; every problem as file:line:column`,
+  run: `  reach run --dry-run --policy <file> --source <canonical|oulad|oea> --data <dir>
             --as-of <YYYY-MM-DD> [--runs N] [--json] [--limit N] [--quarantine <file>]
                                        who would get a case, with rules and evidence;
                                        --runs N also runs the N-1 school days before
@@ -22,37 +22,106 @@ Usage:
   reach run --policy <file> --source <…> --data <dir> --as-of <YYYY-MM-DD> [--db <file>] [--json]
                                        apply the findings to the case store (SQLite:
                                        --db, else REACH_DB, else data/reach.db); running
-                                       the same policy and date again changes nothing
-  reach cases list [--policy P] [--state S] [--json]     the cases in the store
-  reach cases show <case id> [--json]                    one case, its evidence and history
-  reach cases export --format csv|json [--policy P]      every case, for a spreadsheet
-  reach runs list [--policy P] [--limit N] [--json]       recent runs: state, counts, errors
-  reach erase --student <id> [--policy P]                right to erasure: personal data and
-                                                         notes removed, counts kept
-  reach help
+                                       the same policy and date again changes nothing;
+                                       the only command that creates the database file`,
+  cases: `  reach cases list [--policy P] [--state S] [--json] [--db F]   the cases in the store
+  reach cases show <case id> [--json] [--db F]                  one case, its evidence and history
+  reach cases export --format csv|json [--policy P] [--db F]    every case, for a spreadsheet`,
+  runs: `  reach runs list [--policy P] [--limit N] [--json] [--db F]    recent runs: state, counts, errors`,
+  erase: `  reach erase --student <id> [--policy P] [--db F]              right to erasure: personal data and
+                                                                notes removed, counts kept`,
+} as const;
 
-Exit codes: 0 ok; 1 error (nothing done); 3 dry run done but the import was partial.
+type CommandName = keyof typeof USAGE;
+
+const HELP = `reach — student engagement policies to intervention cases
+
+Usage:
+${USAGE.rules}
+${USAGE.run}
+${USAGE.cases}
+${USAGE.runs}
+${USAGE.erase}
+  reach help | reach --help | reach <command> --help
+
+Every command but \`reach run\` needs an existing database: a missing file is an error
+("no Reach database at …"), not a new empty store.
+
+Exit codes: 0 ok (and \`reach help\`); 1 error, nothing done (and \`reach\` with no
+command); 3 done, but the import was partial. An error is one line on stderr; an
+unexpected one is a bug in Reach: REACH_DEBUG=1 prints its stack.
 `;
 
+/** What the failing command was, for the one line an error prints. */
+interface Running {
+  name: string;
+  db?: string;
+}
+
 export async function main(argv: string[], out: Output): Promise<number> {
+  const running: Running = { name: "reach" };
+  try {
+    return await dispatch(argv, out, running);
+  } catch (error) {
+    const problem = expectedProblem(error, running.db);
+    if (problem !== undefined) {
+      out.error(`${running.name}: ${problem}`);
+      return EXIT_ERROR;
+    }
+    for (const line of bugLines(error)) out.error(line);
+    return EXIT_ERROR;
+  }
+}
+
+/** `--help` or `-h` before any `--`. */
+function wantsHelp(args: string[]): boolean {
+  for (const a of args) {
+    if (a === "--") return false;
+    if (a === "--help" || a === "-h") return true;
+  }
+  return false;
+}
+
+/** parseArgs's error, as one line that says where to look. */
+function argumentProblem(command: CommandName, error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  const quoted = /'([^']+)'/.exec(e.message ?? "")?.[1];
+  const see = `(see reach ${command} --help)`;
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && quoted !== undefined) {
+    return `unknown option ${quoted} ${see}`;
+  }
+  if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL" && quoted !== undefined) {
+    return `unexpected argument ${quoted} ${see}`;
+  }
+  return `${(e.message ?? String(error)).split("\n")[0]} ${see}`;
+}
+
+async function dispatch(argv: string[], out: Output, running: Running): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && Object.hasOwn(USAGE, command) && wantsHelp(rest)) {
+    out.log(`Usage:\n${USAGE[command as CommandName]}`);
+    return EXIT_OK;
+  }
   switch (command) {
     case "rules": {
       const [sub, ...paths] = rest;
+      running.name = "reach rules check";
       if (sub !== "check" || paths.length === 0) {
-        out.error("usage: reach rules check <file|dir>...");
+        out.error("usage: reach rules check <file|dir>... (see reach rules --help)");
         return EXIT_ERROR;
       }
       return rulesCheck(paths, out);
     }
     case "run": {
+      running.name = "reach run";
       let values: ReturnType<typeof parseRun>;
       try {
         values = parseRun(rest);
       } catch (e) {
-        out.error(`reach run: ${(e as Error).message}`);
+        out.error(`reach run: ${argumentProblem("run", e)}`);
         return EXIT_ERROR;
       }
+      running.db = values.db;
       const limit = values.limit === undefined ? undefined : Number(values.limit);
       if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
         out.error(`reach run: --limit ${values.limit} is not a whole number`);
@@ -82,13 +151,16 @@ export async function main(argv: string[], out: Output): Promise<number> {
     }
     case "cases": {
       const [sub, ...restArgs] = rest;
+      running.name =
+        sub === "list" || sub === "show" || sub === "export" ? `reach cases ${sub}` : "reach cases";
       let parsed: ReturnType<typeof parseCases>;
       try {
         parsed = parseCases(restArgs);
       } catch (e) {
-        out.error(`reach cases: ${(e as Error).message}`);
+        out.error(`${running.name}: ${argumentProblem("cases", e)}`);
         return EXIT_ERROR;
       }
+      running.db = parsed.values.db;
       const args = {
         policy: parsed.values.policy,
         state: parsed.values.state,
@@ -100,33 +172,37 @@ export async function main(argv: string[], out: Output): Promise<number> {
       if (sub === "show") return casesShow(parsed.positionals[0], args, out);
       if (sub === "export") return casesExport(args, out);
       out.error(
-        "usage: reach cases list|show <id>|export [--policy P] [--state S] [--format csv|json] [--json] [--db F]",
+        `reach cases: ${sub === undefined ? "give a subcommand" : `unknown subcommand "${sub}"`}: list, show <case id> or export (see reach cases --help)`,
       );
       return EXIT_ERROR;
     }
     case "runs": {
       const [sub, ...restArgs] = rest;
-      let parsed: ReturnType<typeof parseRuns>;
-      try {
-        parsed = parseRuns(restArgs);
-      } catch (e) {
-        out.error(`reach runs: ${(e as Error).message}`);
-        return EXIT_ERROR;
-      }
+      running.name = "reach runs list";
       if (sub !== "list") {
         out.error("usage: reach runs list [--policy P] [--limit N] [--json] [--db F]");
         return EXIT_ERROR;
       }
+      let parsed: ReturnType<typeof parseRuns>;
+      try {
+        parsed = parseRuns(restArgs);
+      } catch (e) {
+        out.error(`reach runs list: ${argumentProblem("runs", e)}`);
+        return EXIT_ERROR;
+      }
+      running.db = parsed.db;
       return runsList({ ...parsed, json: parsed.json ?? false }, out);
     }
     case "erase": {
+      running.name = "reach erase";
       let parsed: ReturnType<typeof parseCases>;
       try {
         parsed = parseCases(rest);
       } catch (e) {
-        out.error(`reach erase: ${(e as Error).message}`);
+        out.error(`reach erase: ${argumentProblem("erase", e)}`);
         return EXIT_ERROR;
       }
+      running.db = parsed.values.db;
       return eraseStudent(
         parsed.values.student,
         { policy: parsed.values.policy, json: false, db: parsed.values.db },
@@ -137,10 +213,12 @@ export async function main(argv: string[], out: Output): Promise<number> {
     case "help":
     case "--help":
     case "-h":
-      out.log(HELP);
-      return command === undefined ? EXIT_ERROR : 0;
+      // `reach` alone is a mistake (exit 1, the help on stderr); asking for help is not.
+      if (command === undefined) out.error(HELP);
+      else out.log(HELP);
+      return command === undefined ? EXIT_ERROR : EXIT_OK;
     default:
-      out.error(`reach: unknown command "${command}"\n\n${HELP}`);
+      out.error(`reach: unknown command "${command}" (see reach help)`);
       return EXIT_ERROR;
   }
 }

@@ -6,7 +6,7 @@
  * rejected (a partial import); 1 = nothing computed (bad arguments, invalid policy,
  * unreadable data folder).
  */
-import { existsSync, statSync } from "node:fs";
+import { type Dirent, existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { dryRun } from "../app/index.ts";
 import type { ImportProgress } from "../data/adapters/adapter.ts";
@@ -56,6 +56,10 @@ export async function checkRunArgs(
   if (!args.data) problems.push("--data <dir> is required");
   else if (!existsSync(args.data) || !statSync(args.data).isDirectory()) {
     problems.push(`--data ${args.data} is not a folder`);
+  } else {
+    for (const dir of csvDirectories(args.data)) {
+      problems.push(`${dir} is a directory, not a CSV file (give the data folder with its files)`);
+    }
   }
   const asOf = args.asOf === undefined ? undefined : parseIsoDate(args.asOf);
   if (args.asOf === undefined) problems.push("--as-of <YYYY-MM-DD> is required");
@@ -76,6 +80,30 @@ export async function checkRunArgs(
     dataDir: args.data as string,
     asOf: asOf as DayNumber,
   };
+}
+
+/**
+ * Folders named like a CSV file in the data folder (or one level down, as OEA's roster):
+ * the readers would fail on them with a bare EISDIR that names no file.
+ */
+function csvDirectories(dataDir: string): string[] {
+  const found: string[] = [];
+  const scan = (dir: string, depth: number) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // an unreadable folder is reported by the import itself
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      const path = join(dir, entry.name);
+      if (/\.(csv|tsv|txt)$/i.test(entry.name)) found.push(path);
+      else if (depth > 0) scan(path, depth - 1);
+    }
+  };
+  scan(dataDir, 1);
+  return found;
 }
 
 /** Writes the quarantine file (when rows were rejected) and prints the import's problems. */

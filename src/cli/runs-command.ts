@@ -20,7 +20,7 @@ export async function runsList(args: RunsArgs, out: Output): Promise<number> {
     out.error(`reach runs list: --limit ${args.limit} is not a whole number from 1 to 10000`);
     return EXIT_ERROR;
   }
-  const store = await openStore(args.db);
+  const store = await openStore(args.db, process.env, { create: false });
   try {
     const runs = await listRuns(store, {
       ...(args.policy !== undefined && { policyId: args.policy }),

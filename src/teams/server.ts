@@ -7,6 +7,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Application, TeamsAdapter, TurnState } from "@microsoft/teams-ai";
+import type { Activity, TurnContext } from "botbuilder";
 import express from "express";
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/index.ts";
@@ -24,12 +25,58 @@ export interface HttpOptions {
   cardActions?: LatencyRecord;
 }
 
+/** The largest activity accepted (Teams' own are a few kilobytes). */
+const BODY_LIMIT = "1mb";
+
+/** `CloudAdapter.processActivity`: public in practice, `protected` in botbuilder's types. */
+interface ActivityProcessor {
+  processActivity(
+    authHeader: string,
+    activity: Activity,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<{ status: number; body?: unknown } | undefined>;
+}
+
+function authorizationOf(req: express.Request): string {
+  const header = req.headers.authorization;
+  return typeof header === "string" ? header : "";
+}
+
+/** What botbuilder's `validateAndFixActivity` does to a parsed body: timestamps as dates. */
+function withDates(activity: Activity): Activity {
+  const raw = activity as unknown as Record<string, unknown>;
+  for (const [field, rawField] of [
+    ["timestamp", "rawTimestamp"],
+    ["expiration", "rawExpiration"],
+    ["localTimestamp", "rawLocalTimestamp"],
+  ] as const) {
+    const value = raw[field];
+    if (typeof value === "string") {
+      raw[rawField] = value;
+      raw[field] = new Date(value);
+    }
+  }
+  return activity;
+}
+
+/** botframework-connector's `AuthenticationError`: a 401 (or 403) status code on it. */
+function isAuthenticationFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { statusCode?: unknown }).statusCode;
+  return error.constructor.name === "AuthenticationError" || code === 401 || code === 403;
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split("\n")[0].slice(0, 300);
+}
+
 export function createHttpApp(options: HttpOptions): express.Express {
   const { adapter, app, store, log } = options;
   const cardActions = options.cardActions ?? new LatencyRecord();
   const http = express();
   http.disable("x-powered-by");
-  http.use(express.json({ limit: "1mb" }));
+  http.use(express.json({ limit: BODY_LIMIT }));
   http.post("/api/messages", async (req, res) => {
     // botbuilder throws (a 500 here) on a body without an activity type: it is the caller's.
     const body: unknown = req.body;
@@ -38,7 +85,10 @@ export function createHttpApp(options: HttpOptions): express.Express {
       body === null ||
       typeof (body as { type?: unknown }).type !== "string"
     ) {
-      res.status(400).json({ error: "the request body is not a Bot Framework activity" });
+      res.status(400).json({
+        error: "not_an_activity",
+        message: "the request body is not a Bot Framework activity",
+      });
       return;
     }
     const started = performance.now();
@@ -46,12 +96,37 @@ export function createHttpApp(options: HttpOptions): express.Express {
       res.once("finish", () => cardActions.add(performance.now() - started));
     }
     try {
-      await adapter.process(req, res, async (context) => {
-        await app.run(context);
-      });
+      // The adapter's own `process` answers a refused token with console.error (a
+      // multi-line stack with server paths) and a text body; this is the same call with
+      // Reach's answers: one JSON log line and a JSON body.
+      const invoke = await (adapter as unknown as ActivityProcessor).processActivity(
+        authorizationOf(req),
+        withDates(body as Activity),
+        async (context) => {
+          await app.run(context);
+        },
+      );
+      res.status(invoke?.status ?? 200);
+      if (invoke?.body !== undefined) res.send(invoke.body);
+      res.end();
     } catch (error) {
-      log.error({ error: String(error) }, "could not process an activity");
-      if (!res.headersSent) res.status(500).json({ error: "the activity could not be processed" });
+      if (isAuthenticationFailure(error)) {
+        log.warn({ status: 401, reason: firstLine(error) }, "refused an unauthenticated request");
+        if (!res.headersSent) {
+          res.status(401).json({
+            error: "unauthorized",
+            message: "the request is not authenticated as Microsoft Teams",
+          });
+        }
+        return;
+      }
+      log.error({ error: firstLine(error) }, "could not process an activity");
+      if (!res.headersSent) {
+        res.status(500).json({
+          error: "internal_error",
+          message: "the activity could not be processed",
+        });
+      }
     }
   });
   http.get("/health", async (_req, res) => {
@@ -69,14 +144,36 @@ export function createHttpApp(options: HttpOptions): express.Express {
       res.status(503).json({ status: "store unavailable" });
     }
   });
-  // A malformed JSON body gets a clear 400, not a stack trace.
+  http.use((_req, res) => {
+    res.status(404).json({ error: "not_found", message: "no such path" });
+  });
+  // Every error is a JSON body without internals (Express's default is an HTML page with
+  // the stack) and one log line without a trace.
   http.use(
-    (error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
-      if ((error as { type?: string }).type === "entity.parse.failed") {
-        res.status(400).json({ error: "the request body is not valid JSON" });
+    (error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      const type = (error as { type?: unknown }).type;
+      const status = (error as { status?: unknown }).status;
+      if (type === "entity.parse.failed") {
+        res
+          .status(400)
+          .json({ error: "invalid_json", message: "the request body is not valid JSON" });
         return;
       }
-      next(error);
+      if (type === "entity.too.large") {
+        res.status(413).json({
+          error: "payload_too_large",
+          message: `the request body is larger than ${BODY_LIMIT}`,
+        });
+        return;
+      }
+      if (typeof status === "number" && status >= 400 && status < 500) {
+        log.warn({ status, reason: firstLine(error) }, "refused a request");
+        res.status(status).json({ error: "bad_request", message: "the request was refused" });
+        return;
+      }
+      log.error({ error: firstLine(error) }, "an HTTP request failed");
+      if (res.headersSent) return;
+      res.status(500).json({ error: "internal_error", message: "the request failed" });
     },
   );
   return http;

@@ -3,7 +3,7 @@
  * throwaway database), in WAL mode so that card actions read while a run writes, with a
  * busy timeout so that a second process waits for the write lock instead of failing.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 
@@ -15,7 +15,16 @@ export interface SqliteOptions {
   path?: string;
   /** How long a write waits for another connection's lock, in ms. */
   busyTimeoutMs?: number;
+  /**
+   * Whether a missing file is created (with its folder): true by default (the bot, a run).
+   * With false, a missing file throws an error with code `REACH_NO_DATABASE` and its
+   * `path`, so a mistyped path is reported instead of answered from a new empty database.
+   */
+  create?: boolean;
 }
+
+/** The error thrown for a missing database file when `create` is false. */
+export const NO_DATABASE = "REACH_NO_DATABASE";
 
 export function dbPathFrom(env: NodeJS.ProcessEnv = process.env): string {
   const named = env.REACH_DB?.trim();
@@ -24,9 +33,35 @@ export function dbPathFrom(env: NodeJS.ProcessEnv = process.env): string {
 
 export function openDatabase(options: SqliteOptions = {}): Database.Database {
   const path = options.path ?? dbPathFrom();
-  if (path !== MEMORY) mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  const create = options.create ?? true;
+  if (path !== MEMORY) {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) {
+      throw Object.assign(new Error(`${path} is a directory, not a database file`), {
+        code: "EISDIR",
+        path,
+      });
+    }
+    if (stat === undefined) {
+      if (!create) {
+        throw Object.assign(new Error(`no Reach database at ${path}`), { code: NO_DATABASE, path });
+      }
+      mkdirSync(dirname(path), { recursive: true });
+    }
+  }
+  const db = new Database(path, { fileMustExist: path !== MEMORY && !create });
+  try {
+    configure(db, path, options.busyTimeoutMs);
+  } catch (error) {
+    // Not a database, or one that cannot be written (a read-only file or folder, a full disk).
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+function configure(db: Database.Database, path: string, busyTimeoutMs: number | undefined): void {
+  db.pragma(`busy_timeout = ${busyTimeoutMs ?? 5000}`);
   if (path !== MEMORY) db.pragma("journal_mode = WAL");
   // FULL: a commit survives a power cut, not only a killed process ("nothing lost",
   // PRODUCT §2.8); runs batch their appends, so the extra sync is paid once per batch.
@@ -35,5 +70,4 @@ export function openDatabase(options: SqliteOptions = {}): Database.Database {
   // Erasure (docs/storage.md): what a change deletes or overwrites is zeroed in the file,
   // not left in free pages and cells where a copy of the file would still show it.
   db.pragma("secure_delete = ON");
-  return db;
 }
