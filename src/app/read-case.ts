@@ -133,21 +133,48 @@ export async function viewCase(input: {
   return read.kind === "shown" && !input.personal ? { kind: "channel", stored: read.stored } : read;
 }
 
-/** A member of staff's open cases: assigned to them, or proposed for their advisees. */
+/**
+ * A member of staff's open cases: assigned to them, or proposed for their advisees. Each
+ * case listed (a student named to them) is recorded in its audit trail.
+ */
 export async function myCases(input: {
   store: Store;
   directory: Directory;
   staff: Staff;
+  at: string;
 }): Promise<CaseSummary[]> {
   const { store, directory, staff } = input;
   const open = await store.listCases({ status: [...OPEN_STATUSES] });
-  return open.filter(
+  const mine = open.filter(
     (c) =>
       directory.policies.has(c.policyId) &&
       (c.assignee === staff.id ||
         (c.status === "proposed" &&
           (directory.students.get(c.studentId)?.adviserIds.includes(staff.id) ?? false))),
   );
+  await auditListing(store, mine, {
+    actor: staff.id,
+    at: input.at,
+    action: "list",
+    why: "listed in their cases: assigned to them, or proposed for an advisee",
+  });
+  return mine;
+}
+
+/** One audit record per case listed, written per policy (the store's partition). */
+async function auditListing(
+  store: Store,
+  cases: readonly CaseSummary[],
+  entry: { actor: string; at: string; action: string; why: string },
+): Promise<void> {
+  const byPolicy = new Map<string, CaseSummary[]>();
+  for (const c of cases) byPolicy.set(c.policyId, [...(byPolicy.get(c.policyId) ?? []), c]);
+  for (const [policyId, listed] of byPolicy) {
+    await store.appendAudit(
+      policyId,
+      listed.map((c) => ({ ...entry, caseId: c.caseId, allowed: true })),
+    );
+  }
 }
 
 /** Recent runs, newest first, for an operator on the store's host. */
@@ -155,9 +182,25 @@ export function listRuns(store: Store, filter: RunFilter): Promise<RunRecord[]> 
   return store.listRuns(filter);
 }
 
-/** Case summaries for an operator on the store's host. */
-export function listCasesForOperator(store: Store, filter: CaseFilter): Promise<CaseSummary[]> {
-  return store.listCases(filter);
+/**
+ * Case summaries for an operator on the store's host (`reach cases list|export`). With
+ * `audit`, each case listed is recorded in its audit trail as read by that operator.
+ */
+export async function listCasesForOperator(
+  store: Store,
+  filter: CaseFilter,
+  audit?: { operator: string; at: string; action: "list" | "export" },
+): Promise<CaseSummary[]> {
+  const cases = await store.listCases(filter);
+  if (audit !== undefined) {
+    await auditListing(store, cases, {
+      actor: audit.operator,
+      at: audit.at,
+      action: audit.action,
+      why: `${audit.action === "export" ? "exported" : "listed"} on the command line of the store's host`,
+    });
+  }
+  return cases;
 }
 
 export type OperatorRead =

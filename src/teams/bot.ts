@@ -316,7 +316,12 @@ async function personalMessage(context: TurnContext, deps: BotDeps): Promise<voi
     return;
   }
   if (command.kind === "my_cases") {
-    await send(deps.presenter.caseList(staff, await myCases({ store, directory, staff })));
+    await send(
+      deps.presenter.caseList(
+        staff,
+        await myCases({ store, directory, staff, at: deps.now().toISOString() }),
+      ),
+    );
     return;
   }
   if (command.caseId === undefined) {

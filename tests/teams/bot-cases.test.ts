@@ -372,6 +372,11 @@ describe("cases in the channel and in personal chat", () => {
       expect(list).toContain(studentName(opened.studentId));
       // Only his: he has no advisees, and the other cases are nobody's yet.
       for (const other of cards.keys()) if (other !== caseA) expect(list).not.toContain(other);
+      // The listing named a student to him: it is in that case's audit trail, and only there.
+      const audit = await h.store.listAudit(SAMPLE.policyId, caseA);
+      expect(audit.at(-1)).toMatchObject({ actor: "T-ALEX", action: "list", allowed: true });
+      const elsewhere = await h.store.listAudit(SAMPLE.policyId, caseB);
+      expect(elsewhere.some((r) => r.action === "list")).toBe(false);
     });
 
     it("shows a case in full with `case <id>`, and audits the read", async () => {
