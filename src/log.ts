@@ -7,7 +7,7 @@ import { type Logger, pino } from "pino";
 
 export type { Logger };
 
-export function createLogger(level: string = process.env.REACH_LOG_LEVEL ?? "info"): Logger {
+export function createLogger(level: string): Logger {
   return pino({ level, base: { app: "reach" }, timestamp: pino.stdTimeFunctions.isoTime });
 }
 

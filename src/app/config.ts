@@ -182,3 +182,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
     logLevel: e.REACH_LOG_LEVEL,
   };
 }
+
+/** `npm start`: the demo's port for Reach and how much it logs. */
+export function readDemoSettings(env: NodeJS.ProcessEnv = process.env): {
+  port: number;
+  logLevel: BotConfig["logLevel"];
+} {
+  const parsed = EnvSchema.pick({ PORT: true, REACH_LOG_LEVEL: true }).safeParse({
+    PORT: env.PORT,
+    REACH_LOG_LEVEL: env.REACH_LOG_LEVEL ?? "warn",
+  });
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`));
+  }
+  return { port: parsed.data.PORT, logLevel: parsed.data.REACH_LOG_LEVEL };
+}

@@ -6,15 +6,22 @@
  *
  * Store-neutral: the command line calls it, and so could a bot or an admin page.
  */
-import { decide, ENGINE_ACTOR, foldCase, rosterOf } from "../cases/index.ts";
+import {
+  decide,
+  ENGINE_ACTOR,
+  foldCase,
+  type PolicyId,
+  rosterOf,
+  type StudentId,
+} from "../cases/index.ts";
 import { scrubQuarantine } from "../data/quarantine-scrub.ts";
 import type { CaseSummary, Store } from "../store/index.ts";
 
 export interface EraseStudentInput {
   store: Store;
-  studentId: string;
+  studentId: StudentId;
   /** Only this policy's cases and rule state; every policy when absent. */
-  policyId?: string;
+  policyId?: PolicyId;
   /** ISO timestamp of the erasure. */
   at: string;
   /** The folder of quarantine CSV files; none is scrubbed when absent. */

@@ -21,6 +21,7 @@ export {
   type BotConfig,
   ConfigError,
   readConfig,
+  readDemoSettings,
 } from "./config.ts";
 export { buildDirectory, type Directory, DirectoryHolder } from "./directory.ts";
 export { eraseStudent } from "./erase-student.ts";
@@ -34,6 +35,7 @@ export {
   type StaffRead,
   showCaseTo,
   showCaseToOperator,
+  storedIds,
   viewCase,
 } from "./read-case.ts";
 export {

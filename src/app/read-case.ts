@@ -7,9 +7,13 @@
  */
 import {
   auditEntry,
+  type CaseId,
   type CaseView,
   caseView,
   foldCase,
+  type PolicyId,
+  parseCaseId,
+  parsePolicyId,
   readCase,
   rosterOf,
 } from "../cases/index.ts";
@@ -26,6 +30,11 @@ import { studentOf } from "./act-on-case.ts";
 import { actorLabel, auditRefusal } from "./audit-refusal.ts";
 import type { Directory } from "./directory.ts";
 
+/** The ids of a case Reach stored: they were checked on the way in. */
+export function storedIds(stored: StoredCase): { caseId: CaseId; policyId: PolicyId } {
+  return { caseId: stored.caseId as CaseId, policyId: stored.policyId as PolicyId };
+}
+
 export type StaffRead =
   | { kind: "shown"; stored: StoredCase }
   | { kind: "refused"; why: string }
@@ -35,8 +44,8 @@ const OPEN_STATUSES = ["proposed", "active", "escalated"] as const;
 
 /** The case `caseId` (its policy is the id's prefix), read in full by `staff`. */
 export async function showCaseTo(
-  input: { store: Store; directory: Directory; staff: Staff; caseId: string; at: string },
-  policyId?: string,
+  input: { store: Store; directory: Directory; staff: Staff; caseId: CaseId; at: string },
+  policyId?: PolicyId,
 ): Promise<StaffRead> {
   const { store, directory, staff, caseId, at } = input;
   const candidates =
@@ -109,7 +118,9 @@ export async function viewCase(input: {
     });
     return { kind: "stranger" };
   }
-  if (policyId === undefined || caseId === undefined || !directory.policies.has(policyId)) {
+  const policy = parsePolicyId(policyId);
+  const id = parseCaseId(caseId);
+  if (policy === undefined || id === undefined || !directory.policies.has(policy)) {
     await auditRefusal(store, directory, {
       actor: staff.id,
       at,
@@ -122,13 +133,13 @@ export async function viewCase(input: {
     return { kind: "missing" };
   }
   if (!input.personal) {
-    const binding = await store.getBinding(policyId);
-    const stored = await store.getCase(policyId, caseId);
+    const binding = await store.getBinding(policy);
+    const stored = await store.getCase(policy, id);
     if (stored && binding?.conversationId === input.conversationId) {
       return { kind: "channel", stored };
     }
   }
-  const read = await showCaseTo({ store, directory, staff, caseId, at }, policyId);
+  const read = await showCaseTo({ store, directory, staff, caseId: id, at }, policy);
   // Outside a personal chat others may be looking: the channel card, not the full detail.
   return read.kind === "shown" && !input.personal ? { kind: "channel", stored: read.stored } : read;
 }
@@ -211,7 +222,7 @@ export type OperatorRead =
 export async function showCaseToOperator(input: {
   store: Store;
   operator: string;
-  caseId: string;
+  caseId: CaseId;
   at: string;
 }): Promise<OperatorRead> {
   const { store, operator, caseId, at } = input;

@@ -47,6 +47,17 @@ export * from "./case-vocabulary.ts";
 export { type DecideContext, type Decision, decide, subjectOf } from "./decide.ts";
 export { eraseHistory, redactEvent, redactState } from "./erasure.ts";
 export { evolve } from "./evolve.ts";
+export {
+  type CaseId,
+  MAX_ID_LENGTH,
+  type PolicyId,
+  parseCaseId,
+  parsePolicyId,
+  parseStaffId,
+  parseStudentId,
+  type StaffId,
+  type StudentId,
+} from "./ids.ts";
 export { type CaseRead, readCase } from "./read-case.ts";
 export { REFUSAL_CODES, type Refusal, type RefusalCode } from "./refusal.ts";
 export { ALLOWED_IN, transitionRefusal } from "./transitions.ts";

@@ -10,7 +10,7 @@ import {
   openStore,
   showCaseToOperator,
 } from "../app/index.ts";
-import { CASE_STATUSES } from "../cases/index.ts";
+import { CASE_STATUSES, parseCaseId, parsePolicyId, parseStudentId } from "../cases/index.ts";
 import { csvLine } from "../data/csv.ts";
 import type { CaseSummary } from "../store/index.ts";
 import { EXIT_ERROR, EXIT_OK } from "./exit-codes.ts";
@@ -55,15 +55,23 @@ function statusFilter(state: string | undefined, out: Output): string | undefine
   return false;
 }
 
-export async function casesList(args: CasesArgs, out: Output): Promise<number> {
+export async function casesList(
+  args: CasesArgs,
+  out: Output,
+  now: () => Date = () => new Date(),
+): Promise<number> {
   const status = statusFilter(args.state, out);
   if (status === false) return EXIT_ERROR;
   const store = await openStore(args.db, process.env, { create: false });
   try {
-    const cases = await listCasesForOperator(store, {
-      ...(args.policy !== undefined && { policyId: args.policy }),
-      ...(status !== undefined && { status: status as CaseSummary["status"] }),
-    });
+    const cases = await listCasesForOperator(
+      store,
+      {
+        ...(args.policy !== undefined && { policyId: args.policy }),
+        ...(status !== undefined && { status: status as CaseSummary["status"] }),
+      },
+      { operator: `cli:${operatorName()}`, at: now().toISOString(), action: "list" },
+    );
     if (args.json) {
       out.write(`${JSON.stringify({ cases })}\n`);
       return EXIT_OK;
@@ -104,12 +112,17 @@ export async function casesShow(
     out.error("reach cases show: give a case id (reach cases list shows them)");
     return EXIT_ERROR;
   }
+  const id = parseCaseId(caseId);
+  if (id === undefined) {
+    out.error(`reach cases show: ${JSON.stringify(caseId.slice(0, 100))} is not a case id`);
+    return EXIT_ERROR;
+  }
   const store = await openStore(args.db, process.env, { create: false });
   try {
     const read = await showCaseToOperator({
       store,
       operator: `cli:${operatorName()}`,
-      caseId,
+      caseId: id,
       at: now().toISOString(),
     });
     if (read.kind === "missing") {
@@ -139,7 +152,11 @@ export async function casesShow(
   }
 }
 
-export async function casesExport(args: CasesArgs, out: Output): Promise<number> {
+export async function casesExport(
+  args: CasesArgs,
+  out: Output,
+  now: () => Date = () => new Date(),
+): Promise<number> {
   const format = args.format ?? "json";
   if (format !== "json" && format !== "csv") {
     out.error(`reach cases export: --format ${format} is not csv or json`);
@@ -150,6 +167,7 @@ export async function casesExport(args: CasesArgs, out: Output): Promise<number>
     const cases = await listCasesForOperator(
       store,
       args.policy !== undefined ? { policyId: args.policy } : {},
+      { operator: `cli:${operatorName()}`, at: now().toISOString(), action: "export" },
     );
     if (format === "json") out.write(`${JSON.stringify({ cases })}\n`);
     else {
@@ -177,13 +195,20 @@ export async function eraseStudent(
     out.error("reach erase: give --student <id> (see reach erase --help)");
     return EXIT_ERROR;
   }
+  const student = parseStudentId(studentId);
+  const policy = args.policy === undefined ? undefined : parsePolicyId(args.policy);
+  if (student === undefined || (args.policy !== undefined && policy === undefined)) {
+    const what = student === undefined ? `--student ${studentId}` : `--policy ${args.policy}`;
+    out.error(`reach erase: ${JSON.stringify(what.slice(0, 120))} is not an id`);
+    return EXIT_ERROR;
+  }
   const user = operatorName();
   const store = await openStore(args.db, process.env, { create: false });
   try {
     const result = await eraseStudentData({
       store,
-      studentId,
-      ...(args.policy !== undefined && { policyId: args.policy }),
+      studentId: student,
+      ...(policy !== undefined && { policyId: policy }),
       at: now().toISOString(),
       quarantineDir: "data/quarantine",
       actor: `cli:${user}`,

@@ -4,6 +4,7 @@
  */
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { readDemoSettings } from "../app/index.ts";
 import { createLogger } from "../log.ts";
 import { DEMO, startDemo } from "./demo.ts";
 import { freePort } from "./playground.ts";
@@ -22,11 +23,12 @@ const root = resolve(new URL("../..", import.meta.url).pathname);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 try {
+  const settings = readDemoSettings();
   const demo = await startDemo({
     workDir: join(root, "data/demo"),
-    botPort: await portOr(Number(process.env.PORT ?? 3978)),
+    botPort: await portOr(settings.port),
     playgroundPort: await portOr(56150),
-    log: createLogger(process.env.REACH_LOG_LEVEL ?? "warn"),
+    log: createLogger(settings.logLevel),
     say,
   });
   say("");

@@ -22,8 +22,10 @@ import {
   type Notice,
   STRANGER_TEXT,
   showCaseTo,
+  storedIds,
   viewCase,
 } from "../app/index.ts";
+import { parseCaseId } from "../cases/index.ts";
 import type { Staff } from "../data/schema.ts";
 import type { Logger } from "../log.ts";
 import type { CaseSummary, Store } from "../store/index.ts";
@@ -193,9 +195,10 @@ async function cardAction(context: TurnContext, deps: BotDeps): Promise<Adaptive
   }
   if (personal && staff) {
     // In a personal chat the card is the clicker's own view: an audited read.
+    const ids = storedIds(outcome.show);
     const read = await showCaseTo(
-      { store: deps.store, directory, staff, caseId: outcome.show.caseId, at },
-      outcome.show.policyId,
+      { store: deps.store, directory, staff, caseId: ids.caseId, at },
+      ids.policyId,
     );
     return renderView(read, staff, deps, outcome.notice);
   }
@@ -330,13 +333,11 @@ async function personalMessage(context: TurnContext, deps: BotDeps): Promise<voi
     );
     return;
   }
-  const read = await showCaseTo({
-    store,
-    directory,
-    staff,
-    caseId: command.caseId,
-    at: deps.now().toISOString(),
-  });
+  const caseId = parseCaseId(command.caseId);
+  const read =
+    caseId === undefined
+      ? ({ kind: "missing" } as const)
+      : await showCaseTo({ store, directory, staff, caseId, at: deps.now().toISOString() });
   if (read.kind === "missing") {
     await context.sendActivity(`There is no case \`${command.caseId.slice(0, 100)}\`.`);
     return;

@@ -21,6 +21,7 @@ import { eraseStudent } from "../../src/app/erase-student.ts";
 import { rosterOf } from "../../src/cases/authorise.ts";
 import type { CaseEvent } from "../../src/cases/case-events.ts";
 import { decide } from "../../src/cases/decide.ts";
+import type { StudentId } from "../../src/cases/ids.ts";
 import { importCanonical } from "../../src/data/adapters/canonical.ts";
 import { parseIsoDate } from "../../src/data/dates.ts";
 import { loadPolicyFile } from "../../src/rules/loader.ts";
@@ -152,7 +153,7 @@ it("leaves no copy of an erased student in the database files or the quarantine 
 
   const result = await eraseStudent({
     store,
-    studentId: student.id,
+    studentId: student.id as StudentId,
     at: "2027-01-30T10:00:00.000Z",
     quarantineDir: quarantine,
     actor: "cli:test",

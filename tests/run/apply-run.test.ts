@@ -200,7 +200,7 @@ describe.skipIf(!hasOea)("reach run on the OEA sample", () => {
     expect(new Set(cases.map((c) => c.studentId)).size).toBe(208);
     expect(cases.every((c) => c.status === "proposed")).toBe(true);
 
-    // Reading a case's full detail is recorded in its audit trail.
+    // Exporting the cases and reading one's full detail are recorded in its audit trail.
     const shownId = (JSON.parse(after).cases[1] as { caseId: string }).caseId;
     expect((await reach("cases", "show", shownId, "--db", db)).stdout).toContain("attended");
     const s = openSqliteStore({ path: db });
@@ -208,8 +208,11 @@ describe.skipIf(!hasOea)("reach run on the OEA sample", () => {
     await s.close();
     expect(audit.map((a) => [a.action, a.allowed])).toEqual([
       ["open", true],
+      ["export", true],
+      ["export", true],
       ["read", true],
     ]);
+    expect(audit[1].actor).toMatch(/^cli:/);
 
     // Erasure: the student's id leaves the case; the case and its counts stay.
     const student = cases[0].studentId;

@@ -8,6 +8,7 @@ import { expect, it } from "vitest";
 import { eraseStudent } from "../../src/app/erase-student.ts";
 import { foldCase } from "../../src/cases/case-state.ts";
 import { ENGINE_ACTOR, ERASED_STUDENT_ID } from "../../src/cases/case-vocabulary.ts";
+import type { StudentId } from "../../src/cases/ids.ts";
 import type { RuleState } from "../../src/rules/rule-state.ts";
 import type { Store } from "../../src/store/store.ts";
 import { at, CaseScript, EVIDENCE, LAW, SEF } from "./store-fixtures.ts";
@@ -103,7 +104,7 @@ export function erasureContract(
 
       const result = await eraseStudent({
         store: store(),
-        studentId: "stu-4821",
+        studentId: "stu-4821" as StudentId,
         at: at(100),
         actor: "cli:test",
       });
@@ -120,7 +121,12 @@ export function erasureContract(
       expect((await store().getCase(SEF.id, script.caseId))?.events.at(-1)?.type).toBe("erased");
       // Erasing again finds nothing more to do.
       expect(
-        await eraseStudent({ store: store(), studentId: "stu-4821", at: at(101), actor: "t" }),
+        await eraseStudent({
+          store: store(),
+          studentId: "stu-4821" as StudentId,
+          at: at(101),
+          actor: "t",
+        }),
       ).toEqual({ erased: 0, failed: [], quarantineRowsRemoved: 0 });
     },
   );

@@ -26,13 +26,14 @@ export interface SqliteOptions {
 /** The error thrown for a missing database file when `create` is false. */
 export const NO_DATABASE = "REACH_NO_DATABASE";
 
-export function dbPathFrom(env: NodeJS.ProcessEnv = process.env): string {
+export function dbPathFrom(env: NodeJS.ProcessEnv): string {
   const named = env.REACH_DB?.trim();
   return named ? named : DEFAULT_DB_PATH;
 }
 
 export function openDatabase(options: SqliteOptions = {}): Database.Database {
-  const path = options.path ?? dbPathFrom();
+  // The environment is read by src/app/store-settings.ts; the store takes a path.
+  const path = options.path ?? DEFAULT_DB_PATH;
   const create = options.create ?? true;
   if (path !== MEMORY) {
     const stat = statSync(path, { throwIfNoEntry: false });
