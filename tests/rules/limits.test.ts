@@ -26,16 +26,8 @@ import {
   type PolicyLoadResult,
   type PolicyProblem,
 } from "../../src/rules/loader.ts";
+import { HEADER, yaml } from "./policy-text.ts";
 
-const yaml = (...lines: string[]): string => `${lines.join("\n")}\n`;
-const HEADER = [
-  "policy:",
-  "  id: sef",
-  "  name: School of Engineering",
-  "  schools: [sef]",
-  "  timezone: Europe/London",
-  '  schedule: "0 7 * * 1-5"',
-];
 const RULE = "{ id: a, severity: high, when: { metric: tardies, above: 1 } }";
 
 function errorsOf(result: PolicyLoadResult): PolicyProblem[] {

@@ -16,21 +16,9 @@ import {
 } from "../../src/rules/loader.ts";
 import type { Condition, Policy } from "../../src/rules/policy.ts";
 import { specialCategoryField } from "../../src/rules/special-category.ts";
+import { HEADER, yaml } from "./policy-text.ts";
 
 const FIXTURES = "tests/fixtures/rules";
-
-/** Joins lines so that a test's line numbers are the array's positions + 1. */
-const yaml = (...lines: string[]): string => `${lines.join("\n")}\n`;
-
-/** The settings part of a valid policy: lines 1–6. */
-const HEADER = [
-  "policy:",
-  "  id: sef",
-  "  name: School of Engineering",
-  "  schools: [sef]",
-  "  timezone: Europe/London",
-  '  schedule: "0 7 * * 1-5"',
-];
 
 function policyOf(result: PolicyLoadResult): Policy {
   if (!result.ok)

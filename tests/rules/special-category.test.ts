@@ -12,23 +12,10 @@ import {
   type PolicyLoadResult,
   type PolicyProblem,
 } from "../../src/rules/loader.ts";
+import { HEADER as POLICY_HEADER, yaml } from "./policy-text.ts";
 import { ALLOWED, HOSTILE, SEN } from "./special-category-names.ts";
 
-/** Joins lines so that a test's line numbers are the array's positions + 1. */
-const yaml = (...lines: string[]): string => `${lines.join("\n")}\n`;
-
-const HEADER = [
-  "policy:",
-  "  id: sef",
-  "  name: School of Engineering",
-  "  schools: [sef]",
-  "  timezone: Europe/London",
-  '  schedule: "0 7 * * 1-5"',
-  "rules:",
-  "  - id: a",
-  "    severity: low",
-  "    when:",
-];
+const HEADER = [...POLICY_HEADER, "rules:", "  - id: a", "    severity: low", "    when:"];
 
 /** A YAML double-quoted scalar; invisible characters as escapes, so the file shows them. */
 const quoted = (s: string): string =>

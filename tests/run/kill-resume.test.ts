@@ -144,20 +144,25 @@ const STORE_KILL_POINTS = ["after:2", "before:4", "after:4", "after:5"];
 /** Cosmos DB runs are slow on the test server: the two that differ most, then the requests. */
 const COSMOS_STORE_KILL_POINTS = ["before:4", "after:5"];
 
+/** The test's policy: low attendance, and (with `quiet`) no recent activity. */
+function writePolicy(work: string, quiet: boolean): string {
+  const path = join(work, "policy.yaml");
+  writeFileSync(
+    path,
+    `policy: { id: kill, name: Kill test, schools: [sch1, sch2, sch3, sch4, sch5], timezone: Europe/London, schedule: "0 7 * * 1-5" }
+rules:
+  - { id: low, severity: high, when: { metric: attendance_rate, below: 0.9 } }
+${quiet ? "  - { id: quiet, severity: medium, when: { metric: days_since_activity, at_least: 5 } }\n" : ""}`,
+  );
+  return path;
+}
+
 describe.each(TARGETS)("a run killed with SIGKILL and run again ($name)", (target) => {
   it("ends with the same cases, outbox and rule state as an uninterrupted run", async () => {
     const work = join(dir, target.name.replace(/\W/g, ""));
     const data = join(work, "data");
     const bundle = generateBundle({ students: 1500, days: 60, seed: 11, out: data });
-    const policy = join(work, "policy.yaml");
-    writeFileSync(
-      policy,
-      `policy: { id: kill, name: Kill test, schools: [sch1, sch2, sch3, sch4, sch5], timezone: Europe/London, schedule: "0 7 * * 1-5" }
-rules:
-  - { id: low, severity: high, when: { metric: attendance_rate, below: 0.9 } }
-  - { id: quiet, severity: medium, when: { metric: days_since_activity, at_least: 5 } }
-`,
-    );
+    const policy = writePolicy(work, true);
     const args = (db: string) => ({ data, db, policy, asOf: bundle.asOf });
     const clean = await runChild(target, "reference", args(join(work, "reference.db")));
     expect(clean.code, clean.out).toBe(0);
@@ -217,14 +222,7 @@ describe("a killed `reach run` and the next one, started at once", () => {
     const work = join(dir, "takeover");
     const data = join(work, "data");
     const bundle = generateBundle({ students: 300, days: 30, seed: 5, out: data });
-    const policy = join(work, "policy.yaml");
-    writeFileSync(
-      policy,
-      `policy: { id: kill, name: Kill test, schools: [sch1, sch2, sch3, sch4, sch5], timezone: Europe/London, schedule: "0 7 * * 1-5" }
-rules:
-  - { id: low, severity: high, when: { metric: attendance_rate, below: 0.9 } }
-`,
-    );
+    const policy = writePolicy(work, false);
     const sqlite = TARGETS[0];
     const args = { data, db: join(work, "reach.db"), policy, asOf: bundle.asOf };
     const asProcess = { OWNER: "process" };
