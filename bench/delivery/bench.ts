@@ -1,8 +1,8 @@
 /**
- * The delivery benchmark (PRODUCT §12, "delivery"): new case cards into one channel, drained
- * by the real worker from a real SQLite store through `LimitedConnector`, which enforces
- * Teams' limits and injects 429s and 503s, on simulated time. Shared by `run.ts` and the
- * test that runs a smaller version.
+ * The delivery benchmark (Reach's delivery target, bench/README.md): new case cards into
+ * one channel, drained by the real worker from a real SQLite store through
+ * `LimitedConnector`, which enforces Teams' limits and injects 429s and 503s, on simulated
+ * time. Shared by `run.ts` and the test that runs a smaller version.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,6 +1,6 @@
 /**
  * Delivery benchmark: 1,000 new case cards into one channel through a connector that
- * enforces Teams' limits and injects 429s and 503s, on simulated time. Bar (PRODUCT §12):
+ * enforces Teams' limits and injects 429s and 503s, on simulated time. Reach's target:
  * all delivered exactly once, total time within 10% of the minimum the limits allow.
  *
  *   npm run bench:delivery -- [--cards 1000] [--seed 1] [--throttle 0.02]

@@ -4,7 +4,7 @@
  *
  *   node --import tsx bench/engine/duckdb.ts --data DIR [--as-of YYYY-MM-DD]
  *
- * Definitions (PRODUCT.md §4, with the policy's 45-school-day window):
+ * Definitions (the metrics of rules/README.md, with the policy's 45-school-day window):
  * - the window is the last 45 instructional days of the student's school calendar up to
  *   and including the as-of date;
  * - attendance_rate = attended ÷ recorded whole-day records in the window, where present

@@ -1,7 +1,7 @@
 /**
- * The engine benchmark (PRODUCT.md §12 "engine speed"): Reach's import + evaluation of
- * bench/engine/policy.yaml against DuckDB computing the same metrics from the same CSV
- * files, side by side in one run, each repetition in fresh child processes.
+ * The engine benchmark (Reach's engine speed target, bench/README.md): Reach's import and
+ * evaluation of bench/engine/policy.yaml against DuckDB computing the same metrics from
+ * the same CSV files, side by side in one run, each repetition in fresh child processes.
  *
  *   npm run bench:engine -- [--students 100000] [--days 90] [--seed 1] [--reps 3]
  *                           [--data DIR] [--only duckdb|reach] [--fail-on-bar]
@@ -274,7 +274,7 @@ async function diagnose(): Promise<void> {
   }
 }
 
-/** Prints the PRODUCT §12 verdict; undefined when only one side ran. */
+/** Prints the verdict on Reach's engine speed target; undefined when only one side ran. */
 function printBar(): boolean | undefined {
   if (results.duckdb.length === 0 || results.reach.length === 0) return undefined;
   const ratio =
@@ -288,6 +288,6 @@ function printBar(): boolean | undefined {
   console.log(
     `Reach peak RSS: ${formatMiB(peak)} (${(peak / 1e9).toFixed(2)} GB)   bar < 1 GB   ${small ? "MET" : "NOT MET"}`,
   );
-  console.log(`PRODUCT §12 engine speed: ${fast && small ? "MET" : "NOT MET"}`);
+  console.log(`Reach's engine speed target: ${fast && small ? "MET" : "NOT MET"}`);
   return fast && small;
 }

@@ -1,9 +1,9 @@
 /**
- * Every refusal is audited, whatever it was about (PRODUCT §2.5, §12 "security"). A
- * refusal about a case Reach holds goes into that case's audit trail; one that names no
- * such case (a made-up id, an unknown policy, a broken payload) goes into the
- * `UNATTRIBUTED` trail, with what was claimed, clipped, so that probing leaves a record
- * too. Audit records hold ids and reasons only: never a student's data.
+ * Every refusal is audited, whatever it was about. A refusal about a case Reach holds
+ * goes into that case's audit trail; one that names no such case (a made-up id, an
+ * unknown policy, a broken payload) goes into the `UNATTRIBUTED` trail, with what was
+ * claimed, clipped, so that probing leaves a record too. Audit records hold ids and
+ * reasons only: never a student's data.
  */
 import type { RefusalCode } from "../cases/index.ts";
 import type { Store } from "../store/index.ts";

@@ -1,5 +1,5 @@
 /**
- * Reading cases. A member of staff sees a case's full detail (a "case N" chat, the case
+ * Reading cases. A member of staff sees a case's full detail (a `case <id>` chat, the case
  * card in their personal chat) only where the policy's `access` lets them; every such
  * read is audited, granted or refused. An operator on the store's host (`reach cases …`)
  * reads as `cli:<user>`: whoever can run the command can open the database file anyway,

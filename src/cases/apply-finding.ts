@@ -1,5 +1,5 @@
 /**
- * What a finding means for cases ("one open case per student per policy", PRODUCT §5):
+ * What a finding means for cases (one open case per student per policy):
  * a student with no open case gets a new one; a student with an open case gets a signal
  * for each rule that is not on it yet; a finding with nothing new changes nothing, so a
  * re-run of the same day is a no-op. The result is a command for `decide`, made by the

@@ -1,7 +1,8 @@
 /**
  * Audit entries: every command decision and every read of a case's full detail yields one,
- * allowed or not, and the caller stores it with the case (PRODUCT §2.5). They hold ids and
- * reasons only, never note text or evidence, so they survive an erasure unchanged.
+ * allowed or not, and the caller stores it with the case (every access has its reason on
+ * record). They hold ids and reasons only, never note text or evidence, so they survive
+ * an erasure unchanged.
  */
 import type { RefusalCode } from "./refusal.ts";
 

@@ -1,6 +1,7 @@
 /**
- * Who may do what on a case, and why (PRODUCT §2.1, §2.5). Decided from the staff roster,
- * the student (their advisers and school) and the policy's `access` setting:
+ * Who may do what on a case, and why (a person decides; every access has its reason on
+ * record). Decided from the staff roster, the student (their advisers and school) and the
+ * policy's `access` setting:
  *
  * - an adviser (or support officer) works on their advisees; with `access: school`, on
  *   every student of their own school;

@@ -1,5 +1,5 @@
 /**
- * Case events: the append-only history a case is made of (PRODUCT §6). Every event says
+ * Case events: the append-only history a case is made of (docs/cases.md). Every event says
  * who (`actor`: a staff id, or "reach" for the engine), when (`at`, an ISO timestamp) and
  * on which case version it was made (`version`, which is also its position in the
  * history). The schemas validate a history read back from a store.

@@ -1,7 +1,8 @@
 /**
- * Reading a case's full detail (a "case N" chat, `reach cases show`) is authorised like a
- * command and always audited, granted or not (PRODUCT §2.5). Channel cards are not reads
- * of the full detail: they carry the minimum and go through `caseView(state, null, …)`.
+ * Reading a case's full detail (a `case <id>` chat, `reach cases show`) is authorised like a
+ * command and always audited, granted or not (every access has its reason on record).
+ * Channel cards are not reads of the full detail: they carry the minimum and go through
+ * `caseView(state, null, …)`.
  */
 import { type AuditEntry, auditEntry } from "./audit.ts";
 import { authorise } from "./authorise.ts";

@@ -1,7 +1,7 @@
 /**
  * Limits on what a policy file may be, so that a huge or hostile file is refused with one
  * clear problem instead of exhausting the stack, memory or time of `reach rules check` or
- * of the bot reloading its rules. A real policy is a few kilobytes, a few dozen rules and
+ * of the bot loading them. A real policy is a few kilobytes, a few dozen rules and
  * conditions a few levels deep; each limit is far beyond that.
  */
 import { type CST, Parser } from "yaml";

@@ -1,5 +1,5 @@
 /**
- * PRODUCT §2 principle 4: special-category data is never a trigger. A rule that names
+ * Special-category data is never a trigger (rules/README.md). A rule that names
  * such a field — as a metric, a key, a grouping, a source or kind, or a `field:` test —
  * is refused at load with the principle, not with a generic "unknown" error, so the
  * engagement lead learns why rather than hunting for the right spelling.

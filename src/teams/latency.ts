@@ -1,7 +1,8 @@
 /**
  * How long the bot takes to answer card actions, from the request's arrival to the end of
- * the response (PRODUCT §12: p99 under 300 ms). The last `capacity` durations are kept and
- * their percentiles shown on /health, so an operator sees the bar being met or missed.
+ * the response (Reach's target: p99 under 300 ms, bench/README.md). The last `capacity`
+ * durations are kept and their percentiles shown on /health, so an operator sees the
+ * target being met or missed.
  */
 export class LatencyRecord {
   private readonly samples: number[] = [];
