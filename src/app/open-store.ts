@@ -1,6 +1,8 @@
 /**
  * Opens the case store the settings name (see `store-settings.ts`): the one way the bot,
- * the command line and the demo open it.
+ * the command line and the demo open it. SQLite opens the absolute path the settings give
+ * (`data/reach.db` in the Reach folder unless `--db` or `REACH_DB` says otherwise), so
+ * every process finds the same file whatever folder it started in.
  *
  * `create` (SQLite only; true by default): whether a missing database file is created.
  * The bot and `reach run` create it; the commands that only read or change existing cases

@@ -4,7 +4,10 @@
  * the variable's name, all problems at once.
  *
  * - `REACH_STORE`: `sqlite` (default) or `cosmos`;
- * - SQLite: the file given with `--db`, else `REACH_DB`, else `data/reach.db`;
+ * - SQLite: the file given with `--db`, else `REACH_DB`, else `data/reach.db` in the Reach
+ *   folder (REACH_HOME, below) — the same file whichever folder a process starts in. A
+ *   relative `--db` or `REACH_DB` is the operator's words, taken from the working folder;
+ *   the settings always hold the absolute path, which is what messages show;
  * - Cosmos DB: `REACH_COSMOS_ENDPOINT`, optional `REACH_COSMOS_DATABASE` (default
  *   `reach`), and either `REACH_COSMOS_KEY` (account key) or
  *   `REACH_COSMOS_AUTH=managed-identity` (Entra ID); `REACH_COSMOS_LOOPBACK_TLS=self-signed`
@@ -12,9 +15,29 @@
  * - `REACH_CASE_ID_SECRET` (optional, at least 32 characters): the key case ids are made
  *   with, where a deployment supplies one; otherwise the store keeps one of its own.
  */
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod/v4";
-import { DEFAULT_DB_PATH } from "../store/index.ts";
+import { DEFAULT_DB_PATH, MEMORY } from "../store/index.ts";
 import { ConfigError } from "./config.ts";
+
+/**
+ * The Reach folder: the one holding Reach's package.json, found from this file's own place
+ * (src/app/), so it is the same for `reach` (bin/reach.js), `npm run serve` and a job
+ * started from any folder.
+ */
+export const REACH_HOME = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+
+/** The SQLite file when neither `--db` nor `REACH_DB` names one: `<Reach folder>/data/reach.db`. */
+export const DEFAULT_SQLITE_PATH = resolve(REACH_HOME, DEFAULT_DB_PATH);
+
+/** Where a run writes the rows it rejected (unless told otherwise), and erasure scrubs them. */
+export const DEFAULT_QUARANTINE_DIR = join(REACH_HOME, "data", "quarantine");
+
+/** A SQLite path as absolute: relative ones from the working folder; `:memory:` as it is. */
+function absolute(path: string): string {
+  return path === MEMORY ? path : resolve(path);
+}
 
 const text = () =>
   z.preprocess(
@@ -44,7 +67,10 @@ export type StoreSettings =
       caseIdSecret?: string;
     };
 
-/** The settings, with `dbPath` (a `--db` argument) before `REACH_DB`; throws `ConfigError`. */
+/**
+ * The settings, with `dbPath` (a `--db` argument) before `REACH_DB`, the SQLite path made
+ * absolute; throws `ConfigError`.
+ */
 export function readStoreSettings(
   dbPath: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
@@ -59,7 +85,12 @@ export function readStoreSettings(
   const kind = e.REACH_STORE ?? "sqlite";
   if (kind === "sqlite") {
     if (problems.length > 0) throw new ConfigError(problems);
-    return { kind, path: dbPath ?? e.REACH_DB ?? DEFAULT_DB_PATH, ...caseIdSecret };
+    const named = dbPath ?? e.REACH_DB;
+    return {
+      kind,
+      path: named === undefined ? DEFAULT_SQLITE_PATH : absolute(named),
+      ...caseIdSecret,
+    };
   }
   if (kind !== "cosmos") {
     throw new ConfigError([`REACH_STORE=${kind} is not sqlite or cosmos`, ...problems]);

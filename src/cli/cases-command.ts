@@ -5,6 +5,7 @@
  */
 import { userInfo } from "node:os";
 import {
+  DEFAULT_QUARANTINE_DIR,
   eraseStudent as eraseStudentData,
   listCasesForOperator,
   openStore,
@@ -51,7 +52,7 @@ function operatorName(): string {
 function statusFilter(state: string | undefined, out: Output): string | undefined | false {
   if (state === undefined) return undefined;
   if ((CASE_STATUSES as readonly string[]).includes(state)) return state;
-  out.error(`reach cases: --state ${state} is not one of ${CASE_STATUSES.join(", ")}`);
+  out.error(`reach cases list: --state ${state} is not one of ${CASE_STATUSES.join(", ")}`);
   return false;
 }
 
@@ -126,7 +127,7 @@ export async function casesShow(
       at: now().toISOString(),
     });
     if (read.kind === "missing") {
-      out.error(`reach cases: no case ${caseId}`);
+      out.error(`reach cases show: no case ${caseId}`);
       return EXIT_ERROR;
     }
     const { view, stored } = read;
@@ -210,7 +211,8 @@ export async function eraseStudent(
       studentId: student,
       ...(policy !== undefined && { policyId: policy }),
       at: now().toISOString(),
-      quarantineDir: "data/quarantine",
+      // Where runs write rejected rows unless given --quarantine: in the Reach folder.
+      quarantineDir: DEFAULT_QUARANTINE_DIR,
       actor: `cli:${user}`,
     });
     for (const f of result.failed) out.error(`reach erase: case ${f.caseId}: ${f.reason}`);

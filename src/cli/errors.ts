@@ -16,7 +16,7 @@ interface CodedError {
 /** The error code `openStore` gives a missing database file when it may not create one. */
 const NO_DATABASE = "REACH_NO_DATABASE";
 
-/** How the operator named the SQLite file: `--db x`, `REACH_DB x` or the default path. */
+/** How the operator named the SQLite file (`--db`, `REACH_DB` or the default), absolute. */
 export function storeLabel(
   db: string | undefined,
   env: NodeJS.ProcessEnv = process.env,

@@ -1,7 +1,7 @@
 /** The CLI's store selection from the environment: clear errors for incomplete settings. */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/app/open-store.ts";
 import { readStoreSettings } from "../../src/app/store-settings.ts";
@@ -43,7 +43,7 @@ describe("openStore", () => {
     const secret = "k".repeat(32);
     expect(readStoreSettings("x.db", { REACH_CASE_ID_SECRET: secret })).toEqual({
       kind: "sqlite",
-      path: "x.db",
+      path: resolve("x.db"),
       caseIdSecret: secret,
     });
     expect(readStoreSettings(undefined, { REACH_DB: " /srv/reach.db " })).toEqual({

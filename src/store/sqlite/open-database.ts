@@ -1,17 +1,23 @@
 /**
- * Opens the SQLite file: `data/reach.db` unless `REACH_DB` names another (`:memory:` for a
- * throwaway database), in WAL mode so that card actions read while a run writes, with a
- * busy timeout so that a second process waits for the write lock instead of failing.
+ * Opens the SQLite file the caller names (`:memory:` for a throwaway database), in WAL mode
+ * so that card actions read while a run writes, with a busy timeout so that a second
+ * process waits for the write lock instead of failing. Which file is Reach's is decided in
+ * src/app/store-settings.ts: `--db`, else `REACH_DB`, else `data/reach.db` inside the Reach
+ * folder (never the working folder's).
  */
 import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 
+/**
+ * Where the database lies inside the Reach folder (the folder of Reach's package.json), not
+ * in the working folder: src/app/store-settings.ts makes it absolute.
+ */
 export const DEFAULT_DB_PATH = "data/reach.db";
 export const MEMORY = ":memory:";
 
 export interface SqliteOptions {
-  /** A file path, or `:memory:`. */
+  /** A file path, or `:memory:`; required (optional only in the type, for old callers). */
   path?: string;
   /** How long a write waits for another connection's lock, in ms. */
   busyTimeoutMs?: number;
@@ -26,14 +32,24 @@ export interface SqliteOptions {
 /** The error thrown for a missing database file when `create` is false. */
 export const NO_DATABASE = "REACH_NO_DATABASE";
 
+/**
+ * @deprecated The database's name as configured, unresolved: `REACH_DB` (relative to the
+ * working folder) or DEFAULT_DB_PATH (relative to the Reach folder). Reach opens the path
+ * `readStoreSettings` (src/app/store-settings.ts) resolves; nothing in Reach calls this.
+ */
 export function dbPathFrom(env: NodeJS.ProcessEnv): string {
   const named = env.REACH_DB?.trim();
   return named ? named : DEFAULT_DB_PATH;
 }
 
 export function openDatabase(options: SqliteOptions = {}): Database.Database {
-  // The environment is read by src/app/store-settings.ts; the store takes a path.
-  const path = options.path ?? DEFAULT_DB_PATH;
+  // The environment is read by src/app/store-settings.ts; the store takes a path. No
+  // default here: a relative `data/reach.db` would be the working folder's, a different
+  // store for every folder the process is started from.
+  const path = options.path;
+  if (path === undefined || path === "") {
+    throw new Error("openDatabase needs the database's path (src/app/store-settings.ts gives it)");
+  }
   const create = options.create ?? true;
   if (path !== MEMORY) {
     const stat = statSync(path, { throwIfNoEntry: false });
@@ -64,8 +80,8 @@ export function openDatabase(options: SqliteOptions = {}): Database.Database {
 function configure(db: Database.Database, path: string, busyTimeoutMs: number | undefined): void {
   db.pragma(`busy_timeout = ${busyTimeoutMs ?? 5000}`);
   if (path !== MEMORY) db.pragma("journal_mode = WAL");
-  // FULL: a commit survives a power cut, not only a killed process ("nothing lost",
-  // PRODUCT §2.8); runs batch their appends, so the extra sync is paid once per batch.
+  // FULL: a commit survives a power cut, not only a killed process (nothing committed is
+  // lost); runs batch their appends, so the extra sync is paid once per batch.
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
   // Erasure (docs/storage.md): what a change deletes or overwrites is zeroed in the file,
