@@ -3,6 +3,15 @@
  * activity) for the engine benchmark. Same seed and sizes → identical bytes.
  *
  *   node --import tsx bench/engine/generate.ts [--students 100000] [--days 90] [--seed 1] [--out DIR]
+ *     [--staff FILE] [--no-manifest]
+ *
+ * Without `--staff`, students' adviser ids are made up (`T0120`: no staff.csv lists them).
+ * With `--staff FILE` (a staff.csv in Reach's canonical columns), each student's advisers
+ * are one of the `adviser`s of their school in that file (two for about a fifth of the
+ * students of a school that has two or more), and the file is copied into the bundle as
+ * staff.csv; every school must have an adviser in it. The same random draws are made either
+ * way, so the calendar, attendance and activity are byte-identical with or without it.
+ * `--no-manifest` writes no summary beside the folder (for a bundle kept in the repository).
  *
  * The data is shaped like a real nightly export: rows in date order, whole-day attendance
  * for every enrolled student on every school day, a one-week half-term holiday in the
@@ -14,6 +23,7 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -21,6 +31,9 @@ import {
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { CsvParser } from "../../src/data/csv.ts";
+import { headerKey, rowObject } from "../../src/data/rows.ts";
+import { StaffRow } from "../../src/data/schema.ts";
 import { formatCount, formatMs, intOption, isMain } from "./cli.ts";
 import { mulberry32 } from "./prng.ts";
 
@@ -30,6 +43,13 @@ export interface GenerateOptions {
   days: number;
   seed: number;
   out: string;
+  /**
+   * A staff.csv whose advisers the students get (by school), copied into the bundle.
+   * Without it, adviser ids are made up and the bundle has no staff.csv.
+   */
+  staff?: string;
+  /** Write the summary beside the folder (default true): see {@link manifestPath}. */
+  manifest?: boolean;
 }
 
 export interface BundleRows {
@@ -42,6 +62,8 @@ export interface BundleRows {
 export interface GenerateResult {
   out: string;
   rows: BundleRows;
+  /** Rows of the staff.csv copied into the bundle (0 without `staff`). */
+  staffRows: number;
   bytes: BundleRows;
   firstDay: string;
   /** The last school day: the evaluation date the benchmark uses. */
@@ -118,6 +140,54 @@ export function buildCalendar(days: number): CalendarEntry[] {
   return entries;
 }
 
+export interface StaffRoster {
+  /** The file's text, copied into the bundle unchanged. */
+  text: string;
+  rows: number;
+  /** Staff ids of each school's advisers, in file order. */
+  advisers: Map<string, string[]>;
+}
+
+/**
+ * Reads a staff.csv (canonical columns, validated as an import would) for its advisers.
+ * Throws when a row is invalid or a school of the bundle has no adviser in it, since
+ * its students would get no adviser.
+ */
+export function readStaffRoster(path: string): StaffRoster {
+  const text = readFileSync(path, "utf8");
+  const advisers = new Map<string, string[]>();
+  let header: string[] | undefined;
+  let rows = 0;
+  const parser = new CsvParser(
+    (fields, line) => {
+      if (header === undefined) {
+        header = fields.map(headerKey);
+        return;
+      }
+      const row = rowObject(header, fields);
+      const parsed = typeof row === "string" ? undefined : StaffRow.safeParse(row);
+      if (parsed === undefined || !parsed.success) {
+        const why = typeof row === "string" ? row : parsed?.error.issues[0]?.message;
+        throw new Error(`${path}:${line}: not a valid staff row (${why})`);
+      }
+      rows++;
+      const staff = parsed.data;
+      if (!staff.roles.includes("adviser")) return;
+      advisers.set(staff.school, [...(advisers.get(staff.school) ?? []), staff.id]);
+    },
+    (message, line) => {
+      throw new Error(`${path}:${line}: ${message}`);
+    },
+  );
+  parser.push(text);
+  parser.end();
+  const without = SCHOOLS.filter((school) => !advisers.has(school));
+  if (without.length > 0) {
+    throw new Error(`${path} lists no adviser for ${without.join(", ")}`);
+  }
+  return { text, rows, advisers };
+}
+
 /** Buffers rows into large strings and writes them with one system call per megabyte. */
 class ChunkWriter {
   private readonly fd: number;
@@ -151,6 +221,8 @@ export function generateBundle(options: GenerateOptions): GenerateResult {
   const started = performance.now();
   const { students: n, days, seed } = options;
   const out = resolve(options.out);
+  // Read first: the file may be the staff.csv of the bundle about to be replaced.
+  const roster = options.staff === undefined ? undefined : readStaffRoster(options.staff);
   const partial = `${out}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
@@ -176,6 +248,7 @@ export function generateBundle(options: GenerateOptions): GenerateResult {
   const enrolLo = Math.max(1, Math.floor(days * 0.1));
   const enrolHi = Math.max(enrolLo + 1, Math.floor(days * 0.45));
 
+  const synthetic = SCHOOLS.map((_, s) => syntheticAdvisers(s));
   const students = new ChunkWriter(
     join(partial, "students.csv"),
     "id,display_name,school,year,adviser_ids,status,enrolled_from",
@@ -187,9 +260,13 @@ export function generateBundle(options: GenerateOptions): GenerateResult {
     const school = SCHOOLS[s] as string;
     const name = `${pick(FIRST_NAMES, rng)} ${pick(LAST_NAMES, rng)}`;
     const year = `Y${7 + Math.floor(rng() * 5)}`;
-    const adviser = (k: number) => `T${String((s + 1) * 100 + k).padStart(4, "0")}`;
-    const a1 = Math.floor(rng() * 40);
-    const advisers = rng() < 0.2 ? `${adviser(a1)};${adviser((a1 + 1) % 40)}` : adviser(a1);
+    // Two draws whether or not there is a roster, so that the later ones do not change.
+    const first = rng();
+    const two = rng() < 0.2;
+    const list = roster?.advisers.get(school) ?? (synthetic[s] as string[]);
+    const a1 = Math.floor(first * list.length);
+    const advisers =
+      two && list.length > 1 ? `${list[a1]};${list[(a1 + 1) % list.length]}` : list[a1];
     // Most students attend well; a minority carries most of the absence.
     absP[i] = rng() < 0.78 ? 0.005 + 0.06 * rng() : 0.06 + 0.3 * rng();
     excusedShare[i] = 0.2 + 0.5 * rng();
@@ -203,6 +280,7 @@ export function generateBundle(options: GenerateOptions): GenerateResult {
     students.row(`${id},${name},${school},${year},${advisers},active,${enrolled}\n`);
   }
   students.close();
+  if (roster) writeFileSync(join(partial, "staff.csv"), roster.text);
 
   const cal = new ChunkWriter(join(partial, "calendar.csv"), "school,date,instructional");
   for (const school of SCHOOLS) {
@@ -258,6 +336,7 @@ export function generateBundle(options: GenerateOptions): GenerateResult {
   renameSync(partial, out);
   const result: GenerateResult = {
     out,
+    staffRows: roster?.rows ?? 0,
     rows: {
       students: students.rows,
       calendar: cal.rows,
@@ -274,9 +353,16 @@ export function generateBundle(options: GenerateOptions): GenerateResult {
     asOf,
     ms: performance.now() - started,
   };
-  const { ms: _ms, ...manifest } = result;
-  writeFileSync(manifestPath(out), `${JSON.stringify({ ...options, ...manifest }, null, 2)}\n`);
+  if (options.manifest !== false) {
+    const { ms: _ms, ...manifest } = result;
+    writeFileSync(manifestPath(out), `${JSON.stringify({ ...options, ...manifest }, null, 2)}\n`);
+  }
   return result;
+}
+
+/** Made-up adviser ids of school `s` (0-based): `T0100`…`T0139` for sch1. */
+function syntheticAdvisers(s: number): string[] {
+  return Array.from({ length: 40 }, (_, k) => `T${String((s + 1) * 100 + k).padStart(4, "0")}`);
 }
 
 /** 1..20 logins, most days only a few. */
@@ -304,6 +390,11 @@ export function printResult(result: GenerateResult): void {
       `  ${`${f}.csv`.padEnd(15)} ${formatCount(result.rows[f]).padStart(11)} rows  ${mb.padStart(7)} MiB`,
     );
   }
+  if (result.staffRows > 0) {
+    console.log(
+      `  ${"staff.csv".padEnd(15)} ${formatCount(result.staffRows).padStart(11)} rows  (copied)`,
+    );
+  }
 }
 
 if (isMain(import.meta.url)) {
@@ -313,12 +404,21 @@ if (isMain(import.meta.url)) {
       days: { type: "string" },
       seed: { type: "string" },
       out: { type: "string" },
+      staff: { type: "string" },
+      "no-manifest": { type: "boolean" },
     },
   });
   const students = intOption(values, "students", 100_000);
   const days = intOption(values, "days", 90);
   const seed = intOption(values, "seed", 1, 0);
   const out = values.out ?? defaultOut(students, days, seed);
-  const result = generateBundle({ students, days, seed, out });
+  const result = generateBundle({
+    students,
+    days,
+    seed,
+    out,
+    ...(values.staff !== undefined && { staff: values.staff }),
+    manifest: values["no-manifest"] !== true,
+  });
   printResult(result);
 }

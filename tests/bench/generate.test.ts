@@ -4,12 +4,17 @@
  * from the same rows. If the reference were wrong, the benchmark's agreement check
  * would be worthless.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { computeWithDuckDb, lastSchoolDay } from "../../bench/engine/duckdb.ts";
-import { buildCalendar, type GenerateResult, generateBundle } from "../../bench/engine/generate.ts";
+import {
+  buildCalendar,
+  type GenerateResult,
+  generateBundle,
+  readStaffRoster,
+} from "../../bench/engine/generate.ts";
 
 const FILES = ["students.csv", "calendar.csv", "attendance.csv", "activity.csv"] as const;
 const STUDENTS = 50;
@@ -116,6 +121,84 @@ describe("generate", () => {
       expect(Number(count)).toBeLessThanOrEqual(20);
     }
     expect(activity.length).toBeGreaterThan(0);
+  });
+});
+
+describe("generate --staff", () => {
+  // sch1 and sch3 have two advisers, the others one; leads and support officers are no
+  // one's adviser.
+  const STAFF = [
+    "id,name,email,aad_object_id,school,roles",
+    "A1,Ann,,,sch1,adviser",
+    "A2,Abe,,,sch1,adviser;engagement_lead",
+    "L1,Lea,,,sch1,engagement_lead",
+    "B1,Bo,,,sch2,adviser",
+    "C1,Cy,,,sch3,adviser",
+    "C2,Cal,,,sch3,adviser",
+    "O3,Oli,,,sch3,support_officer",
+    "D1,Di,,,sch4,adviser",
+    "E1,Eve,,,sch5,adviser",
+    "",
+  ].join("\n");
+  const ADVISERS: Record<string, string[]> = {
+    sch1: ["A1", "A2"],
+    sch2: ["B1"],
+    sch3: ["C1", "C2"],
+    sch4: ["D1"],
+    sch5: ["E1"],
+  };
+
+  it("gives each student one or two advisers of their school; the rest is byte-identical", () => {
+    const staffFile = join(root, "staff.csv");
+    writeFileSync(staffFile, STAFF);
+    const out = join(root, "with-staff");
+    const b = generateBundle({ students: STUDENTS, days: DAYS, seed: 1, out, staff: staffFile });
+    for (const file of ["calendar.csv", "attendance.csv", "activity.csv"]) {
+      expect(readFileSync(join(out, file)), file).toEqual(readFileSync(join(a.out, file)));
+    }
+    expect(readFileSync(join(out, "staff.csv"), "utf8")).toBe(STAFF);
+    expect(b.staffRows).toBe(9);
+    const withStaff = rowsOf(out, "students.csv");
+    const without = rowsOf(a.out, "students.csv");
+    let pairs = 0;
+    withStaff.forEach((row, i) => {
+      const [id, name, school = "", year, advisers = "", ...rest] = row;
+      const before = without[i] as string[];
+      // Only the adviser ids differ from the bundle without --staff.
+      expect([id, name, school, year, ...rest]).toEqual([
+        before[0],
+        before[1],
+        before[2],
+        before[3],
+        ...before.slice(5),
+      ]);
+      const ids = advisers.split(";");
+      for (const adviser of ids) expect(ADVISERS[school]).toContain(adviser);
+      // Two advisers exactly where the made-up ids had two, and the school has two.
+      const madeUpTwo = (before[4] as string).includes(";");
+      expect(ids.length).toBe(madeUpTwo && (ADVISERS[school]?.length ?? 0) > 1 ? 2 : 1);
+      if (ids.length === 2) pairs++;
+    });
+    expect(pairs).toBeGreaterThan(0);
+    const again = generateBundle({
+      students: STUDENTS,
+      days: DAYS,
+      seed: 1,
+      out: join(root, "with-staff-again"),
+      staff: staffFile,
+    });
+    expect(readFileSync(join(again.out, "students.csv"))).toEqual(
+      readFileSync(join(out, "students.csv")),
+    );
+  });
+
+  it("refuses a staff file that leaves a school without an adviser, or has a bad row", () => {
+    const noSch5 = join(root, "no-sch5.csv");
+    writeFileSync(noSch5, STAFF.replace("E1,Eve,,,sch5,adviser", "E1,Eve,,,sch5,engagement_lead"));
+    expect(() => readStaffRoster(noSch5)).toThrow(/lists no adviser for sch5$/);
+    const badRole = join(root, "bad-role.csv");
+    writeFileSync(badRole, STAFF.replace("D1,Di,,,sch4,adviser", "D1,Di,,,sch4,tutor"));
+    expect(() => readStaffRoster(badRole)).toThrow(/bad-role\.csv:9: not a valid staff row/);
   });
 });
 

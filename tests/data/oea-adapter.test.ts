@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { mayWorkOn, rosterOf } from "../../src/cases/index.ts";
 import type { ImportResult } from "../../src/data/adapters/adapter.ts";
 import {
   cdmFileName,
@@ -117,7 +118,7 @@ describe("OEA adapter on the mini extract", async () => {
       year: "9",
       programme: undefined,
       cohort: undefined,
-      adviserIds: [],
+      adviserIds: ["T-PAT"], // from advisers.csv: the roster links no student to an adviser
       status: "active",
       statusFrom: undefined,
       enrolledFrom: undefined,
@@ -130,7 +131,8 @@ describe("OEA adapter on the mini extract", async () => {
 
   it("reads rows that omit the trailing TeacherId and rejects a row of another width", () => {
     const aaduser = report.files.find((f) => f.file === "insights-roster/aaduser.csv");
-    expect(aaduser).toMatchObject({ rowsRead: 8, rowsAccepted: 7, rowsRejected: 1 });
+    // 6 students, the broken row, a teacher, an administrator and a guardian.
+    expect(aaduser).toMatchObject({ rowsRead: 10, rowsAccepted: 9, rowsRejected: 1 });
     expect(aaduser?.notes.join("\n")).toMatch(/TeacherId is absent/);
     const rejection = report.rejections.find((r) => r.file === "insights-roster/aaduser.csv");
     expect(rejection).toMatchObject({ line: 4, code: "wrong_column_count" });
@@ -138,6 +140,99 @@ describe("OEA adapter on the mini extract", async () => {
     expect(dataset.studentIndex.has("1111aaaa2222bbbb3333cccc4444dddd")).toBe(false);
     // The teacher row is read but is not a student.
     expect(dataset.studentIndex.has("0a1b2c3d4e5f60718293a4b5c6d7e8f9")).toBe(false);
+  });
+
+  it("loads the roster's teacher and administrator as staff, with roles from staff.csv", () => {
+    expect(dataset.staff).toEqual([
+      // Matched by aad_object_id (in another case): staff.csv's id, name, school and roles
+      // win; its blank email is the roster's.
+      {
+        id: "T-PAT",
+        name: "Pat Teacher",
+        email: "PatTeacher@contoso.org",
+        aadObjectId: "0A1B2C3D4E5F60718293A4B5C6D7E8F9",
+        school: MITCHELL,
+        roles: ["engagement_lead", "adviser"],
+      },
+      // No staff.csv row: listed with no Reach role, at the school of the primary role
+      // (Administrator at Hampton; the Teacher role at Mitchell is not primary).
+      {
+        id: "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+        name: "Robin Admin",
+        email: "RobinAdmin@contoso.org",
+        aadObjectId: "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+        school: HAMPTON,
+        roles: [],
+      },
+      // Only in staff.csv.
+      {
+        id: "C-CASEY",
+        name: "Casey Counsellor",
+        email: "casey@contoso.org",
+        aadObjectId: undefined,
+        school: HAMPTON,
+        roles: ["support_officer"],
+      },
+    ]);
+    const aaduser = report.files.find((f) => f.file === "insights-roster/aaduser.csv");
+    expect(aaduser?.notes).toContain(
+      "2 staff user(s) loaded as staff with no Reach role (by roster role: Teacher 1, " +
+        "Administrator 1): staff.csv gives Reach roles",
+    );
+    // The guardian is neither a student nor staff.
+    expect(aaduser?.notes).toContain("1 family user(s) not loaded: neither students nor staff");
+    expect(dataset.studentIndex.has("5e5e5e5e6f6f6f6f7a7a7a7a8b8b8b8b")).toBe(false);
+  });
+
+  it("rejects staff.csv rows as the canonical bundle does, naming file, line and field", () => {
+    const staff = report.files.find((f) => f.file === "staff.csv");
+    expect(staff).toMatchObject({ rowsRead: 5, rowsAccepted: 2, rowsRejected: 3 });
+    expect(
+      report.rejections.filter((r) => r.file === "staff.csv").map((r) => [r.line, r.code, r.field]),
+    ).toEqual([
+      [4, "invalid_value", "roles"], // "teacher" is not a Reach role
+      [5, "duplicate", "id"], // T-PAT again
+      [6, "duplicate", "id"], // the roster id of the teacher whom line 2 already matched
+    ]);
+    expect(report.rejections.find((r) => r.file === "staff.csv" && r.line === 6)?.reason).toMatch(
+      /matches the same staff member of the Insights roster \(aaduser.csv\) as line 2/,
+    );
+    expect(staff?.notes.join(" ")).toMatch(/^1 row\(s\) match staff of the Insights roster/);
+  });
+
+  it("links students to advisers from advisers.csv, so an adviser can work their cases", () => {
+    expect(student(result, "f269ed04def44e788b92acb93e96ef58").adviserIds).toEqual(["T-PAT"]);
+    expect(student(result, "27bad028458a48d0a27a129f3d1edee8").adviserIds).toEqual([
+      "T-PAT",
+      "C-CASEY",
+    ]);
+    expect(student(result, "d1bb14d359a241d0b27dc2fc2e4f1462").adviserIds).toEqual(["T-NOBODY"]);
+    expect(student(result, "e899818aaa00472f9cac0c62be0fa569").adviserIds).toEqual([]);
+    expect(
+      report.rejections
+        .filter((r) => r.file === "advisers.csv")
+        .map((r) => [r.line, r.code, r.field]),
+    ).toEqual([
+      [4, "unknown_student", "student_id"],
+      [5, "duplicate", "student_id"], // Carole again: the first row is kept
+    ]);
+    expect(report.files.find((f) => f.file === "advisers.csv")?.notes).toEqual([
+      "1 adviser id(s) match no staff member (staff.csv): those links let no one act on a case",
+    ]);
+
+    const roster = rosterOf(dataset.staff);
+    const carole = student(result, "f269ed04def44e788b92acb93e96ef58");
+    const subject = {
+      student: carole,
+      school: carole.school,
+      policy: { id: "p", schools: [MITCHELL], access: "advisees" as const },
+    };
+    expect(mayWorkOn("T-PAT", subject, roster)).toMatchObject({ allowed: true, as: "adviser" });
+    // The administrator has no Reach role: no OEA role name grants one.
+    expect(mayWorkOn("9f8e7d6c5b4a39281706f5e4d3c2b1a0", subject, roster)).toMatchObject({
+      allowed: false,
+      why: "9f8e7d6c5b4a39281706f5e4d3c2b1a0 has no role that works on cases (roles: none)",
+    });
   });
 
   it("falls back to the attendance school_id when the roster gives no school", () => {
@@ -239,6 +334,11 @@ describe.skipIf(!existsSync(FULL))("OEA adapter on the full K-12 data", () => {
     expect(dataset.calendar).toHaveLength(5 * 20);
     expect(dataset.activity.length).toBe(7500);
     expect(report.rowsRejected).toBe(0);
+    // The test roster lists students only, and there is no staff.csv beside it.
+    expect(dataset.staff).toHaveLength(0);
+    expect(report.files.find((f) => f.file === "staff.csv")?.notes).toEqual([
+      `no staff.csv in ${FULL} and no staff in the roster: nobody can act on a case`,
+    ]);
   });
 });
 if (!existsSync(FULL)) console.log(`skipping the full OEA import: ${FULL} is absent`);

@@ -22,7 +22,6 @@ import {
   EnrolmentRow,
   SchoolRow,
   SectionRow,
-  StaffRow,
   StudentRow,
   SubmissionRow,
 } from "../schema.ts";
@@ -36,6 +35,7 @@ import {
   readEntityFile,
   reportMissingFile,
 } from "./canonical-files.ts";
+import { readStaff } from "./staff-files.ts";
 
 export { CANONICAL_FILES } from "./canonical-files.ts";
 
@@ -120,18 +120,7 @@ async function importInto(
       progress,
     );
   }
-  if (has(F.staff)) {
-    await readEntityFile(
-      dir,
-      F.staff,
-      report,
-      simple(StaffRow, (s, _l, t) => {
-        b.addStaff(s);
-        t.accept();
-      }),
-      progress,
-    );
-  }
+  await readStaff({ dir, report, onProgress: progress }, b);
   if (has(F.sections)) {
     await readEntityFile(
       dir,

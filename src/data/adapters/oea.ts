@@ -6,8 +6,10 @@
  *
  * The AAD object id is the student id: it is `ObjectId` in AadUser, `student_id` in the SIS
  * attendance and `sis_id` in Clever. There is no calendar file, so a school's instructional
- * days are the dates on which attendance was recorded for its students. Each file has its
- * reader in `oea/`; docs/adapters/oea.md describes the mapping in full.
+ * days are the dates on which attendance was recorded for its students. Roster users who
+ * are neither students nor family are staff without Reach roles; `staff.csv` beside the
+ * data gives the roles and `advisers.csv` the students' advisers (staff-files.ts). Each
+ * file has its reader in `oea/`; docs/adapters/oea.md describes the mapping in full.
  */
 import { DatasetBuilder } from "../dataset.ts";
 import { ImportReport } from "../import-report.ts";
@@ -28,6 +30,7 @@ import { readEnrollments, readSections } from "./oea/roster-sections.ts";
 import { readUsers } from "./oea/roster-students.ts";
 import { addSchools } from "./oea/schools.ts";
 import { noteSectionMarks } from "./oea/section-marks.ts";
+import { readAdviserLinks, readStaff } from "./staff-files.ts";
 
 export { oeaAttendanceStatus } from "./oea/attendance-status.ts";
 export { cdmFileName, parseCdmSchema } from "./oea/cdm.ts";
@@ -45,7 +48,8 @@ export const oeaAdapter: Adapter = {
   name: "oea",
   description:
     "Microsoft OEA K-12: Education Insights roster (insights-roster/, CDM CSVs without headers), " +
-    "Contoso SIS studentattendance.csv, Clever clever-daily-participation.csv",
+    "Contoso SIS studentattendance.csv, Clever clever-daily-participation.csv; staff.csv and " +
+    "advisers.csv optional",
   import: importOea,
 };
 
@@ -80,6 +84,17 @@ export async function importOea(dir: string, options: ImportOptions = {}): Promi
     }
   }
 
+  const side = { dir, report, onProgress: options.onProgress };
+  await readStaff(side, builder, {
+    fromSource: roster.staff,
+    sourceName: "the Insights roster (aaduser.csv)",
+    whenAbsent:
+      roster.staff.length > 0
+        ? `no staff.csv in ${dir}: the roster's ${roster.staff.length} staff have no Reach role, so nobody can act on a case`
+        : `no staff.csv in ${dir} and no staff in the roster: nobody can act on a case`,
+  });
+
   const { dataset, monitoring } = builder.build();
+  await readAdviserLinks(side, dataset);
   return { dataset, monitoring, report };
 }

@@ -10,6 +10,9 @@
  * studentVle.csv has millions of rows, so it is validated by hand: no zod and no object per
  * row, only the field array the CSV reader hands over. Each file has its reader in
  * `oulad/`; docs/adapters/oulad.md describes the mapping in full.
+ *
+ * OULAD has no staff and no advisers: `staff.csv` and `advisers.csv` beside the data, in
+ * Reach's canonical columns, give them (staff-files.ts).
  */
 import { DatasetBuilder } from "../dataset.ts";
 import { ImportReport } from "../import-report.ts";
@@ -24,6 +27,7 @@ import { readSites } from "./oulad/sites.ts";
 import { readStudentInfo } from "./oulad/student-info.ts";
 import { readStudentVle } from "./oulad/student-vle.ts";
 import { readSubmissions } from "./oulad/submissions.ts";
+import { readAdviserLinks, readStaff } from "./staff-files.ts";
 
 export { OULAD_DEFAULT_KIND, OULAD_DEMOGRAPHIC_FIELDS, OULAD_SOURCE } from "./oulad/names.ts";
 export { ouladDate, ouladStudentId, presentationStart } from "./oulad/presentation.ts";
@@ -33,7 +37,7 @@ export const ouladAdapter: Adapter = {
   name: "oulad",
   description:
     "Open University Learning Analytics Dataset: studentRegistration, studentInfo, studentVle, " +
-    "assessments, studentAssessment, courses (vle.csv optional)",
+    "assessments, studentAssessment, courses (vle.csv, staff.csv and advisers.csv optional)",
   import: importOulad,
 };
 
@@ -53,7 +57,12 @@ export async function importOulad(dir: string, options: ImportOptions = {}): Pro
   await readStudentVle(ctx, presentations, siteKinds);
   await readSubmissions(ctx, presentations, assessments);
   addCalendar(builder, presentations);
+  const side = { dir, report, onProgress: options.onProgress };
+  await readStaff(side, builder, {
+    whenAbsent: `no staff.csv in ${dir}: OULAD lists no staff, so nobody can act on a case`,
+  });
 
   const { dataset, monitoring } = builder.build();
+  await readAdviserLinks(side, dataset);
   return { dataset, monitoring, report };
 }

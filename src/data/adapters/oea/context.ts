@@ -1,5 +1,5 @@
 import type { DatasetBuilder } from "../../dataset.ts";
-import type { Student } from "../../schema.ts";
+import type { Staff, Student } from "../../schema.ts";
 import type { CsvSource } from "../headed-csv.ts";
 
 /** What every OEA file reader shares during one import. */
@@ -20,7 +20,18 @@ export interface Roster {
   userOfPerson: Map<string, string>;
   /** Person Id → the organisation and grade of the person's (primary) role. */
   roleOfPerson: Map<string, { organization: string; grade: string; primary: boolean }>;
+  /** Person Id → the person's roles other than Student, in file order. */
+  otherRolesOfPerson: Map<string, PersonRole[]>;
   sectionIds: Set<string>;
+  /** The roster's staff users (see roster-staff.ts), without Reach roles. */
+  staff: Staff[];
+}
+
+/** One PersonOrganizationRole row: the role's RefDefinition code (`Teacher`) and where. */
+export interface PersonRole {
+  organization: string;
+  role: string;
+  primary: boolean;
 }
 
 export function emptyRoster(): Roster {
@@ -30,6 +41,8 @@ export function emptyRoster(): Roster {
     personOfUser: new Map(),
     userOfPerson: new Map(),
     roleOfPerson: new Map(),
+    otherRolesOfPerson: new Map(),
     sectionIds: new Set(),
+    staff: [],
   };
 }

@@ -64,7 +64,10 @@ export async function readUserPersonMapping(
   });
 }
 
-/** A student's school is their primary student role's organisation. */
+/**
+ * A student's school is their primary student role's organisation. Other roles (Teacher,
+ * Guardian, …) are kept per person: they decide which other users are staff, and where.
+ */
 export async function readPersonRoles(
   ctx: Context,
   entities: Entities,
@@ -91,6 +94,11 @@ export async function readPersonRoles(
     ) {
       const grade = refCode(roster, f[c.RefGradeLevelId] as string);
       roster.roleOfPerson.set(person, { organization, grade, primary });
+    } else if (role.toLowerCase() !== "student") {
+      const roles = roster.otherRolesOfPerson.get(person);
+      const entry = { organization, role, primary };
+      if (roles === undefined) roster.otherRolesOfPerson.set(person, [entry]);
+      else roles.push(entry);
     }
     tally.accept();
   });
