@@ -11,7 +11,13 @@
 import { hostname } from "node:os";
 import { type ApplyRunOptions, type ApplyRunResult, applyRun } from "../run/index.ts";
 
-export { type ApplyRunOptions, type ApplyRunResult, dryRun, RunInProgress } from "../run/index.ts";
+export {
+  AlreadyRun,
+  type ApplyRunOptions,
+  type ApplyRunResult,
+  dryRun,
+  RunInProgress,
+} from "../run/index.ts";
 
 /** This process as a runner: `cli:build-7:4242`. */
 export function runnerId(kind: string): string {

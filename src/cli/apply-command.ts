@@ -1,10 +1,13 @@
 /**
  * `reach run` (without `--dry-run`): evaluate a policy for a date and apply the findings
  * to the case store — new cases, new signals on open cases — with their outbox entries.
- * Running the same policy and date again changes nothing.
+ * Running the same policy and date again changes nothing. A policy that does not fit the
+ * data (see checkPolicyAgainstData) is recorded as a failed run with the reasons, opens no
+ * case, and exits 1.
  */
 import { openStore, RunInProgress, readStoreSettings, runnerId, runPolicy } from "../app/index.ts";
 import { ADAPTERS } from "../data/adapters/index.ts";
+import { DataCheckFailed } from "../rules/index.ts";
 
 import type { Output } from "./output.ts";
 import {
@@ -13,6 +16,8 @@ import {
   EXIT_OK,
   EXIT_PARTIAL_IMPORT,
   importProgress,
+  printDataWarnings,
+  printRefusal,
   type RunArgs,
   reportImport,
 } from "./run-command.ts";
@@ -45,7 +50,8 @@ export async function applyCommand(
       owner: runnerId("cli"),
       ...(caseIdSecret !== undefined && { caseIdSecret }),
     });
-    const { evaluation } = result;
+    const { evaluation, check } = result;
+    printDataWarnings(check, out);
     if (args.json) {
       out.write(
         `${JSON.stringify({
@@ -56,6 +62,8 @@ export async function applyCommand(
           unchanged: result.unchanged,
           refused: result.refused,
           counts: evaluation.counts,
+          warnings: check.warnings,
+          dataThrough: check.streams,
           import: {
             partial: imported.report.partial,
             rowsAccepted: imported.report.rowsAccepted,
@@ -79,6 +87,8 @@ export async function applyCommand(
       out.error(`reach run: ${error.message}`);
       return EXIT_ERROR;
     }
+    // Recorded as a failed run with these reasons (`reach runs list`); no case was opened.
+    if (error instanceof DataCheckFailed) return printRefusal(error, checked.dataDir, out);
     throw error;
   } finally {
     await store.close();

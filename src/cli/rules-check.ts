@@ -2,8 +2,20 @@
  * `reach rules check <file|dir>…`: checks policy files before they are enabled. Every
  * problem is printed as `file:line:column message (hint)`, each valid policy gets a
  * one-line summary, and the exit code says whether all of them are valid.
+ *
+ * With `--data <dir> --source <format>`, each valid policy is also checked against that
+ * data, as a run would check it (checkPolicyAgainstData): schools, sources and kinds the
+ * data does not have are errors; warnings as a run gives them. No date is given, so the
+ * freshness of the data is not judged; the last date of each stream the rules read is shown.
  */
+import { existsSync, statSync } from "node:fs";
+import { buildCalendars } from "../calendar/index.ts";
+import type { ImportResult } from "../data/adapters/adapter.ts";
+import { ADAPTERS, isSourceName } from "../data/adapters/index.ts";
 import {
+  checkPolicyAgainstData,
+  type DataCheck,
+  formatDataProblem,
   formatProblem,
   isDirectory,
   listPolicyFiles,
@@ -19,7 +31,11 @@ export interface CheckOutput {
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** Checks files and folders of policies; returns the exit code (0 all valid, 1 otherwise). */
-export async function rulesCheck(paths: string[], out: CheckOutput): Promise<number> {
+export async function rulesCheck(
+  paths: string[],
+  out: CheckOutput,
+  options: { data?: string; source?: string } = {},
+): Promise<number> {
   if (paths.length === 0) {
     out.error(
       "nothing to check: give a policy file or a folder of policies, e.g. reach rules check rules/",
@@ -65,16 +81,77 @@ export async function rulesCheck(paths: string[], out: CheckOutput): Promise<num
 
   for (const problem of errors) out.error(formatProblem(problem));
   for (const warning of result.warnings) out.error(formatProblem(warning, "warning"));
+
+  // The data is read only when there is a valid policy to check against it.
+  const against =
+    options.data === undefined || result.policies.length === 0
+      ? undefined
+      : await readData(options, out);
+  if (against === null) return 1;
+  const failing = new Set(errors.map((p) => p.file));
+  let count = errors.length;
   for (const policy of result.policies) {
     const disabled = policy.rules.filter((rule) => !rule.enabled).length;
     const rules =
       plural(policy.rules.length, "rule") + (disabled > 0 ? ` (${disabled} disabled)` : "");
-    out.log(`${policy.file}: OK — policy ${policy.id}, ${rules}`);
+    if (against === undefined) {
+      out.log(`${policy.file}: OK — policy ${policy.id}, ${rules}`);
+      continue;
+    }
+    const check = checkPolicyAgainstData(policy, against.dataset, against.calendars);
+    for (const e of check.errors) out.error(formatDataProblem(e));
+    for (const w of check.warnings) out.error(formatDataProblem(w, "warning"));
+    if (check.errors.length > 0) {
+      count += check.errors.length;
+      failing.add(policy.file);
+      continue;
+    }
+    out.log(
+      `${policy.file}: OK — policy ${policy.id}, ${rules}; fits the data in ${options.data}${endsOf(check)}`,
+    );
   }
-  if (errors.length > 0) {
-    const failing = new Set(errors.map((p) => p.file)).size;
-    out.error(`${plural(errors.length, "error")} in ${plural(failing, "file")}`);
+  if (count > 0) {
+    out.error(`${plural(count, "error")} in ${plural(failing.size, "file")}`);
     return 1;
   }
   return 0;
+}
+
+interface Data {
+  dataset: ImportResult["dataset"];
+  calendars: ReturnType<typeof buildCalendars>;
+}
+
+/** The data to check against, or null (after saying why) when it cannot be read. */
+async function readData(
+  options: { data?: string; source?: string },
+  out: CheckOutput,
+): Promise<Data | null> {
+  const { data, source } = options;
+  if (source === undefined || !isSourceName(source)) {
+    out.error(
+      `reach rules check: --source ${source ?? "<format>"} is needed with --data: one of ${Object.keys(ADAPTERS).join(", ")}`,
+    );
+    return null;
+  }
+  if (data === undefined || !existsSync(data) || !statSync(data).isDirectory()) {
+    out.error(`reach rules check: --data ${data} is not a folder`);
+    return null;
+  }
+  const imported = await ADAPTERS[source].import(data);
+  const unread = imported.report.files.filter((f) => f.error !== undefined);
+  for (const f of unread) out.error(`${f.file}: ${f.error}`);
+  if (imported.report.rowsRejected > 0) {
+    out.error(
+      `note: ${plural(imported.report.rowsRejected, "row")} of ${data} could not be imported (reach run --dry-run lists them); the policies are checked against the rest`,
+    );
+  }
+  return { dataset: imported.dataset, calendars: buildCalendars(imported.dataset) };
+}
+
+/** ` (data ends: attendance 2027-01-29, activity:vle 2027-01-29)` for the streams read. */
+function endsOf(check: DataCheck): string {
+  const used = check.streams.filter((s) => s.used);
+  if (used.length === 0) return "";
+  return ` (data ends: ${used.map((s) => `${s.stream} ${s.last ?? "none"}`).join(", ")})`;
 }

@@ -4,17 +4,23 @@
  *
  * Exit codes: 0 = complete import; 3 = findings computed but some rows or files were
  * rejected (a partial import); 1 = nothing computed (bad arguments, invalid policy,
- * unreadable data folder).
+ * unreadable data folder, or a policy that does not fit the data: a school, source or kind
+ * the data does not have, data older than the policy's max_data_age).
  */
 import { type Dirent, existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { dryRun } from "../app/index.ts";
+import { DEFAULT_QUARANTINE_DIR, dryRun } from "../app/index.ts";
 import type { ImportProgress } from "../data/adapters/adapter.ts";
 import { ADAPTERS, isSourceName, type SourceName } from "../data/adapters/index.ts";
 import { type DayNumber, formatDay, parseIsoDate } from "../data/dates.ts";
 import type { ImportReport } from "../data/import-report.ts";
-import type { Finding, Policy } from "../rules/index.ts";
-import { formatProblem, loadPolicyFile } from "../rules/index.ts";
+import type { DataCheck, Finding, Policy } from "../rules/index.ts";
+import {
+  DataCheckFailed,
+  formatDataProblem,
+  formatProblem,
+  loadPolicyFile,
+} from "../rules/index.ts";
 import { EXIT_ERROR, EXIT_OK, EXIT_PARTIAL_IMPORT } from "./exit-codes.ts";
 import { importSummaryLines, printImportProblems } from "./import-summary.ts";
 import { megabytes, type Output, table } from "./output.ts";
@@ -116,7 +122,7 @@ export function reportImport(
 ): string | undefined {
   const path =
     report.rowsRejected > 0
-      ? (quarantine ?? join("data", "quarantine", `${source}-${formatDay(asOf)}.csv`))
+      ? (quarantine ?? join(DEFAULT_QUARANTINE_DIR, `${source}-${formatDay(asOf)}.csv`))
       : undefined;
   if (path) report.writeQuarantine(path);
   printImportProblems(report, out, path);
@@ -130,23 +136,60 @@ export function importProgress(out: Output) {
     );
 }
 
+/** The warnings of a policy's check against its data, one `file:… warning: …` line each. */
+export function printDataWarnings(check: DataCheck, out: Output): void {
+  for (const w of check.warnings) out.error(formatDataProblem(w, "warning"));
+}
+
+/**
+ * A run refused by the check of its policy against the data: one line per problem on
+ * stderr (errors, then warnings), then what happened. Returns the exit code.
+ */
+export function printRefusal(error: DataCheckFailed, dataDir: string, out: Output): number {
+  for (const e of error.check.errors) out.error(formatDataProblem(e));
+  printDataWarnings(error.check, out);
+  const n = error.check.errors.length;
+  out.error(
+    `reach run: policy ${error.policyId} does not fit the data in ${dataDir} (${n} ${n === 1 ? "problem" : "problems"}); nothing was evaluated`,
+  );
+  return EXIT_ERROR;
+}
+
+/** The streams the policy's rules read, with their last dates: `attendance 2027-01-29, …`. */
+export function dataThroughLine(check: DataCheck): string | undefined {
+  const used = check.streams.filter((s) => s.used);
+  if (used.length === 0) return undefined;
+  return used.map((s) => `${s.stream} ${s.last ?? "(none)"}`).join(", ");
+}
+
 export async function runCommand(args: RunArgs, out: Output): Promise<number> {
   const checked = await checkRunArgs(args, out);
   if (!checked) return EXIT_ERROR;
   const { policy, source } = checked;
   const asOf: DayNumber = checked.asOf;
-  const result = await dryRun({
-    policy,
-    source,
-    dataDir: checked.dataDir,
-    asOf,
-    runs: args.runs,
-    onProgress: importProgress(out),
-  });
+  let result: Awaited<ReturnType<typeof dryRun>>;
+  try {
+    result = await dryRun({
+      policy,
+      source,
+      dataDir: checked.dataDir,
+      asOf,
+      runs: args.runs,
+      onProgress: importProgress(out),
+    });
+  } catch (error) {
+    out.progress(undefined);
+    if (!(error instanceof DataCheckFailed)) throw error;
+    // A dry run's refusal carries its import: rejected rows may be the reason.
+    const imported = (error as { imported?: { report?: ImportReport } }).imported;
+    if (imported?.report) reportImport(imported.report, source, asOf, args.quarantine, out);
+    return printRefusal(error, checked.dataDir, out);
+  }
   out.progress(undefined);
-  const { report, evaluation, dataset } = result;
+  const { report, evaluation, dataset, check } = result;
 
   const quarantine = reportImport(report, source, asOf, args.quarantine, out);
+  printDataWarnings(check, out);
 
   if (args.json) {
     const findings = evaluation.findings.map((f) => ({
@@ -162,6 +205,8 @@ export async function runCommand(args: RunArgs, out: Output): Promise<number> {
         pending: evaluation.pending,
         suppressed: evaluation.suppressed,
         counts: evaluation.counts,
+        warnings: check.warnings,
+        dataThrough: check.streams,
         import: {
           partial: report.partial,
           rowsAccepted: report.rowsAccepted,
@@ -202,6 +247,8 @@ export async function runCommand(args: RunArgs, out: Output): Promise<number> {
       `Import (${source}): ${report.rowsAccepted} rows accepted, ${report.rowsRejected} rejected`,
     );
     for (const line of importSummaryLines(report)) out.log(line);
+    const through = dataThroughLine(check);
+    if (through !== undefined) out.log(`Data the rules read ends: ${through}`);
     out.log(
       `Took ${(result.timings.importMs / 1000).toFixed(2)} s to import, ${(result.timings.evaluateMs / 1000).toFixed(2)} s to evaluate.`,
     );

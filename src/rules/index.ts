@@ -1,4 +1,14 @@
 /** The rules module's public surface. */
+export {
+  checkPolicyAgainstData,
+  type DataCheck,
+  type DataCheckCode,
+  DataCheckFailed,
+  type DataProblem,
+  formatDataProblem,
+  type StreamEnd,
+  type StreamId,
+} from "./data-check.ts";
 export { type Evaluation, evaluate, type Finding } from "./evaluate.ts";
 export {
   formatProblem,

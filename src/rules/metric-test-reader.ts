@@ -14,7 +14,7 @@ import {
   type ParamName,
 } from "../metrics/index.ts";
 import { own } from "./own.ts";
-import { COMPARATORS, type Comparator, type Condition } from "./policy.ts";
+import { COMPARATORS, type Comparator, type Condition, type TestPlace } from "./policy.ts";
 import { suggestion } from "./suggest.ts";
 import type { Entry, Slot, YamlReader } from "./yaml-reader.ts";
 
@@ -24,6 +24,8 @@ export interface ConditionContext {
   owner: string;
   /** The policy's clean-slate window, when it is valid. */
   policyWindowDays: number | undefined;
+  /** Where each metric test read is written, appended in the order read (depth first). */
+  places?: TestPlace[];
 }
 
 const PARAMS: readonly ParamName[] = [
@@ -142,7 +144,19 @@ export function readMetricTest(
 
   if (r.errors.length > before || metric === undefined || params === undefined) return undefined;
   if (op === undefined || threshold === undefined) return undefined;
+  ctx.places?.push(testPlace(r, at, entries));
   return { kind: "metric", metric, params, op, threshold };
+}
+
+const PLACED_PARAMS = ["source", "kind", "cohort_by", "absent_statuses"] as const;
+
+function testPlace(r: YamlReader, at: Slot["at"], entries: Map<string, Entry>): TestPlace {
+  const place: TestPlace = { at: r.position(at), params: {} };
+  for (const param of PLACED_PARAMS) {
+    const entry = entries.get(param);
+    if (entry !== undefined) place.params[param] = r.position(r.slot(entry).at);
+  }
+  return place;
 }
 
 function shareHint(metric: MetricName, n: number): string {

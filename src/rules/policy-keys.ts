@@ -13,6 +13,7 @@ export const POLICY_KEYS = [
   "schedule",
   "channel",
   "window",
+  "max_data_age",
   "absent_statuses",
   "access",
   "cooldown",

@@ -6,7 +6,7 @@
 import { isMap, type Node } from "yaml";
 import { readCondition } from "./condition-reader.ts";
 import { MAX_RULES } from "./limits.ts";
-import { type Escalation, type Policy, type Rule, SEVERITIES } from "./policy.ts";
+import { type Escalation, type Policy, type Rule, SEVERITIES, type TestPlace } from "./policy.ts";
 import { ESCALATION_KEYS, misplacedHint, RULE_KEYS, TOP_KEYS } from "./policy-keys.ts";
 import { MAX_DAYS, optional, readId, readSettings } from "./settings-reader.ts";
 import { refuseSpecialCategoryNames } from "./special-category-scan.ts";
@@ -116,9 +116,15 @@ function readRule(
   const severityEntry = e.get("severity");
   const severity = severityEntry && r.oneOf(severityEntry, "severity", SEVERITIES);
   const whenEntry = e.get("when");
+  const testPlaces: TestPlace[] = [];
   const when =
     whenEntry &&
-    readCondition({ reader: r, owner, policyWindowDays }, whenEntry, 0, `rules[${index}].when`);
+    readCondition(
+      { reader: r, owner, policyWindowDays, places: testPlaces },
+      whenEntry,
+      0,
+      `rules[${index}].when`,
+    );
   const forRuns = optional(e, "for", (s) => r.duration(s, "for", "runs", 1, MAX_DAYS));
   const cooldown = optional(e, "cooldown", (s) =>
     r.duration(s, "cooldown", "school days", 0, MAX_DAYS),
@@ -135,6 +141,7 @@ function readRule(
     forRuns: forRuns.value ?? 1,
     enabled: enabled.value ?? true,
     position: { file: r.file, ...r.position(r.slot(slot).at) },
+    testPlaces,
   };
   if (description.value !== undefined) rule.description = description.value;
   if (cooldown.value !== undefined) rule.cooldownDays = cooldown.value;

@@ -31,6 +31,21 @@ export interface SourcePosition {
   column: number;
 }
 
+/** A line and column (1-based) in the policy's own file. */
+export interface Place {
+  line: number;
+  column: number;
+}
+
+/**
+ * Where a metric test and the parameters that name values in the data are written, so a
+ * check against the data (data-check.ts) can point at them.
+ */
+export interface TestPlace {
+  at: Place;
+  params: Partial<Record<"source" | "kind" | "cohort_by" | "absent_statuses", Place>>;
+}
+
 export interface Rule {
   id: string;
   name: string;
@@ -45,6 +60,8 @@ export interface Rule {
   outreach?: string;
   enabled: boolean;
   position: SourcePosition;
+  /** Each metric test of `when`, depth first in the order written (absent when built in code). */
+  testPlaces?: TestPlace[];
 }
 
 export interface Suppressions {
@@ -71,6 +88,11 @@ export interface Policy {
   channel?: string;
   /** The clean-slate window: only these last school days count. */
   windowDays: number;
+  /**
+   * The oldest data a run accepts: school days from the last date of a stream the rules
+   * use (attendance, an activity source, submissions) to the run's date.
+   */
+  maxDataAgeDays: number;
   absentStatuses: AttendanceStatus[];
   access: "advisees" | "school";
   suppress: Suppressions;
@@ -80,4 +102,14 @@ export interface Policy {
   rules: Rule[];
   escalation?: Escalation;
   file: string;
+  /** Where settings that name values in the data are written (absent when built in code). */
+  places?: PolicyPlaces;
+}
+
+export interface PolicyPlaces {
+  /** One per entry of `schools`, in the same order. */
+  schools: Place[];
+  access?: Place;
+  absentStatuses?: Place;
+  maxDataAge?: Place;
 }

@@ -7,13 +7,15 @@ import type { Node } from "yaml";
 import { type AttendanceStatus, CIRCUMSTANCE_KINDS } from "../data/schema.ts";
 import { readAbsentStatuses } from "./metric-test-reader.ts";
 import { own } from "./own.ts";
-import type { Policy, Suppressions } from "./policy.ts";
+import type { Place, Policy, PolicyPlaces, Suppressions } from "./policy.ts";
 import { ACCESS, misplacedHint, POLICY_KEYS, SUPPRESS_KEYS } from "./policy-keys.ts";
 import { nearest } from "./suggest.ts";
 import type { Entry, Slot, YamlReader } from "./yaml-reader.ts";
 
 export const DEFAULT_WINDOW_DAYS = 45;
 export const DEFAULT_COOLDOWN_DAYS = 10;
+/** A daily run normally has data up to the school day before; three allows a long weekend's export to lag. */
+export const DEFAULT_MAX_DATA_AGE_DAYS = 3;
 export const DEFAULT_ABSENT_STATUSES: readonly AttendanceStatus[] = [
   "unexcused_absence",
   "excused_absence",
@@ -39,7 +41,8 @@ export function readSettings(
   const nameEntry = e.get("name");
   const name = nameEntry && r.text(nameEntry, "name");
   const schoolsEntry = e.get("schools");
-  const schools = schoolsEntry && readSchools(r, schoolsEntry);
+  const read = schoolsEntry && readSchools(r, schoolsEntry);
+  const schools = read?.schools;
   const tzEntry = e.get("timezone");
   const timezone = tzEntry && readTimezone(r, tzEntry);
   const scheduleEntry = e.get("schedule");
@@ -47,6 +50,9 @@ export function readSettings(
   const channel = optional(e, "channel", (s) => r.text(s, "channel"));
   const windowDays = optional(e, "window", (s) =>
     r.duration(s, "window", "school days", 1, MAX_DAYS),
+  );
+  const maxDataAge = optional(e, "max_data_age", (s) =>
+    r.duration(s, "max_data_age", "school days", 0, MAX_DAYS),
   );
   const absentStatuses = optional(e, "absent_statuses", (s) => readAbsentStatuses(r, s));
   const access = optional(e, "access", (s) => r.oneOf(s, "access", ACCESS));
@@ -67,15 +73,29 @@ export function readSettings(
     timezone,
     schedule,
     windowDays: window ?? DEFAULT_WINDOW_DAYS,
+    maxDataAgeDays: maxDataAge.value ?? DEFAULT_MAX_DATA_AGE_DAYS,
     absentStatuses: absentStatuses.value ?? [...DEFAULT_ABSENT_STATUSES],
     access: access.value ?? "advisees",
     suppress: suppress.value ?? defaultSuppressions(),
     cooldownDays: cooldownDays.value ?? DEFAULT_COOLDOWN_DAYS,
     severityInhibition: inhibition.value ?? true,
     idAt: idEntry?.node ?? null,
+    places: placesOf(r, e, read?.places ?? []),
   };
   if (channel.value !== undefined) settings.channel = channel.value;
   return { settings, windowDays: settings.windowDays };
+}
+
+/** Where the settings that name values in the data are written. */
+function placesOf(r: YamlReader, e: Map<string, Entry>, schools: Place[]): PolicyPlaces {
+  const places: PolicyPlaces = { schools };
+  const access = e.get("access");
+  if (access !== undefined) places.access = r.position(r.slot(access).at);
+  const absent = e.get("absent_statuses");
+  if (absent !== undefined) places.absentStatuses = r.position(r.slot(absent).at);
+  const age = e.get("max_data_age");
+  if (age !== undefined) places.maxDataAge = r.position(r.slot(age).at);
+  return places;
 }
 
 /** An optional key: `ok` is false when it is present and wrong. */
@@ -116,7 +136,11 @@ export function readId(r: YamlReader, slot: Slot, what: string): string | undefi
   return undefined;
 }
 
-function readSchools(r: YamlReader, slot: Slot): string[] | undefined {
+/** The school ids, and where each is written (for checks against the data). */
+function readSchools(
+  r: YamlReader,
+  slot: Slot,
+): { schools: string[]; places: Place[] } | undefined {
   const items = r.list(slot, "schools", "schools: [sef]");
   if (items === undefined) return undefined;
   if (items.length === 0) {
@@ -124,15 +148,19 @@ function readSchools(r: YamlReader, slot: Slot): string[] | undefined {
     return undefined;
   }
   const schools: string[] = [];
+  const places: Place[] = [];
   let ok = true;
   for (const item of items) {
     const school = r.text(item, "each school");
     if (school === undefined) ok = false;
     else if (schools.includes(school))
       r.warn(r.slot(item).at, "duplicate_value", `school ${school} is listed twice`);
-    else schools.push(school);
+    else {
+      schools.push(school);
+      places.push(r.position(r.slot(item).at));
+    }
   }
-  return ok ? schools : undefined;
+  return ok ? { schools, places } : undefined;
 }
 
 let zoneNames: string[] | undefined;

@@ -1,5 +1,8 @@
 /**
- * A real run of one policy for one date: evaluate, then apply the findings to the store —
+ * A real run of one policy for one date: check the policy against the data (a source,
+ * school or kind the data does not have, or data older than the policy's `max_data_age`,
+ * and the run is recorded as failed with the reasons, nothing evaluated, no case opened),
+ * evaluate, then apply the findings to the store —
  * a new case for a student without an open one, new signals on an open case — with the
  * outbox entry that will put each change in front of the team, and save the rule state.
  *
@@ -9,6 +12,7 @@
  * from applying the same policy and date at once.
  */
 
+import { buildCalendars } from "../calendar/index.ts";
 import {
   applyFinding,
   type CaseState,
@@ -19,9 +23,16 @@ import {
 } from "../cases/index.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { type DayNumber, formatDay } from "../data/dates.ts";
-import type { Policy } from "../rules/index.ts";
-import { type Evaluation, emptyRuleState, evaluate } from "../rules/index.ts";
-import type { AppendRequest, Store, StoredCase } from "../store/index.ts";
+import type { DataCheck, Policy } from "../rules/index.ts";
+import {
+  checkPolicyAgainstData,
+  DataCheckFailed,
+  type Evaluation,
+  emptyRuleState,
+  evaluate,
+  formatDataProblem,
+} from "../rules/index.ts";
+import type { AppendRequest, RunRecord, Store, StoredCase } from "../store/index.ts";
 import { caseIdFor, outboxIdFor } from "../store/index.ts";
 
 export interface ApplyRunOptions {
@@ -54,9 +65,18 @@ export interface ApplyRunOptions {
   isGone?: (owner: string) => boolean;
   /** The clock for heartbeats (default: the system clock). */
   clock?: () => Date;
+  /**
+   * Run the date at most once: when a run of this policy and date already succeeded (or was
+   * recorded as skipped), do nothing and throw `AlreadyRun`. Checked under the lease, so two
+   * runners racing for a date cannot both pass it. The scheduler asks for this; a person
+   * running `reach run` again gets the repeat, which changes nothing.
+   */
+  once?: boolean;
 }
 
 export interface ApplyRunResult {
+  /** The policy checked against the data: its warnings, and each stream's last date. */
+  check: DataCheck;
   evaluation: Evaluation;
   opened: number;
   signalsAdded: number;
@@ -70,9 +90,16 @@ export class RunInProgress extends Error {
   readonly code = "run_in_progress";
 }
 
+/** The date was run before and `once` was asked for: nothing was done. */
+export class AlreadyRun extends Error {
+  readonly code = "already_run";
+}
+
 export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult> {
   const { store, policy, dataset, at, owner } = options;
   const asOf = formatDay(options.asOf);
+  const calendars = buildCalendars(dataset);
+  const check = checkPolicyAgainstData(policy, dataset, calendars, options.asOf);
   const ttlMs = options.leaseMs ?? 2 * 60_000;
   const clock = options.clock ?? (() => new Date());
   const request = { policyId: policy.id, asOf, owner, now: at, ttlMs };
@@ -93,9 +120,35 @@ export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult
   }, ttlMs / 3);
   heartbeat.unref();
   const runId = `${policy.id}:${asOf}:${at}:${owner}`;
-  const started = { runId, policyId: policy.id, asOf, startedAt: at, counts: {}, errors: [] };
+  const started = {
+    runId,
+    policyId: policy.id,
+    asOf,
+    startedAt: at,
+    counts: {},
+    errors: [],
+    ...checkRecord(check),
+  };
   try {
+    if (options.once) {
+      const done = (await store.listRuns({ policyId: policy.id, asOf })).find(
+        (r) => r.status === "succeeded" || r.status === "skipped",
+      );
+      if (done !== undefined) {
+        throw new AlreadyRun(`policy ${policy.id} was already run for ${asOf} (${done.runId})`);
+      }
+    }
     await closeAbandonedRuns(store, policy.id, asOf, runId, owner, at);
+    if (check.errors.length > 0) {
+      // Refused before anything is evaluated: no case opens on numbers the data cannot back.
+      await store.saveRun({
+        ...started,
+        status: "failed",
+        finishedAt: at,
+        errors: check.errors.map((e) => formatDataProblem(e)),
+      });
+      throw new DataCheckFailed(policy.id, check);
+    }
     await store.saveRun({ ...started, status: "running" });
     // A run that crashed may have left follow-up writes undone: finish them first.
     await store.finishInterrupted();
@@ -105,8 +158,9 @@ export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult
       policy,
       asOf: options.asOf,
       previous: saved?.state ?? emptyRuleState(policy.id),
+      calendars,
     });
-    const result = await applyFindings(options, evaluation);
+    const result = await applyFindings(options, evaluation, check);
     await store.saveRuleState(policy.id, asOf, evaluation.state);
     await store.saveRun({
       ...started,
@@ -123,12 +177,32 @@ export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult
     });
     return result;
   } catch (error) {
-    await store.saveRun({ ...started, status: "failed", finishedAt: at, errors: [String(error)] });
+    if (!(error instanceof DataCheckFailed) && !(error instanceof AlreadyRun)) {
+      await store.saveRun({
+        ...started,
+        status: "failed",
+        finishedAt: at,
+        errors: [String(error)],
+      });
+    }
     throw error;
   } finally {
     clearInterval(heartbeat);
     await store.releaseLease(policy.id, asOf, owner);
   }
+}
+
+/** What a run record keeps of the data check: its warnings and the data's last dates. */
+function checkRecord(check: DataCheck): Pick<RunRecord, "warnings" | "dataThrough"> {
+  const record: Pick<RunRecord, "warnings" | "dataThrough"> = {};
+  if (check.warnings.length > 0) {
+    record.warnings = check.warnings.map((w) => formatDataProblem(w, "warning"));
+  }
+  const through = check.streams.flatMap((s) =>
+    s.last === undefined ? [] : [{ stream: s.stream, last: s.last }],
+  );
+  if (through.length > 0) record.dataThrough = through;
+  return record;
 }
 
 /**
@@ -161,10 +235,12 @@ async function closeAbandonedRuns(
 async function applyFindings(
   options: ApplyRunOptions,
   evaluation: Evaluation,
+  check: DataCheck,
 ): Promise<ApplyRunResult> {
   const { store, policy, dataset, at } = options;
   const roster = rosterOf(dataset.staff);
   const result: ApplyRunResult = {
+    check,
     evaluation,
     opened: 0,
     signalsAdded: 0,

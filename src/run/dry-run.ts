@@ -1,14 +1,24 @@
 /**
- * A dry run: import a data folder, evaluate one policy for one date, and return who would
- * get a case and why, without touching any case or store.
+ * A dry run: import a data folder, check the policy against it (data-check.ts in rules/),
+ * evaluate one policy for one date, and return who would get a case and why, without
+ * touching any case or store. A policy that does not fit the data — a source, school or
+ * kind the data does not have, data older than `max_data_age` — is refused before anything
+ * is evaluated (`DryRunRefused`).
  */
 import { performance } from "node:perf_hooks";
 import { buildCalendars, type SchoolCalendar } from "../calendar/index.ts";
 import type { ImportOptions, ImportResult } from "../data/adapters/adapter.ts";
 import { ADAPTERS, type SourceName } from "../data/adapters/index.ts";
 import type { DayNumber } from "../data/dates.ts";
-import type { Policy } from "../rules/index.ts";
-import { type Evaluation, emptyRuleState, evaluate, type RuleState } from "../rules/index.ts";
+import type { DataCheck, Policy } from "../rules/index.ts";
+import {
+  checkPolicyAgainstData,
+  DataCheckFailed,
+  type Evaluation,
+  emptyRuleState,
+  evaluate,
+  type RuleState,
+} from "../rules/index.ts";
 
 export interface DryRunOptions {
   policy: Policy;
@@ -27,9 +37,22 @@ export interface DryRunOptions {
 }
 
 export interface DryRunResult extends ImportResult {
+  /** The policy checked against the data: its warnings, and each stream's last date. */
+  check: DataCheck;
   evaluation: Evaluation;
   findings: Evaluation["findings"];
   timings: { importMs: number; evaluateMs: number };
+}
+
+/** A dry run refused after the import: the policy does not fit the data; nothing was evaluated. */
+export class DryRunRefused extends DataCheckFailed {
+  constructor(
+    policyId: string,
+    check: DataCheck,
+    readonly imported: ImportResult,
+  ) {
+    super(policyId, check);
+  }
 }
 
 /**
@@ -59,6 +82,8 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunResult> {
   });
   const t1 = performance.now();
   const calendars = buildCalendars(imported.dataset);
+  const check = checkPolicyAgainstData(options.policy, imported.dataset, calendars, options.asOf);
+  if (check.errors.length > 0) throw new DryRunRefused(options.policy.id, check, imported);
   let previous = options.previous ?? emptyRuleState(options.policy.id);
   let evaluation: Evaluation | undefined;
   for (const asOf of runDays(calendars, options.policy, options.asOf, options.runs ?? 1)) {
@@ -75,6 +100,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunResult> {
   if (!evaluation) throw new Error("no evaluation date");
   return {
     ...imported,
+    check,
     evaluation,
     findings: evaluation.findings,
     timings: { importMs: t1 - t0, evaluateMs: t2 - t1 },

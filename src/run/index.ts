@@ -1,8 +1,9 @@
 /** The run module's public surface: a real run applied to the store, and a dry run. */
 export {
+  AlreadyRun,
   type ApplyRunOptions,
   type ApplyRunResult,
   applyRun,
   RunInProgress,
 } from "./apply-run.ts";
-export { type DryRunOptions, type DryRunResult, dryRun } from "./dry-run.ts";
+export { type DryRunOptions, DryRunRefused, type DryRunResult, dryRun } from "./dry-run.ts";

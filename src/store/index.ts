@@ -30,6 +30,7 @@ export {
 } from "./outbox-records.ts";
 export { parseRuleState, RuleStateSchema } from "./rule-state-schema.ts";
 export {
+  type DataThrough,
   type Lease,
   type LeaseRequest,
   type LeaseResult,

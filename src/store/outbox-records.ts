@@ -1,6 +1,6 @@
 /**
  * The outbox: every message bound for Teams, written with the case change that causes it
- * (PRODUCT §8) and drained by the delivery worker. An entry's `id` is its idempotency key:
+ * (docs/delivery.md) and drained by the delivery worker. An entry's `id` is its idempotency key:
  * an entry whose id is already stored is not written again.
  */
 import type { Json } from "./json.ts";
@@ -10,6 +10,8 @@ export const OUTBOX_KINDS = [
   "card_update",
   "thread_reply",
   "student_message",
+  /** A message to the policy's channel about the policy itself (a change that was not taken). */
+  "channel_notice",
 ] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 

@@ -15,7 +15,11 @@ export type SaveRuleStateResult =
   /** A state as of a later date is stored: an older run must not roll it back. */
   | { ok: false; reason: "newer_state"; storedAsOf: string };
 
-export const RUN_STATUSES = ["running", "succeeded", "failed"] as const;
+/**
+ * `skipped`: the schedule fired but the run did not happen, for the reason in `errors` (not
+ * a school day; the previous run was still going). Like `succeeded`, it closes the date.
+ */
+export const RUN_STATUSES = ["running", "succeeded", "failed", "skipped"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface RunRecord {
@@ -29,6 +33,20 @@ export interface RunRecord {
   /** Named counts: students, findings, cases opened, signals added… */
   counts: Record<string, number>;
   errors: string[];
+  /** What the check of the policy against its data warned about (absent when nothing). */
+  warnings?: string[];
+  /**
+   * The last date of each stream of the data among the policy's students (attendance,
+   * activity per source, submissions), as the run saw it; absent when not known.
+   */
+  dataThrough?: DataThrough[];
+}
+
+export interface DataThrough {
+  /** `attendance`, `activity`, `activity:<source>` or `submissions`. */
+  stream: string;
+  /** YYYY-MM-DD. */
+  last: string;
 }
 
 export interface RunFilter {

@@ -48,6 +48,20 @@ export function outboxContract(store: () => Store): void {
     expect(await store().countOutbox("law-ug")).toEqual({ pending: 0, sent: 0, dead: 0 });
   });
 
+  it("takes a channel notice, which names no case", async () => {
+    const notice = {
+      id: "policy-notice:sef:abc",
+      policyId: SEF.id,
+      kind: "channel_notice" as const,
+      payload: { text: "The policy file was changed, but…" },
+      createdAt: "2026-11-23T09:00:00.000Z",
+    };
+    expect(await store().enqueueOutbox([notice, notice])).toBe(1);
+    const [entry] = await store().listOutbox({ policyId: SEF.id });
+    expect(entry).toMatchObject({ ...notice, status: "pending", attempts: 0 });
+    expect(entry.caseId).toBeUndefined();
+  });
+
   it("enqueues entries idempotently by id", async () => {
     expect(await store().enqueueOutbox(digests(3))).toBe(3);
     expect(await store().enqueueOutbox(digests(4))).toBe(1);

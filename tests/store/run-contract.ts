@@ -50,6 +50,27 @@ function run(overrides: Partial<RunRecord>): RunRecord {
 }
 
 export function runContract(store: () => Store): void {
+  it("keeps a skipped run with its reason, listed with the others of its date", async () => {
+    await store().saveRun(
+      run({
+        runId: "sat",
+        asOf: "2026-11-28",
+        status: "skipped",
+        finishedAt: NOW,
+        errors: ["2026-11-28 is not a school day for any of the policy's schools"],
+      }),
+    );
+    expect(await store().listRuns({ policyId: SEF.id, asOf: "2026-11-28" })).toEqual([
+      run({
+        runId: "sat",
+        asOf: "2026-11-28",
+        status: "skipped",
+        finishedAt: NOW,
+        errors: ["2026-11-28 is not a school day for any of the policy's schools"],
+      }),
+    ]);
+  });
+
   it("saves and loads a policy's rule state", async () => {
     expect(await store().loadRuleState(SEF.id)).toBeUndefined();
     expect(await store().saveRuleState(SEF.id, "2026-11-20", STATE)).toEqual({ ok: true });
@@ -95,6 +116,25 @@ export function runContract(store: () => Store): void {
       "run-3",
     ]);
     expect(await store().listRuns({ policyId: SEF.id, limit: 1 })).toEqual([finished]);
+  });
+
+  it("keeps a run's data-check warnings and the data's last dates; none when empty", async () => {
+    const checked = run({
+      runId: "run-w",
+      status: "succeeded",
+      finishedAt: "2026-11-23T07:01:00.000Z",
+      warnings: ["p.yaml:4:13 warning: no member of staff of sef has the role engagement_lead"],
+      dataThrough: [
+        { stream: "attendance", last: "2026-11-20" },
+        { stream: "activity:vle", last: "2026-11-22" },
+      ],
+    });
+    await store().saveRun(checked);
+    await store().saveRun(run({ runId: "run-e", warnings: [], dataThrough: [] }));
+    const byId = new Map((await store().listRuns({ policyId: SEF.id })).map((r) => [r.runId, r]));
+    expect(byId.get("run-w")).toEqual(checked);
+    // An empty list reads back as none, in every store alike.
+    expect(byId.get("run-e")).toStrictEqual(run({ runId: "run-e" }));
   });
 
   it("grants a run's lease to one owner until it expires", async () => {

@@ -98,3 +98,55 @@ it("rewrites a database written without secure_delete once, when it is first ope
   expect((await upgraded.getCase(SEF.id, script.caseId))?.version).toBe(3);
   await upgraded.close();
 });
+
+it("upgrades a database from before skipped runs and channel notices, keeping its runs and outbox", async () => {
+  const path = newFile();
+  const db = openDatabase({ path });
+  migrate(db, MIGRATIONS.slice(0, 4));
+  const old = new SqliteStore(db);
+  const script = new CaseScript(SEF, "stu-1");
+  await old.appendCaseEvents(script.open());
+  await old.saveRun({
+    runId: "r1",
+    policyId: SEF.id,
+    asOf: "2026-11-23",
+    startedAt: "2026-11-23T07:00:00.000Z",
+    finishedAt: "2026-11-23T07:00:01.000Z",
+    status: "succeeded",
+    counts: { casesOpened: 1 },
+    errors: [],
+    warnings: ["a warning"],
+  });
+  const before = await old.listOutbox();
+  await old.close();
+
+  const upgraded = openSqliteStore({ path });
+  expect(await upgraded.listOutbox()).toEqual(before);
+  expect((await upgraded.listRuns({ policyId: SEF.id })).map((r) => [r.runId, r.warnings])).toEqual(
+    [["r1", ["a warning"]]],
+  );
+  await upgraded.saveRun({
+    runId: "r2",
+    policyId: SEF.id,
+    asOf: "2026-11-28",
+    startedAt: "2026-11-28T07:00:00.000Z",
+    status: "skipped",
+    counts: {},
+    errors: ["not a school day"],
+  });
+  expect(
+    await upgraded.enqueueOutbox([
+      {
+        id: "n1",
+        policyId: SEF.id,
+        kind: "channel_notice",
+        payload: { text: "t" },
+        createdAt: "2026-11-28T07:00:00.000Z",
+      },
+    ]),
+  ).toBe(1);
+  // New entries continue the sequence after the old ones.
+  const ids = (await upgraded.listOutbox()).map((e) => e.id);
+  expect(ids).toEqual([...before.map((e) => e.id), "n1"]);
+  await upgraded.close();
+});

@@ -178,6 +178,9 @@ export class CosmosRuns {
     checkDate(run.asOf);
     const startedAtMs = toMillis(run.startedAt, "startedAt");
     const stored: RunRecord = { ...run, startedAt: fromMillis(startedAtMs) };
+    // An empty list is not kept: it reads back as none, as in SQLite.
+    if (stored.warnings?.length === 0) delete stored.warnings;
+    if (stored.dataThrough?.length === 0) delete stored.dataThrough;
     if (run.finishedAt !== undefined) {
       stored.finishedAt = fromMillis(toMillis(run.finishedAt, "finishedAt"));
     }

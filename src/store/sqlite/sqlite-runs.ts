@@ -4,6 +4,7 @@ import { isIsoDate } from "../../data/dates.ts";
 import type { RuleState } from "../../rules/index.ts";
 import { parseRuleState } from "../rule-state-schema.ts";
 import type {
+  DataThrough,
   Lease,
   LeaseRequest,
   LeaseResult,
@@ -24,6 +25,8 @@ interface RunRow {
   status: RunRecord["status"];
   counts: string;
   errors: string;
+  warnings: string;
+  data_through: string;
 }
 
 export class SqliteRuns {
@@ -75,8 +78,9 @@ export class SqliteRuns {
     checkDate(run.asOf);
     this.db
       .prepare(`INSERT OR REPLACE INTO runs
-        (run_id, policy_id, as_of, started_at, finished_at, status, counts, errors)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+        (run_id, policy_id, as_of, started_at, finished_at, status, counts, errors, warnings,
+        data_through)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(
         run.runId,
         run.policyId,
@@ -86,6 +90,8 @@ export class SqliteRuns {
         run.status,
         JSON.stringify(run.counts),
         JSON.stringify(run.errors),
+        JSON.stringify(run.warnings ?? []),
+        JSON.stringify(run.dataThrough ?? []),
       );
   }
 
@@ -107,6 +113,11 @@ export class SqliteRuns {
       };
       const finishedAt = optionalFromMillis(row.finished_at);
       if (finishedAt !== undefined) run.finishedAt = finishedAt;
+      // An empty list is not kept: it reads back as none, as in Cosmos DB.
+      const warnings = JSON.parse(row.warnings) as string[];
+      if (warnings.length > 0) run.warnings = warnings;
+      const dataThrough = JSON.parse(row.data_through) as DataThrough[];
+      if (dataThrough.length > 0) run.dataThrough = dataThrough;
       return run;
     });
   }
