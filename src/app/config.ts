@@ -1,6 +1,6 @@
 /**
  * The bot's configuration, read from the environment once at start-up and validated with
- * zod: a bad value stops the process with a message naming the variable (PRODUCT §11).
+ * zod: a bad value stops the process with a message naming the variable.
  *
  * With no `MicrosoftAppId` the bot runs in local mode: requests are not authenticated,
  * which is only for the Agents Playground on this machine, so it then listens on
@@ -8,75 +8,169 @@
  * on and an unauthenticated request gets 401.
  */
 import { z } from "zod/v4";
-import { isSourceName, type SourceName } from "../data/adapters/index.ts";
+import { ADAPTERS, isSourceName, type SourceName } from "../data/adapters/index.ts";
 
 const blankAsUndefined = (v: unknown) =>
   typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v;
 const optional = () => z.preprocess(blankAsUndefined, z.string().optional());
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** `MicrosoftAppType` when unset. */
+const DEFAULT_APP_TYPE = "MultiTenant";
+
+/**
+ * The variables, each described for the configuration reference (docs/operations.md,
+ * written from this schema by scripts/config-reference.ts). Facts zod applies itself (a
+ * `.default`, an enum's values) are read from the schema; the metadata adds only what
+ * readConfig or a reader after it applies: `default` (text), `values`, `requiredWhen`.
+ */
 const EnvSchema = z.object({
-  MicrosoftAppId: z.preprocess(
-    blankAsUndefined,
-    z.string().regex(GUID, "must be the bot's app id (a GUID)").optional(),
-  ),
-  MicrosoftAppPassword: optional(),
-  MicrosoftAppType: z.preprocess(
-    blankAsUndefined,
-    z
-      .enum(["MultiTenant", "SingleTenant", "UserAssignedMSI"], {
-        error: "must be MultiTenant, SingleTenant or UserAssignedMSI",
-      })
-      .optional(),
-  ),
-  MicrosoftAppTenantId: z.preprocess(
-    blankAsUndefined,
-    z.string().regex(GUID, "must be the Entra tenant id (a GUID)").optional(),
-  ),
-  PORT: z.preprocess(
-    blankAsUndefined,
-    z.coerce
-      .number({ error: "must be a port number" })
-      .int("must be a whole number")
-      .min(0, "must be 0–65535")
-      .max(65535, "must be 0–65535")
-      .default(3978),
-  ),
-  HOST: optional(),
-  REACH_DATA: optional(),
-  REACH_SOURCE: z.preprocess(
-    blankAsUndefined,
-    z.string().refine(isSourceName, "must be canonical, oulad or oea").default("canonical"),
-  ),
-  REACH_POLICIES: optional(),
-  REACH_DELIVERY_LEASE_SECONDS: z.preprocess(
-    blankAsUndefined,
-    z.coerce
-      .number({ error: "must be a number of seconds" })
-      .int("must be a whole number of seconds")
-      .min(1, "must be at least 1 second")
-      .optional(),
-  ),
-  REACH_DIRECTORY_REFRESH_MINUTES: z.preprocess(
-    blankAsUndefined,
-    z.coerce
-      .number({ error: "must be a number of minutes" })
-      .int("must be a whole number of minutes")
-      .min(0, "must be 0 (never) or more")
-      .default(60),
-  ),
-  REACH_STORE: z.preprocess(
-    blankAsUndefined,
-    z.enum(["sqlite", "cosmos"], { error: "must be sqlite or cosmos" }).default("sqlite"),
-  ),
-  REACH_LOG_LEVEL: z.preprocess(
-    blankAsUndefined,
-    z
-      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
-        error: "must be fatal, error, warn, info, debug, trace or silent",
-      })
-      .default("info"),
-  ),
+  MicrosoftAppId: z
+    .preprocess(
+      blankAsUndefined,
+      z.string().regex(GUID, "must be the bot's app id (a GUID)").optional(),
+    )
+    .meta({
+      description:
+        "The bot's Microsoft App ID (a GUID): the client id of its app registration or managed identity. Unset: local mode, where requests are not authenticated and Reach listens on 127.0.0.1 (for the Agents Playground on this machine only).",
+    }),
+  MicrosoftAppPassword: optional().meta({
+    description: "The app registration's client secret.",
+    requiredWhen:
+      "with `MicrosoftAppId`, unless `MicrosoftAppType` is `UserAssignedMSI` (then it must not be set)",
+  }),
+  MicrosoftAppType: z
+    .preprocess(
+      blankAsUndefined,
+      z
+        .enum(["MultiTenant", "SingleTenant", "UserAssignedMSI"], {
+          error: "must be MultiTenant, SingleTenant or UserAssignedMSI",
+        })
+        .optional(),
+    )
+    .meta({
+      description:
+        "How the bot signs in: an app registration with a secret (`SingleTenant`, `MultiTenant`) or a user-assigned managed identity (no secret). Only with `MicrosoftAppId`.",
+      default: DEFAULT_APP_TYPE,
+    }),
+  MicrosoftAppTenantId: z
+    .preprocess(
+      blankAsUndefined,
+      z.string().regex(GUID, "must be the Entra tenant id (a GUID)").optional(),
+    )
+    .meta({
+      description: "The school's Entra tenant id (a GUID), where the bot's identity lives.",
+      requiredWhen: "with `MicrosoftAppType` `SingleTenant` or `UserAssignedMSI`",
+    }),
+  PORT: z
+    .preprocess(
+      blankAsUndefined,
+      z.coerce
+        .number({ error: "must be a port number" })
+        .int("must be a whole number")
+        .min(0, "must be 0–65535")
+        .max(65535, "must be 0–65535")
+        .default(3978),
+    )
+    .meta({
+      description:
+        "The port Reach listens on for `/api/messages`, `/health` and `/ready` (App Service sets it). `0`: any free port.",
+    }),
+  HOST: optional().meta({
+    description: "The interface Reach listens on.",
+    default: "`127.0.0.1` in local mode (no `MicrosoftAppId`), else `0.0.0.0`",
+  }),
+  REACH_DATA: optional().meta({
+    description:
+      "The data folder the nightly exports land in (students, staff, attendance, activity), in the format `REACH_SOURCE` names. Read at start, every `REACH_DIRECTORY_REFRESH_MINUTES`, and before every scheduled run. Unset: Reach knows no students or staff and runs nothing on a schedule.",
+  }),
+  REACH_SOURCE: z
+    .preprocess(
+      blankAsUndefined,
+      z.string().refine(isSourceName, "must be canonical, oulad or oea").default("canonical"),
+    )
+    .meta({
+      description: "The format of the data folder.",
+      values: Object.keys(ADAPTERS),
+    }),
+  REACH_POLICIES: optional().meta({
+    description:
+      "A policy file, or a folder of them. At start every file must be valid, or Reach does not start; the files are read again before every scheduled run. Unset: no policies, nothing scheduled.",
+  }),
+  REACH_DELIVERY_LEASE_SECONDS: z
+    .preprocess(
+      blankAsUndefined,
+      z.coerce
+        .number({ error: "must be a number of seconds" })
+        .int("must be a whole number of seconds")
+        .min(1, "must be at least 1 second")
+        .optional(),
+    )
+    .meta({
+      description:
+        "How long the delivery worker holds the outbox entries it claims, in seconds: after a crash, another instance takes them over once it runs out.",
+      default: "120",
+    }),
+  REACH_DIRECTORY_REFRESH_MINUTES: z
+    .preprocess(
+      blankAsUndefined,
+      z.coerce
+        .number({ error: "must be a number of minutes" })
+        .int("must be a whole number of minutes")
+        .min(0, "must be 0 (never) or more")
+        .default(60),
+    )
+    .meta({
+      description:
+        "How often the students and staff are read again from the data folder, in minutes. `0`: only at start (and before each scheduled run).",
+    }),
+  REACH_STORE: z
+    .preprocess(
+      blankAsUndefined,
+      z.enum(["sqlite", "cosmos"], { error: "must be sqlite or cosmos" }).default("sqlite"),
+    )
+    .meta({
+      description:
+        "Where Reach keeps cases, the outbox, the audit trail and runs: one SQLite file (see `REACH_DB`) or Azure Cosmos DB (the `REACH_COSMOS_` variables).",
+    }),
+  REACH_LOG_LEVEL: z
+    .preprocess(
+      blankAsUndefined,
+      z
+        .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+          error: "must be fatal, error, warn, info, debug, trace or silent",
+        })
+        .default("info"),
+    )
+    .meta({
+      description: "The least severe log line written (JSON lines on standard output).",
+    }),
+  REACH_SCHEDULER: z
+    .preprocess(
+      blankAsUndefined,
+      z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
+    )
+    .meta({
+      description:
+        "Whether this process runs each policy on its `schedule` (it needs `REACH_POLICIES` and `REACH_DATA`). Several instances on one store may all have it on: a policy and date still run once.",
+    }),
+  REACH_NOW: z
+    .preprocess(
+      blankAsUndefined,
+      z
+        .string()
+        .refine(
+          (v) =>
+            /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) &&
+            Number.isFinite(Date.parse(v)),
+          "must be a time with its offset, e.g. 2027-01-29T06:59:00Z",
+        )
+        .optional(),
+    )
+    .meta({
+      description:
+        "Where the scheduler's clock starts: a time with its offset, e.g. `2027-01-29T06:59:00Z`; time then runs at its normal pace from there. For trying a schedule on a chosen day; leave it unset in production.",
+    }),
 });
 
 type AppType = "MultiTenant" | "SingleTenant" | "UserAssignedMSI";
@@ -98,7 +192,7 @@ function crossProblems(env: NodeJS.ProcessEnv): string[] {
     }
     return problems;
   }
-  const given = value("MicrosoftAppType") ?? "MultiTenant";
+  const given = value("MicrosoftAppType") ?? DEFAULT_APP_TYPE;
   // An unknown type is reported by the schema; what it requires cannot be said.
   if (!APP_TYPES.includes(given)) return problems;
   const type = given as AppType;
@@ -138,6 +232,17 @@ export interface BotConfig {
   deliveryLeaseSeconds?: number;
   store: "sqlite" | "cosmos";
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /**
+   * Whether this process runs each policy on its schedule (`REACH_SCHEDULER`, on unless
+   * `off`; it needs `REACH_POLICIES` and `REACH_DATA`). Several instances may all have it
+   * on: a policy and date still run once.
+   */
+  scheduler?: boolean;
+  /**
+   * Where the scheduler's clock starts (`REACH_NOW`, epoch ms): time then runs at its
+   * normal pace from there. For trying a schedule on a chosen day; unset in production.
+   */
+  clockStart?: number;
 }
 
 export class ConfigError extends Error {
@@ -163,7 +268,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
       ? undefined
       : {
           appId: e.MicrosoftAppId,
-          appType: e.MicrosoftAppType ?? "MultiTenant",
+          appType: e.MicrosoftAppType ?? DEFAULT_APP_TYPE,
           ...(e.MicrosoftAppPassword !== undefined && { appPassword: e.MicrosoftAppPassword }),
           ...(e.MicrosoftAppTenantId !== undefined && { tenantId: e.MicrosoftAppTenantId }),
         };
@@ -180,6 +285,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
     }),
     store: e.REACH_STORE,
     logLevel: e.REACH_LOG_LEVEL,
+    scheduler: e.REACH_SCHEDULER === "on",
+    ...(e.REACH_NOW !== undefined && { clockStart: Date.parse(e.REACH_NOW) }),
   };
 }
 
@@ -197,3 +304,55 @@ export function readDemoSettings(env: NodeJS.ProcessEnv = process.env): {
   }
   return { port: parsed.data.PORT, logLevel: parsed.data.REACH_LOG_LEVEL };
 }
+
+/** One environment variable Reach reads, as the configuration reference lists it. */
+export interface EnvVariable {
+  name: string;
+  description: string;
+  /** The value when unset, as text (Markdown); none when unset means "not used". */
+  default?: string;
+  /** The accepted values, when there is a fixed set. */
+  values?: readonly string[];
+  /** Whether Reach refuses to start without it, whatever else is set. */
+  required: boolean;
+  /** When another variable's value makes it required (Markdown). */
+  requiredWhen?: string;
+}
+
+/**
+ * The variables of an environment schema, from the schema itself: its keys, each field's
+ * description, its default (the value zod gives `undefined`, else the metadata's), its
+ * values (an enum inside the field, else the metadata's) and whether it is required (zod
+ * refuses `undefined`).
+ */
+export function variablesOf(schema: z.ZodObject): EnvVariable[] {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const type = field as z.ZodType;
+    const meta = (type.meta() ?? {}) as Record<string, unknown>;
+    const unset = type.safeParse(undefined);
+    const zodDefault = unset.success && unset.data !== undefined ? String(unset.data) : undefined;
+    const fallback = typeof meta.default === "string" ? meta.default : undefined;
+    const values = enumValues(type) ?? (Array.isArray(meta.values) ? meta.values.map(String) : []);
+    return {
+      name,
+      description: type.description ?? "",
+      ...((zodDefault ?? fallback) !== undefined && { default: zodDefault ?? fallback }),
+      ...(values.length > 0 && { values }),
+      required: !unset.success,
+      ...(typeof meta.requiredWhen === "string" && { requiredWhen: meta.requiredWhen }),
+    };
+  });
+}
+
+/** The options of an enum a field is made of (through preprocess, default, optional, catch). */
+function enumValues(type: z.ZodType): string[] | undefined {
+  if (type instanceof z.ZodEnum) return type.options.map(String);
+  if (type instanceof z.ZodPipe) return enumValues(type.out as z.ZodType);
+  if (type instanceof z.ZodDefault || type instanceof z.ZodOptional || type instanceof z.ZodCatch) {
+    return enumValues(type.def.innerType as z.ZodType);
+  }
+  return undefined;
+}
+
+/** The variables `readConfig` reads, described (see `variablesOf`). */
+export const CONFIG_VARIABLES: readonly EnvVariable[] = variablesOf(EnvSchema);

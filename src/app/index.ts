@@ -27,6 +27,12 @@ export { buildDirectory, type Directory, DirectoryHolder } from "./directory.ts"
 export { eraseStudent } from "./erase-student.ts";
 export { openStore } from "./open-store.ts";
 export {
+  type CatalogueRefresh,
+  PolicyCatalogue,
+  type RejectedChange,
+  rejectedChangeText,
+} from "./policy-catalogue.ts";
+export {
   type CaseDisplay,
   listCasesForOperator,
   listRuns,
@@ -39,6 +45,7 @@ export {
   viewCase,
 } from "./read-case.ts";
 export {
+  AlreadyRun,
   type ApplyRunOptions,
   type ApplyRunResult,
   dryRun,
@@ -47,4 +54,18 @@ export {
   runnerId,
   runPolicy,
 } from "./run-policy.ts";
-export { readStoreSettings, type StoreSettings } from "./store-settings.ts";
+export {
+  isSchoolDayFor,
+  type RunRequest,
+  ScheduledRuns,
+  type ScheduledRunsOptions,
+} from "./scheduled-run.ts";
+export {
+  DEFAULT_QUARANTINE_DIR,
+  DEFAULT_SQLITE_PATH,
+  type EnvVariable,
+  REACH_HOME,
+  REACH_VARIABLES,
+  readStoreSettings,
+  type StoreSettings,
+} from "./store-settings.ts";

@@ -6,6 +6,8 @@
  * - `case_card`: a new thread in the channel bound to the policy (waits until one is);
  * - `card_update`: edits the case's card where it was posted;
  * - `thread_reply`: one line in the card's thread;
+ * - `channel_notice`: a plain message to the channel bound to the policy, about the policy
+ *   itself (waits until a channel is bound);
  * - `student_message`: not delivered by this version (skipped with a reason).
  */
 import type { Delivery, OutgoingActivity, Planner } from "../delivery/index.ts";
@@ -23,8 +25,33 @@ export class TeamsPlanner implements Planner {
     private readonly presenter: Presenter,
   ) {}
 
+  private async notice(entry: OutboxEntry, text: unknown): Promise<Delivery> {
+    if (typeof text !== "string" || text === "") {
+      return { op: "skip", reason: "the notice has no text" };
+    }
+    const binding = await this.store.getBinding(entry.policyId);
+    if (binding === undefined) {
+      return {
+        op: "wait",
+        reason: `no channel is linked to policy ${entry.policyId} yet`,
+        retryAfterMs: NOT_BOUND_WAIT_MS,
+      };
+    }
+    return {
+      op: "post",
+      conversationId: binding.conversationId,
+      activity: {
+        type: "message",
+        text,
+        textFormat: "markdown",
+        channelData: { reachOutboxId: entry.id },
+      },
+    };
+  }
+
   async plan(entry: OutboxEntry): Promise<Delivery> {
     const payload = (entry.payload ?? {}) as { caseId?: unknown; text?: unknown };
+    if (entry.kind === "channel_notice") return this.notice(entry, payload.text);
     const caseId = typeof payload.caseId === "string" ? payload.caseId : entry.caseId;
     if (caseId === undefined) return { op: "skip", reason: "the entry names no case" };
     const marker = { reachOutboxId: entry.id };

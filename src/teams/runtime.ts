@@ -1,23 +1,33 @@
 /**
  * Reach as one running process: the store, the directory (policies, staff, students),
- * the bot behind HTTP, and the delivery worker draining the outbox into Teams. Used by
- * `npm run serve` (from the environment), by `npm start` (the demo) and by the tests.
+ * the bot behind HTTP, the delivery worker draining the outbox into Teams, and the
+ * scheduler running each policy on its schedule. Used by `npm run serve` (from the
+ * environment), by `npm start` (the demo) and by the tests.
  */
 import type { Server } from "node:http";
 import { TeamsAdapter } from "@microsoft/teams-ai";
 import {
   type BotConfig,
   buildDirectory,
-  ConfigError,
   DirectoryHolder,
   openStore,
+  PolicyCatalogue,
+  readStoreSettings,
+  runnerId,
+  ScheduledRuns,
 } from "../app/index.ts";
+import type { ImportResult } from "../data/adapters/adapter.ts";
 import { ADAPTERS } from "../data/adapters/index.ts";
 import type { Dataset } from "../data/dataset.ts";
-import { DeliveryWorker, type DeliveryWorkerOptions } from "../delivery/index.ts";
+import {
+  type Clock,
+  DeliveryWorker,
+  type DeliveryWorkerOptions,
+  realClock,
+} from "../delivery/index.ts";
 import { createLogger, type Logger } from "../log.ts";
 import type { Policy } from "../rules/index.ts";
-import { formatProblem, isDirectory, loadPolicyDir, loadPolicyFiles } from "../rules/index.ts";
+import { clockFrom, Scheduler } from "../schedule/index.ts";
 import type { Store } from "../store/index.ts";
 import { createReachApp } from "./bot.ts";
 import { BotConnector } from "./bot-connector.ts";
@@ -33,13 +43,24 @@ export interface RuntimeOptions {
   store?: Store;
   /** Overrides for the delivery worker (tests). */
   delivery?: Partial<Omit<DeliveryWorkerOptions, "store" | "planner" | "connector">>;
+  /**
+   * Run each policy on its schedule (default: the configuration's `scheduler`, which
+   * `readConfig` turns on unless REACH_SCHEDULER=off; a configuration built by hand leaves
+   * it off). It needs policies and a data folder.
+   */
+  scheduler?: boolean;
+  /** The scheduler's clock (tests set one; default: the system's, or REACH_NOW's). */
+  clock?: Clock;
 }
 
 export interface ReachRuntime {
   url: string;
   store: Store;
   directory: DirectoryHolder;
-  policies: Policy[];
+  /** The policies served now (read again before each scheduled run). */
+  readonly policies: Policy[];
+  /** Each policy's schedule (undefined when the scheduler is off). */
+  scheduler: Scheduler | undefined;
   /** The last import (undefined without a data folder). */
   dataset: Dataset | undefined;
   worker: DeliveryWorker;
@@ -52,15 +73,14 @@ export interface ReachRuntime {
 }
 
 export async function loadPolicies(path: string | undefined): Promise<Policy[]> {
-  if (path === undefined) return [];
-  const result = (await isDirectory(path))
-    ? await loadPolicyDir(path)
-    : await loadPolicyFiles([path]);
-  if (!result.ok) throw new ConfigError(result.errors.map((p) => formatProblem(p)));
-  return result.policies;
+  return (await PolicyCatalogue.open(path)).policies();
 }
 
 export async function loadDataset(config: BotConfig, log: Logger): Promise<Dataset | undefined> {
+  return (await importData(config, log))?.dataset;
+}
+
+async function importData(config: BotConfig, log: Logger): Promise<ImportResult | undefined> {
   if (config.dataDir === undefined) return undefined;
   const imported = await ADAPTERS[config.source].import(config.dataDir);
   const { report } = imported;
@@ -74,7 +94,7 @@ export async function loadDataset(config: BotConfig, log: Logger): Promise<Datas
     },
     report.partial ? "data imported with rejected rows" : "data imported",
   );
-  return imported.dataset;
+  return imported;
 }
 
 export async function startReach(
@@ -82,12 +102,16 @@ export async function startReach(
   options: RuntimeOptions = {},
 ): Promise<ReachRuntime> {
   const log = options.log ?? createLogger(config.logLevel);
-  const now = options.now ?? (() => new Date());
-  const policies = await loadPolicies(config.policies);
+  // One clock for the whole process: the scheduler's firings, the times runs and card
+  // actions record, and when the outbox's entries fall due, so REACH_NOW moves them together.
+  const clock =
+    options.clock ?? (config.clockStart !== undefined ? clockFrom(config.clockStart) : realClock);
+  const now = options.now ?? (() => new Date(clock.now()));
+  const catalogue = await PolicyCatalogue.open(config.policies);
   let dataset = await loadDataset(config, log);
   const empty = { staff: [], students: [] };
   const directory = new DirectoryHolder(
-    buildDirectory(policies, dataset ?? empty, now().toISOString()),
+    buildDirectory(catalogue.policies(), dataset ?? empty, now().toISOString()),
   );
   const store = options.store ?? (await openStore(undefined));
   const auth = config.auth;
@@ -103,6 +127,7 @@ export async function startReach(
   );
   const presenter = createPresenter(directory);
   const worker = new DeliveryWorker({
+    clock,
     store,
     planner: new TeamsPlanner(store, presenter),
     connector: new BotConnector(adapter, auth?.appId ?? "", store),
@@ -129,10 +154,44 @@ export async function startReach(
     store,
     log,
     mode: auth === undefined ? "local" : "authenticated",
-    health: () => ({ directoryLoadedAt: directory.get().loadedAt, policies: policies.length }),
+    health: () => ({
+      directoryLoadedAt: directory.get().loadedAt,
+      policies: catalogue.policies().length,
+    }),
+    ready: () => readiness(),
   });
   const { server, url } = await listen(http, config.port, config.host);
   worker.start();
+  const dataDir = config.dataDir;
+  const { caseIdSecret } = readStoreSettings(undefined);
+  const scheduled =
+    (options.scheduler ?? config.scheduler ?? false) &&
+    dataDir !== undefined &&
+    config.policies !== undefined
+      ? new ScheduledRuns({
+          store,
+          catalogue,
+          importData: async () => (await importData(config, log)) as ImportResult,
+          owner: runnerId("serve"),
+          ...(caseIdSecret !== undefined && { caseIdSecret }),
+          log,
+          onImported: (imported) => {
+            dataset = imported.dataset;
+            directory.replace(
+              buildDirectory(catalogue.policies(), imported.dataset, now().toISOString()),
+            );
+          },
+        })
+      : undefined;
+  const scheduler =
+    scheduled &&
+    new Scheduler({
+      clock,
+      port: scheduled,
+      onError: (error, policyId) =>
+        log.error({ policy: policyId, error: String(error) }, "scheduler error"),
+    });
+  await scheduler?.start();
   // The nightly export changes who the students and staff are: read them again now and then.
   let reloading = false;
   const refresh =
@@ -150,10 +209,67 @@ export async function startReach(
   refresh?.unref();
   async function reload() {
     dataset = await loadDataset(config, log);
-    directory.replace(buildDirectory(policies, dataset ?? empty, now().toISOString()));
+    directory.replace(buildDirectory(catalogue.policies(), dataset ?? empty, now().toISOString()));
+  }
+  /** `/ready`: the store answers, the policies and data are loaded; each policy's runs. */
+  async function readiness(): Promise<{ ready: boolean; body: Record<string, unknown> }> {
+    const policies = catalogue.policies();
+    const times = new Map((scheduler?.status() ?? []).map((t) => [t.policyId, t]));
+    let outbox: { pending: number; dead: number } | undefined;
+    const lastRuns = new Map<string, unknown>();
+    try {
+      const counts = await store.countOutbox();
+      outbox = { pending: counts.pending, dead: counts.dead };
+      for (const p of policies) {
+        const [last] = await store.listRuns({ policyId: p.id, limit: 1 });
+        if (last !== undefined) {
+          lastRuns.set(p.id, {
+            asOf: last.asOf,
+            status: last.status,
+            startedAt: last.startedAt,
+            ...(last.finishedAt !== undefined && { finishedAt: last.finishedAt }),
+            counts: last.counts,
+            errors: last.errors,
+          });
+        }
+      }
+    } catch (error) {
+      log.error({ error: String(error) }, "readiness: the store did not answer");
+    }
+    const problems: string[] = [];
+    if (outbox === undefined) problems.push("the store did not answer");
+    if (config.policies !== undefined && policies.length === 0) problems.push("no policies");
+    if (config.dataDir !== undefined && dataset === undefined) problems.push("no data imported");
+    return {
+      ready: problems.length === 0,
+      body: {
+        status: problems.length === 0 ? "ready" : "not ready",
+        ...(problems.length > 0 && { problems }),
+        scheduler: scheduler === undefined ? "off" : "on",
+        now: new Date(clock.now()).toISOString(),
+        policies: policies.map((p) => {
+          const t = times.get(p.id);
+          return {
+            id: p.id,
+            schedule: p.schedule,
+            timezone: p.timezone,
+            ...(t?.nextRunAt !== undefined && { nextRunAt: t.nextRunAt }),
+            ...(t?.running !== undefined && { running: t.running.asOf }),
+            ...(lastRuns.has(p.id) && { lastRun: lastRuns.get(p.id) }),
+          };
+        }),
+        ...(outbox !== undefined && { outbox }),
+        data: { loadedAt: directory.get().loadedAt, students: dataset?.students.length ?? 0 },
+      },
+    };
   }
   log.info(
-    { url, mode: auth === undefined ? "local" : "authenticated", policies: policies.length },
+    {
+      url,
+      mode: auth === undefined ? "local" : "authenticated",
+      policies: catalogue.policies().length,
+      scheduler: scheduler === undefined ? "off" : "on",
+    },
     "Reach is listening",
   );
   let closed = false;
@@ -161,7 +277,10 @@ export async function startReach(
     url,
     store,
     directory,
-    policies,
+    get policies() {
+      return catalogue.policies();
+    },
+    scheduler,
     get dataset() {
       return dataset;
     },
@@ -173,6 +292,9 @@ export async function startReach(
       if (closed) return;
       closed = true;
       if (refresh) clearInterval(refresh);
+      // Stop taking work first: the scheduler lets a running run finish its step and
+      // release its lease before the store closes.
+      await scheduler?.stop();
       await worker.stop();
       await closeServer(server);
       if (options.store === undefined) await store.close();

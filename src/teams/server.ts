@@ -1,8 +1,10 @@
 /**
  * The HTTP front of the bot: `POST /api/messages` (Bot Framework activities, through the
  * `TeamsAdapter`, which checks the caller's token when the bot has credentials) and
- * `GET /health` (ok, mode, the outbox's pending/sent/dead counts, card-action latency, the
- * directory's age).
+ * `GET /health` (liveness: ok, mode, the outbox's pending/sent/dead counts when the store
+ * answers, card-action latency, the directory's age) and `GET /ready` (readiness: 503
+ * until the store answers and the policies and data are loaded; each policy's next and
+ * last run, the outbox's depth and dead letters).
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,6 +23,8 @@ export interface HttpOptions {
   mode: "local" | "authenticated";
   /** Extra fields for /health (the directory's date, the worker's state). */
   health?: () => Record<string, unknown>;
+  /** `/ready`'s answer: ready or not, and what to show. */
+  ready?: () => Promise<{ ready: boolean; body: Record<string, unknown> }>;
   /** Where card-action durations are recorded (one is made when absent). */
   cardActions?: LatencyRecord;
 }
@@ -129,19 +133,31 @@ export function createHttpApp(options: HttpOptions): express.Express {
       }
     }
   });
+  // Liveness: the process answers. A store that does not answer is /ready's concern (a
+  // restart would not fix it), so /health says so and stays 200.
   http.get("/health", async (_req, res) => {
+    let outbox: unknown;
     try {
-      const outbox = await store.countOutbox();
-      res.json({
-        status: "ok",
-        mode: options.mode,
-        outbox,
-        cardActions: cardActions.summary(),
-        ...(options.health?.() ?? {}),
-      });
+      outbox = await store.countOutbox();
     } catch (error) {
-      log.error({ error: String(error) }, "health check failed");
-      res.status(503).json({ status: "store unavailable" });
+      log.error({ error: String(error) }, "health: the store did not answer");
+      outbox = "unavailable";
+    }
+    res.json({
+      status: "ok",
+      mode: options.mode,
+      outbox,
+      cardActions: cardActions.summary(),
+      ...(options.health?.() ?? {}),
+    });
+  });
+  http.get("/ready", async (_req, res) => {
+    try {
+      const { ready, body } = (await options.ready?.()) ?? { ready: true, body: {} };
+      res.status(ready ? 200 : 503).json(body);
+    } catch (error) {
+      log.error({ error: String(error) }, "readiness check failed");
+      res.status(503).json({ status: "not ready" });
     }
   });
   http.use((_req, res) => {

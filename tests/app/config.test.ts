@@ -147,7 +147,28 @@ describe("readConfig: defaults", () => {
       directoryRefreshMinutes: 60,
       store: "sqlite",
       logLevel: "info",
+      scheduler: true,
     });
+  });
+
+  it("runs the scheduler unless REACH_SCHEDULER=off; REACH_NOW sets where its clock starts", () => {
+    expect(readConfig({ REACH_SCHEDULER: "off" }).scheduler).toBe(false);
+    expect(readConfig({ REACH_SCHEDULER: "on" }).scheduler).toBe(true);
+    expect(() => readConfig({ REACH_SCHEDULER: "maybe" })).toThrow(
+      /REACH_SCHEDULER must be on or off/,
+    );
+    expect(readConfig({}).clockStart).toBeUndefined();
+    expect(readConfig({ REACH_NOW: "2027-01-29T06:59:00Z" }).clockStart).toBe(
+      Date.UTC(2027, 0, 29, 6, 59),
+    );
+    expect(readConfig({ REACH_NOW: "2027-01-29T07:00:00+01:00" }).clockStart).toBe(
+      Date.UTC(2027, 0, 29, 6, 0),
+    );
+    for (const bad of ["2027-01-29", "tomorrow", "2027-13-40T07:00:00Z", "2027-01-29T07:00:00"]) {
+      expect(() => readConfig({ REACH_NOW: bad })).toThrow(
+        /REACH_NOW must be a time with its offset/,
+      );
+    }
   });
 
   it("reads the directory refresh interval, and refuses a bad one by name", () => {
@@ -205,6 +226,7 @@ describe("readConfig: defaults", () => {
       directoryRefreshMinutes: 60,
       store: "cosmos",
       logLevel: "debug",
+      scheduler: true,
     });
   });
 

@@ -70,6 +70,7 @@ function startServe(db: string): ChildProcess {
       PORT: "0",
       REACH_LOG_LEVEL: "silent",
       REACH_DELIVERY_LEASE_SECONDS: "2",
+      REACH_SCHEDULER: "off",
       MicrosoftAppId: "",
     },
     stdio: "ignore",
