@@ -19,7 +19,9 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod/v4";
 import { DEFAULT_DB_PATH, MEMORY } from "../store/index.ts";
-import { ConfigError } from "./config.ts";
+import { CONFIG_VARIABLES, ConfigError, type EnvVariable, variablesOf } from "./config.ts";
+
+export type { EnvVariable } from "./config.ts";
 
 /**
  * The Reach folder: the one holding Reach's package.json, found from this file's own place
@@ -45,15 +47,57 @@ const text = () =>
     z.string().optional(),
   );
 
+/** The store kinds, with `REACH_STORE`'s default first. */
+const STORE_KINDS = ["sqlite", "cosmos"] as const;
+/** `REACH_COSMOS_DATABASE` when unset (the Cosmos DB store's own default). */
+const DEFAULT_COSMOS_DATABASE_NAME = "reach";
+const MANAGED_IDENTITY = "managed-identity";
+const SELF_SIGNED = "self-signed";
+
+/**
+ * The variables, read as text (trimmed; blank is unset) and checked by `readStoreSettings`,
+ * which reports every problem at once with the variable's name. Each is described for the
+ * configuration reference (docs/operations.md); its metadata gives the `default`, `values`
+ * and `requiredWhen` the checks below apply, from the same constants.
+ */
 const StoreEnvSchema = z.object({
-  REACH_STORE: text(),
-  REACH_DB: text(),
-  REACH_COSMOS_ENDPOINT: text(),
-  REACH_COSMOS_DATABASE: text(),
-  REACH_COSMOS_KEY: text(),
-  REACH_COSMOS_AUTH: text(),
-  REACH_COSMOS_LOOPBACK_TLS: text(),
-  REACH_CASE_ID_SECRET: text(),
+  REACH_STORE: text().meta({
+    description:
+      "Where Reach keeps cases, the outbox, the audit trail and runs: one SQLite file (see `REACH_DB`) or Azure Cosmos DB (the `REACH_COSMOS_` variables).",
+    default: STORE_KINDS[0],
+    values: STORE_KINDS,
+  }),
+  REACH_DB: text().meta({
+    description:
+      "The SQLite file (`REACH_STORE=sqlite`). Give the bot and every `reach` command the same absolute path, in a folder that survives a redeploy; a relative path is taken from each process's working folder. A command's `--db` comes first.",
+    default: `\`<Reach folder>/${DEFAULT_DB_PATH}\``,
+  }),
+  REACH_COSMOS_ENDPOINT: text().meta({
+    description:
+      "The Cosmos DB account's endpoint, e.g. `https://<account>.documents.azure.com:443/`.",
+    requiredWhen: "with `REACH_STORE=cosmos`",
+  }),
+  REACH_COSMOS_DATABASE: text().meta({
+    description:
+      "The Cosmos DB database. Reach creates it and its containers (`cases`, `outbox`, `audit`) if they are missing and its credentials may; the Azure template creates them for the managed identity, whose data role may not.",
+    default: DEFAULT_COSMOS_DATABASE_NAME,
+  }),
+  REACH_COSMOS_KEY: text().meta({
+    description: "The Cosmos DB account key.",
+    requiredWhen: `with \`REACH_STORE=cosmos\`, unless \`REACH_COSMOS_AUTH=${MANAGED_IDENTITY}\` (never both)`,
+  }),
+  REACH_COSMOS_AUTH: text().meta({
+    description: `\`${MANAGED_IDENTITY}\`: Reach signs in to Cosmos DB with Entra ID (the Azure SDK's \`DefaultAzureCredential\`: on App Service the managed identity \`AZURE_CLIENT_ID\` names) instead of an account key.`,
+    values: [MANAGED_IDENTITY],
+  }),
+  REACH_COSMOS_LOOPBACK_TLS: text().meta({
+    description: `\`${SELF_SIGNED}\`: accept a self-signed certificate from a Cosmos DB emulator on 127.0.0.1 (refused with any other endpoint). For development only.`,
+    values: [SELF_SIGNED],
+  }),
+  REACH_CASE_ID_SECRET: text().meta({
+    description:
+      "The key case ids are made with: at least 32 random characters. Unset: the store makes one on first use and keeps it. Either way ids cannot be recomputed from student ids; changing it changes only the ids of cases opened afterwards.",
+  }),
 });
 
 export type StoreSettings =
@@ -82,7 +126,7 @@ export function readStoreSettings(
     problems.push("REACH_CASE_ID_SECRET must be at least 32 characters (a random string)");
   }
   const caseIdSecret = secret !== undefined && secret.length >= 32 ? { caseIdSecret: secret } : {};
-  const kind = e.REACH_STORE ?? "sqlite";
+  const kind = e.REACH_STORE ?? STORE_KINDS[0];
   if (kind === "sqlite") {
     if (problems.length > 0) throw new ConfigError(problems);
     const named = dbPath ?? e.REACH_DB;
@@ -97,7 +141,7 @@ export function readStoreSettings(
   }
   const endpoint = e.REACH_COSMOS_ENDPOINT;
   const key = e.REACH_COSMOS_KEY;
-  const managed = e.REACH_COSMOS_AUTH === "managed-identity";
+  const managed = e.REACH_COSMOS_AUTH === MANAGED_IDENTITY;
   if (e.REACH_COSMOS_AUTH !== undefined && !managed) {
     problems.push("REACH_COSMOS_AUTH must be managed-identity (or unset, with REACH_COSMOS_KEY)");
   }
@@ -107,7 +151,7 @@ export function readStoreSettings(
       "REACH_STORE=cosmos needs either REACH_COSMOS_KEY or REACH_COSMOS_AUTH=managed-identity (not both)",
     );
   }
-  const selfSigned = e.REACH_COSMOS_LOOPBACK_TLS === "self-signed";
+  const selfSigned = e.REACH_COSMOS_LOOPBACK_TLS === SELF_SIGNED;
   const loopback = /^https:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/.test(endpoint ?? "");
   if (selfSigned && !loopback) {
     problems.push(
@@ -124,3 +168,15 @@ export function readStoreSettings(
     ...caseIdSecret,
   };
 }
+
+/** The store's variables, described (see `variablesOf` in config.ts). */
+export const STORE_VARIABLES: readonly EnvVariable[] = variablesOf(StoreEnvSchema);
+
+/**
+ * Every variable Reach reads: the bot's (config.ts), then the store's; `REACH_STORE`, which
+ * both read, once, among the store's.
+ */
+export const REACH_VARIABLES: readonly EnvVariable[] = [
+  ...CONFIG_VARIABLES.filter((v) => !STORE_VARIABLES.some((s) => s.name === v.name)),
+  ...STORE_VARIABLES,
+];

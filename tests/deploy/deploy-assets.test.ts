@@ -8,11 +8,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
-import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { readConfig } from "../../src/app/config.ts";
-import { readStoreSettings } from "../../src/app/store-settings.ts";
+import {
+  readStoreSettings,
+  REACH_VARIABLES as VARIABLES_READ,
+} from "../../src/app/store-settings.ts";
 import {
   DEFAULT_COSMOS_CONTAINERS,
   DEFAULT_COSMOS_DATABASE,
@@ -259,36 +261,6 @@ function bicepResources(bicep: string): { symbol: string; type: string; body: st
   }));
 }
 
-/**
- * The environment variables Reach's configuration reads: the keys of the zod object schemas
- * in src/app/config.ts and src/app/store-settings.ts (`const …Schema = z.object({ … })`).
- */
-function reachVariables(): Set<string> {
-  const names = new Set<string>();
-  for (const file of ["src/app/config.ts", "src/app/store-settings.ts"]) {
-    const source = ts.createSourceFile(file, read(file), ts.ScriptTarget.Latest, true);
-    const visit = (node: ts.Node) => {
-      if (
-        ts.isCallExpression(node) &&
-        node.expression.getText(source) === "z.object" &&
-        node.arguments.length > 0 &&
-        ts.isObjectLiteralExpression(node.arguments[0])
-      ) {
-        let owner: ts.Node | undefined = node.parent;
-        while (owner && !ts.isVariableDeclaration(owner)) owner = owner.parent;
-        if (owner && /EnvSchema$/.test(owner.name.getText(source))) {
-          for (const property of node.arguments[0].properties) {
-            if (property.name) names.add(property.name.getText(source).replace(/^["']|["']$/g, ""));
-          }
-        }
-      }
-      ts.forEachChild(node, visit);
-    };
-    visit(source);
-  }
-  return names;
-}
-
 // --- Shared facts ------------------------------------------------------------------------
 
 const BICEP = read("infra/azure.bicep");
@@ -300,7 +272,11 @@ const PARAMETERS = JSON.parse(PARAMETERS_TEXT) as {
   parameters: Record<string, { value: unknown }>;
 };
 const DEV_ENV = readEnvFile("env/.env.dev");
-const REACH_VARIABLES = reachVariables();
+/**
+ * The environment variables Reach's configuration reads: the list made from the zod schemas
+ * of src/app/config.ts and src/app/store-settings.ts.
+ */
+const REACH_VARIABLES = new Set(VARIABLES_READ.map((v) => v.name));
 const MANIFEST_TEXT = read("appPackage/manifest.json");
 
 /** A parameter's value at provision: the parameters file filled in from env/.env.dev. */
