@@ -67,13 +67,23 @@ export class BotConnector implements Connector {
     const base = record.reference as unknown as ConversationReference;
     const reference = { ...base, conversation: { ...base.conversation, id: targetId } };
     let id: string | undefined;
+    // A failure inside the turn is kept here, not thrown into the turn: the adapter hands
+    // errors thrown there to the bot's turn-error handler, which swallows them, and the
+    // worker would see "no activity id" instead of Teams' 400, 403 or 429 and its
+    // Retry-After.
+    let failure: { error: unknown } | undefined;
     try {
       await this.adapter.continueConversationAsync(this.appId, reference, async (ctx) => {
-        id = (await act(ctx))?.id;
+        try {
+          id = (await act(ctx))?.id;
+        } catch (error) {
+          failure = { error };
+        }
       });
     } catch (error) {
       throw toConnectorError(error);
     }
+    if (failure !== undefined) throw toConnectorError(failure.error);
     if (id === undefined) throw new ConnectorError("Teams answered without an activity id", 502);
     return id;
   }
