@@ -3,8 +3,16 @@
  * school, the Northfield policy, and the Agents Playground as the Teams client. Once a
  * Playground page has loaded, it adds the bot to the support team, has the engagement
  * lead link the policy to the team's Cases channel (a real `@Reach link` message, sent as
- * her through the Playground), runs the engine once, and waits until every case card is
- * in the channel.
+ * her through the Playground), runs the policy once, and waits until every case card is
+ * in the channel; then it starts Reach's scheduler, which runs the policy on its schedule
+ * from then on.
+ *
+ * The demo runs on today's calendar: it writes a copy of the sample school into its work
+ * folder with every date moved by whole weeks, so that the data ends today (on a weekend,
+ * the Friday before; see shift-dates.ts). Its run is the one the scheduler would have made
+ * by now — the policy's latest scheduled time (07:00 London) on a school day — made
+ * through the scheduler's own path (`ScheduledRuns`), so when the scheduler starts, its
+ * catch-up finds that date done and runs nothing more.
  *
  * Why wait for the page: the Playground keeps no message history. It holds what the bot
  * posts while no page is connected and hands it all to the first page that connects, at
@@ -13,15 +21,21 @@
  * page has loaded, the cards arrive live, as they would in Teams.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type BotConfig, runPolicy } from "../app/index.ts";
-import { parseIsoDate } from "../data/dates.ts";
+import {
+  type BotConfig,
+  PolicyCatalogue,
+  type RunRequest,
+  type ScheduledRuns,
+} from "../app/index.ts";
+import { type Clock, realClock } from "../delivery/index.ts";
 import type { Logger } from "../log.ts";
-
+import { CronTimes, localDate } from "../schedule/index.ts";
 import { openSqliteStore, type SqliteStore } from "../store/index.ts";
 import { type ReachRuntime, startReach } from "../teams/index.ts";
 import { type Playground, startPlayground } from "./playground.ts";
+import { shiftCsv, shiftDays, shiftIsoDate } from "./shift-dates.ts";
 
 const ROOT = resolve(new URL("../..", import.meta.url).pathname);
 
@@ -31,6 +45,11 @@ export const DEMO = {
   playgroundConfig: join(ROOT, "samples/teams-demo/playground.yml"),
   dataDir: join(ROOT, "samples/demo-school"),
   policyId: "northfield",
+  /**
+   * The sample's last school day (a Friday), and the date tests that read the sample
+   * itself evaluate on. The demo moves the sample's dates so that this day is the first
+   * Friday on or after the day it runs.
+   */
   asOf: "2027-01-29",
   tenantId: "00000000-0000-0000-0000-000000000001",
   teamId: "team-northfield-support",
@@ -56,14 +75,23 @@ export interface DemoOptions {
   log?: Logger;
   /** Progress lines for the person who started it. */
   say?: (line: string) => void;
+  /** Reach's clock, whose date is the demo's "today" (default: the system's). */
+  clock?: Clock;
 }
 
 export interface Demo {
   reach: ReachRuntime;
   playground: Playground;
+  /** The policy's local date when the demo started: the moved data ends on or before it. */
+  today: string;
+  /** The moved copy of the sample school that Reach reads. */
+  dataDir: string;
+  /** The demo's run: its date (the latest school day on or before today) and scheduled time. */
+  run: { asOf: string; scheduledAt: string };
   /**
    * Settles once a Playground page has loaded and the demo has set the team up, run the
-   * engine and posted every card: the number of cards posted into the channel.
+   * policy, posted every card and started the scheduler: the number of cases opened (one
+   * card each in the channel).
    */
   ready: Promise<number>;
   close(): Promise<void>;
@@ -71,14 +99,23 @@ export interface Demo {
 
 export async function startDemo(options: DemoOptions): Promise<Demo> {
   const say = options.say ?? (() => {});
+  const clock = options.clock ?? realClock;
   await rm(options.workDir, { recursive: true, force: true });
   await mkdir(options.workDir, { recursive: true });
+  const policy = (await PolicyCatalogue.open(DEMO.policyPath)).get(DEMO.policyId);
+  if (policy === undefined) throw new Error(`${DEMO.policyPath} has no policy ${DEMO.policyId}`);
+  const today = localDate(clock.now(), policy.timezone);
+  const dataDir = join(options.workDir, "school");
+  const days = await writeShiftedSchool(DEMO.dataDir, dataDir, today);
+  say(
+    `The sample school moved to today's calendar (${today}): its last school day, ${DEMO.asOf}, is now ${shiftIsoDate(DEMO.asOf, days)}; nothing after today is kept.`,
+  );
   const store = openSqliteStore({ path: join(options.workDir, "reach.db") });
   const config: BotConfig = {
     auth: undefined,
     port: options.botPort ?? 0,
     host: "127.0.0.1",
-    dataDir: DEMO.dataDir,
+    dataDir,
     source: "canonical",
     policies: DEMO.policyPath,
     directoryRefreshMinutes: 0,
@@ -86,9 +123,19 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     logLevel: "warn",
   };
   say("Starting Reach (SQLite store, sample school, Northfield policy)…");
-  const reach = await startReach(config, { store, ...(options.log && { log: options.log }) });
+  const reach = await startReach(config, {
+    store,
+    clock,
+    // Started once the demo's run is done (see setUp).
+    scheduler: "manual",
+    ...(options.log && { log: options.log }),
+  });
+  const stopping = new AbortController();
   let playground: Playground | undefined;
   try {
+    const runs = reach.scheduledRuns;
+    if (runs === undefined) throw new Error("Reach started without its scheduler");
+    const request = await latestScheduledRun(runs, DEMO.policyId, clock.now());
     say("Starting the Microsoft 365 Agents Playground…");
     playground = await startPlayground({
       botEndpoint: `${reach.url}/api/messages`,
@@ -97,14 +144,18 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       ...(options.playgroundPort !== undefined && { port: options.playgroundPort }),
     });
     const started = playground;
-    const ready = setUp(started.url, reach, store, say);
+    const ready = setUp(started.url, reach, store, runs, request, stopping.signal, say);
     // The caller may not await `ready` before closing; its failure is theirs to read.
     ready.catch(() => {});
     return {
       reach,
       playground: started,
+      today,
+      dataDir,
+      run: { asOf: request.asOf, scheduledAt: request.scheduledAt },
       ready,
       async close() {
+        stopping.abort();
         await started.stop();
         await reach.close();
         await store.close();
@@ -118,11 +169,58 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   }
 }
 
+/**
+ * Writes `from` (a canonical bundle) into `to` with every date moved so that the sample's
+ * last school day is the first Friday on or after `today`, cut at `today`; the days moved.
+ */
+async function writeShiftedSchool(from: string, to: string, today: string): Promise<number> {
+  const days = shiftDays(DEMO.asOf, today);
+  await mkdir(to, { recursive: true });
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const source = join(from, entry.name);
+    if (entry.name.endsWith(".csv")) {
+      const text = await readFile(source, "utf8");
+      await writeFile(join(to, entry.name), shiftCsv(entry.name, text, days, today));
+    } else {
+      await copyFile(source, join(to, entry.name));
+    }
+  }
+  return days;
+}
+
+/**
+ * The run the scheduler would have made of the policy by `now`: its latest scheduled time
+ * whose local date is a school day (as its catch-up looks for one, two weeks back).
+ */
+async function latestScheduledRun(
+  runs: ScheduledRuns,
+  policyId: string,
+  now: number,
+): Promise<RunRequest> {
+  const schedule = runs.schedules().find((s) => s.policyId === policyId);
+  if (schedule === undefined) throw new Error(`no schedule for policy ${policyId}`);
+  const times = new CronTimes(schedule.schedule, schedule.timezone);
+  const lookback = 14 * 24 * 60 * 60_000;
+  let at = times.latestAtOrBefore(now, lookback);
+  while (at !== undefined) {
+    const asOf = times.localDate(at);
+    if (await runs.isSchoolDay(policyId, asOf)) {
+      return { policyId, asOf, scheduledAt: new Date(at).toISOString(), reason: "catch-up" };
+    }
+    at = times.latestAtOrBefore(at - 1, lookback - (now - (at - 1)));
+  }
+  throw new Error(`no school day with a scheduled run of ${policyId} in the last two weeks`);
+}
+
 /** A page has loaded when it has opened its personal chat: the Playground installs the bot there. */
 async function setUp(
   pg: string,
   reach: ReachRuntime,
   store: SqliteStore,
+  runs: ScheduledRuns,
+  request: RunRequest,
+  signal: AbortSignal,
   say: (line: string) => void,
 ): Promise<number> {
   await until(
@@ -178,19 +276,16 @@ async function setUp(
     "the policy to be linked",
   );
 
-  say(`Running the engine for ${DEMO.asOf}…`);
-  const policy = reach.policies.find((p) => p.id === DEMO.policyId);
-  const dataset = reach.dataset;
-  if (policy === undefined || dataset === undefined)
-    throw new Error("the demo's policy or data did not load");
-  const run = await runPolicy({
-    store,
-    policy,
-    dataset,
-    asOf: parseIsoDate(DEMO.asOf) as number,
-    at: new Date().toISOString(),
-    owner: "demo",
-  });
+  say(`Running the policy as of ${request.asOf}, as scheduled for ${request.scheduledAt}…`);
+  // The scheduler's own run: it reads the policy and the data again, and records the run.
+  await runs.run(request, signal);
+  const [run] = await store.listRuns({ policyId: DEMO.policyId, asOf: request.asOf, limit: 1 });
+  if (run?.status !== "succeeded") {
+    throw new Error(
+      `the run of ${request.asOf} did not succeed (${run?.status ?? "not recorded"}): ${run?.errors.join("; ") ?? ""}`,
+    );
+  }
+  const opened = run.counts.casesOpened ?? 0;
   reach.worker.wake();
   await until(
     async () => (await store.countOutbox(DEMO.policyId)).pending === 0,
@@ -198,8 +293,10 @@ async function setUp(
     120_000,
   );
   const counts = await store.countOutbox(DEMO.policyId);
-  say(`${run.opened} cases opened; ${counts.sent} cards posted, ${counts.dead} undeliverable.`);
-  return run.opened;
+  say(`${opened} cases opened; ${counts.sent} cards posted, ${counts.dead} undeliverable.`);
+  // Its catch-up finds this date done: from here on it runs the policy on its schedule.
+  await reach.startScheduler();
+  return opened;
 }
 
 async function post(url: string, body: unknown): Promise<void> {

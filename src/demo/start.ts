@@ -19,6 +19,20 @@ async function portOr(preferred: number): Promise<number> {
   return free ? preferred : freePort();
 }
 
+/** An instant in a time zone, e.g. "Mon 7 Dec 2026, 07:00 (Europe/London)". */
+function localTime(iso: string, timeZone: string): string {
+  const text = new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  }).format(new Date(iso));
+  return `${text} (${timeZone})`;
+}
+
 const root = resolve(new URL("../..", import.meta.url).pathname);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -31,8 +45,15 @@ try {
     log: createLogger(settings.logLevel),
     say,
   });
+  const timezone = demo.reach.policies.find((p) => p.id === DEMO.policyId)?.timezone ?? "UTC";
+  const london = (iso: string) => localTime(iso, timezone);
   say("");
-  say(`Reach is running at ${demo.reach.url} (health: ${demo.reach.url}/health).`);
+  say(
+    `Reach is running at ${demo.reach.url} (health: ${demo.reach.url}/health, its runs and schedule: ${demo.reach.url}/ready).`,
+  );
+  say(
+    `Today is ${demo.today}: the demo runs the policy as of ${demo.run.asOf}, at its scheduled time ${london(demo.run.scheduledAt)}.`,
+  );
   say(`Open ${demo.playground.url}/ in a browser. Once the page has loaded, Reach joins the`);
   say(
     `"Northfield Student Support" team and posts the case cards into its "${DEMO.channelName}" channel.`,
@@ -52,6 +73,13 @@ try {
     throw error;
   });
   say(`Open the "${DEMO.channelName}" channel: the case cards are there.`);
+  const next = demo.reach.scheduler?.status().find((p) => p.policyId === DEMO.policyId)?.nextRunAt;
+  say(
+    next === undefined
+      ? "The scheduler is on; no run of the policy is due within a week."
+      : `The scheduler is on: the policy's next run is at ${london(next)}.`,
+  );
+  say(`Each policy's last run and next run time: ${demo.reach.url}/ready`);
 } catch (error) {
   process.stderr.write(
     `The demo could not start: ${error instanceof Error ? error.message : String(error)}\n`,

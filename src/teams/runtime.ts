@@ -46,9 +46,10 @@ export interface RuntimeOptions {
   /**
    * Run each policy on its schedule (default: the configuration's `scheduler`, which
    * `readConfig` turns on unless REACH_SCHEDULER=off; a configuration built by hand leaves
-   * it off). It needs policies and a data folder.
+   * it off). It needs policies and a data folder. `"manual"`: set up but not started
+   * until `startScheduler()` (the demo runs first, then starts it).
    */
-  scheduler?: boolean;
+  scheduler?: boolean | "manual";
   /** The scheduler's clock (tests set one; default: the system's, or REACH_NOW's). */
   clock?: Clock;
 }
@@ -61,6 +62,10 @@ export interface ReachRuntime {
   readonly policies: Policy[];
   /** Each policy's schedule (undefined when the scheduler is off). */
   scheduler: Scheduler | undefined;
+  /** What the scheduler runs (undefined when the scheduler is off). */
+  scheduledRuns: ScheduledRuns | undefined;
+  /** Starts the scheduler set up with `scheduler: "manual"` (started already otherwise). */
+  startScheduler(): Promise<void>;
   /** The last import (undefined without a data folder). */
   dataset: Dataset | undefined;
   worker: DeliveryWorker;
@@ -191,7 +196,7 @@ export async function startReach(
       onError: (error, policyId) =>
         log.error({ policy: policyId, error: String(error) }, "scheduler error"),
     });
-  await scheduler?.start();
+  if (options.scheduler !== "manual") await scheduler?.start();
   // The nightly export changes who the students and staff are: read them again now and then.
   let reloading = false;
   const refresh =
@@ -281,6 +286,10 @@ export async function startReach(
       return catalogue.policies();
     },
     scheduler,
+    scheduledRuns: scheduled,
+    async startScheduler() {
+      if (!closed) await scheduler?.start();
+    },
     get dataset() {
       return dataset;
     },

@@ -2,7 +2,10 @@
  * End to end in a real Teams client: Reach and the Microsoft 365 Agents Playground on
  * loopback (the `npm start` demo), and Debian's Chromium driven by playwright-core.
  *
- * The case cards are in the channel; the adviser (the Playground's signed-in user)
+ * The demo runs on today's calendar (the sample school moved so its data ends today), as
+ * of the latest school day, through the scheduler's path, which is on afterwards: the
+ * cases it opened are those a dry run of the same data and date finds, and their cards
+ * are in the channel; the adviser (the Playground's signed-in user)
  * confirms a case, and the card now shows it active and assigned to them, with a line in
  * its thread; they log a contact attempt through the card's form and the card shows it;
  * a second user, an adviser of another school, clicks Confirm on another card and is
@@ -18,9 +21,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dryRun } from "../../src/app/index.ts";
 import { foldCase } from "../../src/cases/case-state.ts";
+import { parseIsoDate } from "../../src/data/dates.ts";
 import { DEMO, type Demo, startDemo } from "../../src/demo/demo.ts";
 import { silentLogger } from "../../src/log.ts";
+import { formatDate } from "../../src/teams/cards/format.ts";
 
 const CHROMIUM = process.env.REACH_CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = join(process.cwd(), "test-artifacts", "e2e");
@@ -38,6 +44,8 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
   let page: Page;
   /** Cards the demo posted into the channel. */
   let cards = 0;
+  /** The students a dry run of the demo's data on the demo's date finds. */
+  let expected: string[] = [];
 
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), "reach-e2e-"));
@@ -60,6 +68,15 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
     await page.goto(`${demo.playground.url}/`);
     // The demo posts once the page has loaded, so every card reaches the page live.
     cards = await demo.ready;
+    const policy = demo.reach.policies.find((p) => p.id === DEMO.policyId);
+    if (policy === undefined) throw new Error(`no policy ${DEMO.policyId}`);
+    const dry = await dryRun({
+      policy,
+      source: "canonical",
+      dataDir: demo.dataDir,
+      asOf: parseIsoDate(demo.run.asOf) as number,
+    });
+    expected = dry.findings.map((f) => f.studentId).sort();
     await openChannel();
   }, 120_000);
 
@@ -105,15 +122,45 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
     }));
   }
 
-  it("shows the run's case cards in the channel", async () => {
+  it("runs on today's calendar, through the scheduler, which is on afterwards", async () => {
+    // The data ends today (on a weekend, the Friday before); the run is of its last school day.
+    expect(demo.run.asOf <= demo.today).toBe(true);
+    const days = (parseIsoDate(demo.today) as number) - (parseIsoDate(demo.run.asOf) as number);
+    expect(days).toBeLessThan(7);
+    const response = await fetch(`${demo.reach.url}/ready`);
+    const ready = (await response.json()) as {
+      scheduler: string;
+      policies: { id: string; nextRunAt?: string; lastRun?: { asOf: string; status: string } }[];
+    };
+    expect(ready.scheduler).toBe("on");
+    const northfield = ready.policies.find((p) => p.id === DEMO.policyId);
+    expect(northfield?.lastRun).toMatchObject({ asOf: demo.run.asOf, status: "succeeded" });
+    expect(northfield?.nextRunAt !== undefined && northfield.nextRunAt > demo.run.scheduledAt).toBe(
+      true,
+    );
+    const runs = await demo.reach.store.listRuns({ policyId: DEMO.policyId });
+    expect(runs.map((r) => [r.asOf, r.status, r.startedAt])).toEqual([
+      [demo.run.asOf, "succeeded", demo.run.scheduledAt],
+    ]);
+  });
+
+  it("shows the run's case cards in the channel: one for each student the dry run finds", async () => {
     const cases = await proposed();
-    expect(cases.length).toBe(cards);
-    expect(cards).toBeGreaterThan(5);
+    expect(expected.length).toBeGreaterThan(5);
+    expect(cards).toBe(expected.length);
+    const students = await demo.reach.store.listCases({
+      policyId: DEMO.policyId,
+      status: "proposed",
+    });
+    expect(students.map((c) => c.studentId).sort()).toEqual(expected);
     const first = cardOf(cases[0].name);
     await expect.poll(() => first.isVisible(), { timeout: 20_000 }).toBe(true);
     await expect
       .poll(() => page.getByRole("button", { name: "Confirm and take it" }).count())
-      .toBe(cards);
+      .toBe(expected.length);
+    // Data as of the run's date, and opened at its scheduled time that day.
+    const text = (await first.textContent()) ?? "";
+    expect(text).toContain(formatDate(demo.run.asOf));
     await first.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ARTIFACTS, "1-case-cards.png") });
   });
