@@ -1,5 +1,5 @@
 /**
- * Erasure that erases (issue 8): after `eraseStudent`, no byte of the SQLite database,
+ * Erasure that erases: after `eraseStudent`, no byte of the SQLite database,
  * its -wal and -shm files or the quarantine folder spells the student's id, name or email,
  * a note written about them or the evidence of their case. Deleted rows must not live on
  * in free pages or cells (secure_delete), nor old page images in the WAL (the checkpoint).

@@ -1,5 +1,5 @@
 /**
- * Edge cases of a nightly export (issue 9, item 3): empty and missing files, a stray
+ * Edge cases of a nightly export: empty and missing files, a stray
  * quote, invisible characters in ids, and huge values in rejection messages.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * The canonical import under hostile rows (PRODUCT §12 "bad input"): a small bundle whose
+ * The canonical import under hostile rows (bad input says what and where): a small bundle whose
  * students.csv and attendance.csv get arbitrary rows mixed in — random cells, quotes,
  * control characters, long values, wrong widths — never throws; every rejection names its
  * file, a line inside that file, and a reason; and each good row still arrives.

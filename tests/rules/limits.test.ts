@@ -1,5 +1,5 @@
 /**
- * Policy limits (issue 9, item 4): size, rule-count and nesting limits refused with one
+ * Policy limits: size, rule-count and nesting limits refused with one
  * positioned problem; reserved JavaScript names are ordinary unknown names; special files
  * are refused before they are opened; and the loader never throws, whatever it is given.
  */

@@ -1,7 +1,7 @@
 /**
- * Applying a run's findings to the SQLite store (issue: cases and storage): new cases,
+ * Applying a run's findings to the SQLite store: new cases,
  * new signals on open cases, a repeated run that changes nothing, the lease, erasure —
- * on small hand-made data, and the OEA acceptance check (208 cases, twice the same).
+ * on small hand-made data, and on the public OEA sample (208 cases, twice the same).
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";

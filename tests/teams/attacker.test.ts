@@ -1,5 +1,5 @@
 /**
- * Tried as an attacker would (PRODUCT §12 "security"), through HTTP and the real
+ * Tried as an attacker would, through HTTP and the real
  * `TeamsAdapter` of a bot in local mode: card invokes and chat commands from strangers
  * (not on the staff roster, or with no Entra id at all), from another school's staff,
  * from conversations Reach never posted to, with verbs no card has and payloads no card

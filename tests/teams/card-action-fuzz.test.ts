@@ -1,5 +1,5 @@
 /**
- * Bad card payloads (PRODUCT §12): whatever a card's action carries — any verb, any data,
+ * Bad card payloads: whatever a card's action carries — any verb, any data,
  * any or no user — `actOnCase` answers with an outcome and never throws; a case changes
  * only when the outcome says it was done, by exactly the events it reports; every other
  * outcome leaves exactly one audit record; and a case is shown back only to someone who

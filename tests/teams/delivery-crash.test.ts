@@ -1,5 +1,5 @@
 /**
- * Killed mid-delivery (PRODUCT §2.8, §12 "faults"): the bot process (`src/teams/serve.ts`,
+ * Killed mid-delivery (nothing lost, nothing doubled): the bot process (`src/teams/serve.ts`,
  * as `npm run serve` starts it) is posting a run's cards through Bot Framework's connector
  * when it is killed with SIGKILL while a post is in flight — Teams has the card, Reach
  * never heard its id. Started again, it finishes the rest. No card is posted twice; the
