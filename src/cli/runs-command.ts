@@ -1,7 +1,7 @@
 /**
  * `reach runs list`: the recent runs of each policy, newest first, with their state and
- * counts — how an IT team sees that the nightly runs succeed, and what a failed or
- * abandoned one said.
+ * counts — how an IT team sees that the nightly runs succeed, and what a failed,
+ * skipped or abandoned one said (and what a run warned about).
  */
 import { listRuns, openStore } from "../app/index.ts";
 import { EXIT_ERROR, EXIT_OK } from "./exit-codes.ts";
@@ -52,6 +52,7 @@ export async function runsList(args: RunsArgs, out: Output): Promise<number> {
     }
     for (const r of runs) {
       for (const error of r.errors) out.log(`  ${r.policyId} ${r.asOf} ${r.status}: ${error}`);
+      for (const warning of r.warnings ?? []) out.log(`  ${r.policyId} ${r.asOf} ${warning}`);
     }
     return EXIT_OK;
   } finally {

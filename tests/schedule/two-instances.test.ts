@@ -4,7 +4,8 @@
  * outside job: between them they make exactly one run of the policy and date, open its
  * cases, and post each card once into the bound channel. The clock starts, through
  * REACH_NOW, just before 07:00 on the sample school's last school day; the processes
- * catch up on that day at start and fire again each minute after.
+ * catch up on that day at start and fire again each minute after. SIGTERM then stops one
+ * cleanly.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -188,6 +189,13 @@ describe("two instances on one store, a policy scheduled every minute", () => {
       .flatMap((i) => i.lines)
       .filter((l) => l.includes('"scheduled run done"'));
     expect(done).toHaveLength(1);
+
+    // SIGTERM: the instance stops its scheduler, delivery and server, and exits cleanly.
+    const first = instances[0].child;
+    const exited = new Promise<number | null>((resolve) => first.once("exit", resolve));
+    first.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(instances[0].lines.some((l) => l.includes('"signal":"SIGTERM"'))).toBe(true);
     await store.close();
   }, 240_000);
 });
