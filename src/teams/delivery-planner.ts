@@ -25,21 +25,26 @@ export class TeamsPlanner implements Planner {
     private readonly presenter: Presenter,
   ) {}
 
+  /** The channel bound to the policy, or a wait until one is. */
+  private async channelOf(policyId: string): Promise<string | Delivery> {
+    const binding = await this.store.getBinding(policyId);
+    if (binding !== undefined) return binding.conversationId;
+    return {
+      op: "wait",
+      reason: `no channel is linked to policy ${policyId} yet`,
+      retryAfterMs: NOT_BOUND_WAIT_MS,
+    };
+  }
+
   private async notice(entry: OutboxEntry, text: unknown): Promise<Delivery> {
     if (typeof text !== "string" || text === "") {
       return { op: "skip", reason: "the notice has no text" };
     }
-    const binding = await this.store.getBinding(entry.policyId);
-    if (binding === undefined) {
-      return {
-        op: "wait",
-        reason: `no channel is linked to policy ${entry.policyId} yet`,
-        retryAfterMs: NOT_BOUND_WAIT_MS,
-      };
-    }
+    const channel = await this.channelOf(entry.policyId);
+    if (typeof channel !== "string") return channel;
     return {
       op: "post",
-      conversationId: binding.conversationId,
+      conversationId: channel,
       activity: {
         type: "message",
         text,
@@ -60,19 +65,13 @@ export class TeamsPlanner implements Planner {
       return { op: "skip", reason: "messages to students are not delivered by this version" };
     }
     if (entry.kind === "case_card") {
-      const binding = await this.store.getBinding(entry.policyId);
-      if (binding === undefined) {
-        return {
-          op: "wait",
-          reason: `no channel is linked to policy ${entry.policyId} yet`,
-          retryAfterMs: NOT_BOUND_WAIT_MS,
-        };
-      }
+      const channel = await this.channelOf(entry.policyId);
+      if (typeof channel !== "string") return channel;
       const card = await this.card(entry.policyId, caseId);
       if (card === undefined) return { op: "skip", reason: "the case no longer exists" };
       return {
         op: "post",
-        conversationId: binding.conversationId,
+        conversationId: channel,
         activity: { ...card, channelData: marker },
       };
     }

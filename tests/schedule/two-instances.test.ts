@@ -18,6 +18,7 @@ import { dryRun } from "../../src/app/index.ts";
 import { parseIsoDate } from "../../src/data/dates.ts";
 import { loadPolicyFile } from "../../src/rules/loader.ts";
 import { openSqliteStore } from "../../src/store/index.ts";
+import { linkChannel } from "../helpers/channel.ts";
 import { until } from "../helpers/fake-connector.ts";
 
 const CHANNEL = "19:cases@thread.tacv2";
@@ -107,25 +108,7 @@ describe("two instances on one store, a policy scheduled every minute", () => {
     const store = openSqliteStore({ path: db });
     const serviceUrl = await fake.start();
     const at = new Date().toISOString();
-    await store.saveConversation({
-      id: CHANNEL,
-      kind: "channel",
-      teamId: "team-1",
-      name: "Cases",
-      reference: {
-        channelId: "msteams",
-        serviceUrl,
-        bot: { id: "28:reach", name: "Reach" },
-        conversation: { id: CHANNEL, conversationType: "channel", isGroup: true },
-      },
-      updatedAt: at,
-    });
-    await store.saveBinding({
-      policyId: "northfield",
-      conversationId: CHANNEL,
-      boundBy: "T-ADELE",
-      boundAt: at,
-    });
+    await linkChannel(store, { channelId: CHANNEL, serviceUrl, policyId: "northfield", at });
 
     const loaded = await loadPolicyFile(join(policies, "northfield.yaml"));
     if (!loaded.ok) throw new Error("the policy does not load");

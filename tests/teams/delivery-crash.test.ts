@@ -18,6 +18,7 @@ import { parseIsoDate } from "../../src/data/dates.ts";
 import { loadPolicyFile } from "../../src/rules/loader.ts";
 import { applyRun } from "../../src/run/apply-run.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import { linkChannel } from "../helpers/channel.ts";
 import { until } from "../helpers/fake-connector.ts";
 
 const CHANNEL = "19:cases@thread.tacv2";
@@ -93,25 +94,7 @@ describe("the bot killed with SIGKILL while posting a run's cards", () => {
     const serviceUrl = await connector.start();
     const store = openSqliteStore({ path: db });
     const at = new Date().toISOString();
-    await store.saveConversation({
-      id: CHANNEL,
-      kind: "channel",
-      teamId: "team-1",
-      name: "Cases",
-      reference: {
-        channelId: "msteams",
-        serviceUrl,
-        bot: { id: "28:reach", name: "Reach" },
-        conversation: { id: CHANNEL, conversationType: "channel", isGroup: true },
-      },
-      updatedAt: at,
-    });
-    await store.saveBinding({
-      policyId: "northfield",
-      conversationId: CHANNEL,
-      boundBy: "T-ADELE",
-      boundAt: at,
-    });
+    await linkChannel(store, { channelId: CHANNEL, serviceUrl, policyId: "northfield", at });
     const loaded = await loadPolicyFile(POLICY);
     if (!loaded.ok) throw new Error("the demo policy does not load");
     const { dataset } = await importCanonical(DATA);
