@@ -49,6 +49,7 @@ export {
   type ApplyRunOptions,
   type ApplyRunResult,
   dryRun,
+  importCounts,
   isGoneOnThisHost,
   RunInProgress,
   runnerId,

@@ -9,6 +9,7 @@
  * alive by heartbeats while it works, runs out.
  */
 import { hostname } from "node:os";
+import type { ImportReport } from "../data/import-report.ts";
 import { type ApplyRunOptions, type ApplyRunResult, applyRun } from "../run/index.ts";
 
 export {
@@ -37,6 +38,16 @@ export function isGoneOnThisHost(owner: string): boolean {
     // EPERM: it exists but is someone else's; only "no such process" is gone.
     return (error as NodeJS.ErrnoException).code === "ESRCH";
   }
+}
+
+/** What an import counted, for the run record: rows accepted and rejected, files refused. */
+export function importCounts(report: ImportReport): Record<string, number> {
+  const filesRefused = report.files.filter((f) => f.error !== undefined).length;
+  return {
+    rowsAccepted: report.rowsAccepted,
+    rowsRejected: report.rowsRejected,
+    ...(filesRefused > 0 && { filesRefused }),
+  };
 }
 
 export function runPolicy(options: ApplyRunOptions): Promise<ApplyRunResult> {

@@ -14,7 +14,7 @@ import type { Logger } from "../log.ts";
 import { DataCheckFailed, formatDataProblem, type Policy } from "../rules/index.ts";
 import type { RunRecord, Store } from "../store/index.ts";
 import { type PolicyCatalogue, rejectedChangeText } from "./policy-catalogue.ts";
-import { AlreadyRun, RunInProgress, runPolicy } from "./run-policy.ts";
+import { AlreadyRun, importCounts, RunInProgress, runPolicy } from "./run-policy.ts";
 
 /** What the scheduler fired (see src/schedule). */
 export interface RunRequest {
@@ -92,6 +92,7 @@ export class ScheduledRuns {
         at: request.scheduledAt,
         owner: this.options.owner,
         once: true,
+        importCounts: importCounts(imported.report),
         ...(this.options.caseIdSecret !== undefined && { caseIdSecret: this.options.caseIdSecret }),
       });
       log.info(

@@ -5,7 +5,14 @@
  * data (see checkPolicyAgainstData) is recorded as a failed run with the reasons, opens no
  * case, and exits 1.
  */
-import { openStore, RunInProgress, readStoreSettings, runnerId, runPolicy } from "../app/index.ts";
+import {
+  importCounts,
+  openStore,
+  RunInProgress,
+  readStoreSettings,
+  runnerId,
+  runPolicy,
+} from "../app/index.ts";
 import { ADAPTERS } from "../data/adapters/index.ts";
 import { DataCheckFailed } from "../rules/index.ts";
 
@@ -48,6 +55,7 @@ export async function applyCommand(
       asOf,
       at: now().toISOString(),
       owner: runnerId("cli"),
+      importCounts: importCounts(imported.report),
       ...(caseIdSecret !== undefined && { caseIdSecret }),
     });
     const { evaluation, check } = result;

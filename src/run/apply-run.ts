@@ -72,6 +72,11 @@ export interface ApplyRunOptions {
    * running `reach run` again gets the repeat, which changes nothing.
    */
   once?: boolean;
+  /**
+   * What the import that produced `dataset` counted (rows accepted and rejected, files
+   * rejected): kept with the run's own counts on its record, so a run shows every step.
+   */
+  importCounts?: Record<string, number>;
 }
 
 export interface ApplyRunResult {
@@ -125,7 +130,7 @@ export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult
     policyId: policy.id,
     asOf,
     startedAt: at,
-    counts: {},
+    counts: { ...options.importCounts },
     errors: [],
     ...checkRecord(check),
   };
@@ -167,6 +172,7 @@ export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult
       status: "succeeded",
       finishedAt: at,
       counts: {
+        ...options.importCounts,
         studentsEvaluated: evaluation.counts.studentsEvaluated,
         findings: evaluation.counts.findings,
         casesOpened: result.opened,

@@ -7,7 +7,7 @@
  * catch up on that day at start and fire again each minute after. SIGTERM then stops one
  * cleanly.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -159,6 +159,18 @@ describe("two instances on one store, a policy scheduled every minute", () => {
       throw error;
     });
 
+    // What an IT team sees: `reach runs list --json` on the same store.
+    const listed = spawnSync(
+      process.execPath,
+      ["bin/reach.js", "runs", "list", "--json", "--db", db],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(listed.status).toBe(0);
+    const fromCli = (JSON.parse(listed.stdout) as { runs: { asOf: string; status: string }[] })
+      .runs;
+    expect(fromCli.map((r) => [r.asOf, r.status])).toEqual([["2027-01-29", "succeeded"]]);
     const runs = await store.listRuns({ policyId: "northfield" });
     expect(runs.map((r) => [r.asOf, r.status])).toEqual([["2027-01-29", "succeeded"]]);
     expect(runs[0].counts.casesOpened).toBe(expected.findings.length);
