@@ -196,7 +196,13 @@ export async function startReach(
       onError: (error, policyId) =>
         log.error({ policy: policyId, error: String(error) }, "scheduler error"),
     });
-  if (options.scheduler !== "manual") await scheduler?.start();
+  let schedulerStarted = false;
+  if (options.scheduler !== "manual" && scheduler !== undefined) {
+    await scheduler.start();
+    schedulerStarted = true;
+  }
+  const schedulerState = () =>
+    scheduler === undefined ? "off" : schedulerStarted ? "on" : "not started";
   // The nightly export changes who the students and staff are: read them again now and then.
   let reloading = false;
   const refresh =
@@ -250,7 +256,7 @@ export async function startReach(
       body: {
         status: problems.length === 0 ? "ready" : "not ready",
         ...(problems.length > 0 && { problems }),
-        scheduler: scheduler === undefined ? "off" : "on",
+        scheduler: schedulerState(),
         now: new Date(clock.now()).toISOString(),
         policies: policies.map((p) => {
           const t = times.get(p.id);
@@ -273,7 +279,7 @@ export async function startReach(
       url,
       mode: auth === undefined ? "local" : "authenticated",
       policies: catalogue.policies().length,
-      scheduler: scheduler === undefined ? "off" : "on",
+      scheduler: schedulerState(),
     },
     "Reach is listening",
   );
@@ -288,7 +294,9 @@ export async function startReach(
     scheduler,
     scheduledRuns: scheduled,
     async startScheduler() {
-      if (!closed) await scheduler?.start();
+      if (closed || scheduler === undefined) return;
+      await scheduler.start();
+      schedulerStarted = true;
     },
     get dataset() {
       return dataset;
