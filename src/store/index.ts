@@ -45,7 +45,6 @@ export { migrate } from "./sqlite/migrate.ts";
 export { MIGRATIONS, type Migration } from "./sqlite/migrations/index.ts";
 export {
   DEFAULT_DB_PATH,
-  dbPathFrom,
   MEMORY,
   type SqliteOptions,
 } from "./sqlite/open-database.ts";

@@ -26,6 +26,7 @@ import { foldCase } from "../../src/cases/case-state.ts";
 import { parseIsoDate } from "../../src/data/dates.ts";
 import { DEMO, type Demo, startDemo } from "../../src/demo/demo.ts";
 import { silentLogger } from "../../src/log.ts";
+import { clockFrom, localDate } from "../../src/schedule/index.ts";
 import { formatDate } from "../../src/teams/cards/format.ts";
 
 const CHROMIUM = process.env.REACH_CHROMIUM ?? "/usr/bin/chromium";
@@ -50,7 +51,10 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), "reach-e2e-"));
     await mkdir(ARTIFACTS, { recursive: true });
-    demo = await startDemo({ workDir, log: silentLogger() });
+    // Today at noon (UTC), running on from there: the policy's 07:00 firing is hours away,
+    // so the scheduler cannot fire in the middle of the test, whenever it runs.
+    const noon = Date.parse(`${localDate(Date.now(), "Europe/London")}T12:00:00Z`);
+    demo = await startDemo({ workDir, log: silentLogger(), clock: clockFrom(noon) });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [

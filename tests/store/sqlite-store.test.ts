@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/store/sqlite/migrate.ts";
 import { MIGRATIONS } from "../../src/store/sqlite/migrations/index.ts";
-import { dbPathFrom, openDatabase } from "../../src/store/sqlite/open-database.ts";
+import { openDatabase } from "../../src/store/sqlite/open-database.ts";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { storeContract } from "./store-contract.ts";
@@ -146,11 +146,5 @@ describe("SQLite store", () => {
       code: "corrupt_record",
     });
     await store.close();
-  });
-
-  it("takes the file from REACH_DB, else data/reach.db", () => {
-    expect(dbPathFrom({ REACH_DB: "/srv/reach/cases.db" })).toBe("/srv/reach/cases.db");
-    expect(dbPathFrom({ REACH_DB: " " })).toBe("data/reach.db");
-    expect(dbPathFrom({})).toBe("data/reach.db");
   });
 });

@@ -32,16 +32,6 @@ export interface SqliteOptions {
 /** The error thrown for a missing database file when `create` is false. */
 export const NO_DATABASE = "REACH_NO_DATABASE";
 
-/**
- * @deprecated The database's name as configured, unresolved: `REACH_DB` (relative to the
- * working folder) or DEFAULT_DB_PATH (relative to the Reach folder). Reach opens the path
- * `readStoreSettings` (src/app/store-settings.ts) resolves; nothing in Reach calls this.
- */
-export function dbPathFrom(env: NodeJS.ProcessEnv): string {
-  const named = env.REACH_DB?.trim();
-  return named ? named : DEFAULT_DB_PATH;
-}
-
 export function openDatabase(options: SqliteOptions = {}): Database.Database {
   // The environment is read by src/app/store-settings.ts; the store takes a path. No
   // default here: a relative `data/reach.db` would be the working folder's, a different
