@@ -10,7 +10,7 @@
  * the line and paragraph separators.
  */
 const INVISIBLE = /(?!\t)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
-/** Controls (C0 except tab, DEL, C1), shown as `\uXXXX` in messages. */
+/** Controls (C0 except tab, DEL, C1), shown as `\u` escapes (four hex digits) in messages. */
 const CONTROL = /(?!\t)\p{Cc}/gu;
 
 /** Why `value` (already trimmed) cannot be an id, or undefined when it can. */
@@ -27,7 +27,7 @@ export const ECHO_LIMIT = 200;
 /**
  * A value as shown in a rejection: whole when short, otherwise its first `ECHO_LIMIT`
  * characters and its length, `abc… (5,242,880 characters)`. Control characters are
- * shown as `\uXXXX` escapes so that a message stays on one line.
+ * shown as `\u` escapes (four hex digits) so that a message stays on one line.
  */
 export function echo(value: string): string {
   let shown = value;

@@ -203,7 +203,7 @@ export function normaliseName(name: string): string {
   return (wordings(clean(name))[0] ?? []).join("_");
 }
 
-/** `name` with the characters a reader cannot see written as `\uXXXX`, and cut if long. */
+/** `name` with the characters a reader cannot see written as `\u` escapes (four hex digits), and cut if long. */
 export function visible(name: string): string {
   const shown = name.replace(
     /[\p{Cf}\p{Cc}\p{Mn}\p{Me}\u115F\u1160\u3164\uFFA0\u2800]|[^\S ]/gu,
