@@ -18,7 +18,7 @@
 import type { Staff, Student } from "../data/schema.ts";
 import type { Policy } from "../rules/index.ts";
 import type { CaseCommandType } from "./case-commands.ts";
-import { ENGINE_ACTOR } from "./case-vocabulary.ts";
+import { ENGINE_ACTOR, STUDENT_ACTOR } from "./case-vocabulary.ts";
 
 export type Roster = ReadonlyMap<string, Staff>;
 export type StudentRef = Pick<Student, "id" | "school" | "adviserIds">;
@@ -33,7 +33,13 @@ export interface CaseSubject {
 }
 
 export type CaseAction = CaseCommandType | "read";
-export type AccessRole = "engine" | "adviser" | "support_officer" | "engagement_lead" | "admin";
+export type AccessRole =
+  | "engine"
+  | "student"
+  | "adviser"
+  | "support_officer"
+  | "engagement_lead"
+  | "admin";
 
 export type Authorisation =
   | { allowed: true; as: AccessRole; why: string }
@@ -47,7 +53,7 @@ const ENGINE_ACTIONS: ReadonlySet<CaseAction> = new Set<CaseAction>([
   "open",
   "add_signal",
   "record_outreach_sent",
-  "record_student_reply",
+  "record_outreach_failed",
   "propose_outreach",
   "propose_escalation",
   "close",
@@ -60,20 +66,28 @@ const ENGINE_ONLY: Partial<Record<CaseAction, string>> = {
   open: "cases are opened by Reach's engine from a finding; a person confirms or dismisses them",
   add_signal: "signals are added by Reach's engine from findings",
   record_outreach_sent: "Reach records a message as sent when it delivers it",
-  record_student_reply: "Reach records a student's reply when it arrives",
+  record_outreach_failed: "Reach records a message as undelivered when Teams refuses it",
+  record_student_reply: "only the student answers a message sent to them",
+  opt_out: "only the student asks Reach to stop messaging them",
 };
 
+/**
+ * `actingStudentId`: for the student actor, the student who clicked, as Teams vouches for
+ * them (their Entra object id, looked up in the data); a student acts on their own case only.
+ */
 export function authorise(
   actor: string,
   action: CaseAction,
   subject: CaseSubject,
   roster: Roster,
+  actingStudentId?: string,
 ): Authorisation {
   if (actor === ENGINE_ACTOR) {
     return ENGINE_ACTIONS.has(action)
       ? grant("engine", `Reach's engine, acting for policy ${subject.policy.id}`)
       : deny(`Reach's engine may not ${action}: a person must decide that`);
   }
+  if (actor === STUDENT_ACTOR) return studentAccess(actingStudentId, action, subject);
   const engineOnly = ENGINE_ONLY[action];
   if (engineOnly !== undefined) return deny(engineOnly);
   const staff = roster.get(actor);
@@ -100,6 +114,28 @@ export function authorise(
     default:
       return mayWorkOn(staff.id, subject, roster);
   }
+}
+
+/** What a student may do: answer their own messages and opt out, on their own case only. */
+const STUDENT_ACTIONS: ReadonlySet<CaseAction> = new Set<CaseAction>([
+  "record_student_reply",
+  "opt_out",
+]);
+
+function studentAccess(
+  studentId: string | undefined,
+  action: CaseAction,
+  subject: CaseSubject,
+): Authorisation {
+  if (!STUDENT_ACTIONS.has(action)) return deny(`a student may not ${action}`);
+  if (
+    studentId === undefined ||
+    subject.student === undefined ||
+    subject.student.id !== studentId
+  ) {
+    return deny("a student may act only on messages sent to them");
+  }
+  return grant("student", "the student this case is about, answering a message sent to them");
 }
 
 /** May this member of staff work on (be assigned to, act on) the case? */

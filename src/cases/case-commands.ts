@@ -16,6 +16,7 @@ import {
   NOTE_VISIBILITIES,
   RESOLVE_OUTCOMES,
   STUDENT_REPLIES,
+  UNREACHABLE_REASONS,
 } from "./case-vocabulary.ts";
 
 /** One of `values`, with a message that names them all whether the field is missing or wrong. */
@@ -85,15 +86,27 @@ export const CaseCommandSchema = z.discriminatedUnion("type", [
     text: text("the message"),
     template: id("template").optional(),
   }),
-  /** Without `text`, the proposed text is approved as it stands. */
+  /**
+   * Without `text`, the proposed text is approved as it stands. A message never proposed
+   * is proposed and approved at once (an adviser writing and sending it). `scheduledFor`:
+   * when quiet hours hold it back, the instant it may go.
+   */
   command("approve_outreach", {
     outreachId: id("outreachId"),
     text: optionalText("the message"),
+    template: id("template").optional(),
+    scheduledFor: IsoTimestampSchema.optional(),
   }),
   command("record_outreach_sent", {
     outreachId: id("outreachId"),
     activityId: id("activityId").optional(),
   }),
+  command("record_outreach_failed", {
+    outreachId: id("outreachId"),
+    reason: choice(UNREACHABLE_REASONS, "why the message could not be delivered"),
+    detail: optionalText("the delivery failure"),
+  }),
+  command("opt_out", { outreachId: id("outreachId").optional() }),
   command("record_student_reply", {
     outreachId: id("outreachId"),
     reply: choice(STUDENT_REPLIES, "the student's reply"),

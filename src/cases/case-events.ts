@@ -18,6 +18,7 @@ import {
   NOTE_VISIBILITIES,
   RESOLVE_OUTCOMES,
   STUDENT_REPLIES,
+  UNREACHABLE_REASONS,
 } from "./case-vocabulary.ts";
 
 export const IsoTimestampSchema = z.iso.datetime({
@@ -84,16 +85,33 @@ export const OutreachProposedEvent = event("outreach_proposed", {
   template: z.string().optional(),
 });
 
-/** `text` is the message as approved (possibly edited); the approver signs it. */
+/**
+ * `text` is the message as approved (possibly edited), exactly as the student gets it; the
+ * approver signs it. `scheduledFor`: the instant quiet hours hold it back to.
+ */
 export const OutreachApprovedEvent = event("outreach_approved", {
   outreachId: z.string().min(1),
   text: z.string(),
+  template: z.string().optional(),
+  scheduledFor: z.string().optional(),
 });
 
 export const OutreachSentEvent = event("outreach_sent", {
   outreachId: z.string().min(1),
   /** The Teams activity id of the message, so a later update edits it in place. */
   activityId: z.string().optional(),
+});
+
+/** The approved message could not be delivered; the text stays on the case to send another way. */
+export const OutreachFailedEvent = event("outreach_failed", {
+  outreachId: z.string().min(1),
+  reason: z.enum(UNREACHABLE_REASONS),
+  detail: z.string().optional(),
+});
+
+/** The student asked Reach not to message them again. */
+export const StudentOptedOutEvent = event("student_opted_out", {
+  outreachId: z.string().optional(),
 });
 
 export const StudentRepliedEvent = event("student_replied", {
@@ -133,7 +151,9 @@ export const CaseEventSchema = z.discriminatedUnion("type", [
   OutreachProposedEvent,
   OutreachApprovedEvent,
   OutreachSentEvent,
+  OutreachFailedEvent,
   StudentRepliedEvent,
+  StudentOptedOutEvent,
   SnoozedEvent,
   EscalationProposedEvent,
   EscalationDecidedEvent,

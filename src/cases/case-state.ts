@@ -13,6 +13,7 @@ import type {
   NoteVisibility,
   ResolveOutcome,
   StudentReply,
+  UnreachableReason,
 } from "./case-vocabulary.ts";
 import { OPEN_STATUSES } from "./case-vocabulary.ts";
 import { evolve } from "./evolve.ts";
@@ -44,7 +45,7 @@ export interface CaseNote {
 
 export interface OutreachEntry {
   outreachId: string;
-  stage: "proposed" | "approved" | "sent";
+  stage: "proposed" | "approved" | "sent" | "failed";
   /** The proposed text until approved, then the approved text. */
   text: string;
   template?: string;
@@ -52,8 +53,12 @@ export interface OutreachEntry {
   proposedAt: string;
   approvedBy?: string;
   approvedAt?: string;
+  /** When quiet hours hold an approved message back: the instant it may go. */
+  scheduledFor?: string;
   sentAt?: string;
   activityId?: string;
+  /** Why it could not be delivered; its text stays, to send another way. */
+  failure?: { at: string; reason: UnreachableReason; detail?: string };
   replies: { at: string; reply: StudentReply; text?: string }[];
 }
 
@@ -110,6 +115,8 @@ export interface CaseState {
   escalation?: EscalationEntry;
   dismissal?: { reason: DismissReason; text?: string; by: string; at: string };
   resolution?: { outcome: ResolveOutcome; note?: string; by: string; at: string };
+  /** The student asked Reach not to message them. */
+  optedOut?: { at: string };
   erased: boolean;
   counts: CaseCounts;
 }

@@ -64,6 +64,10 @@ export interface OutreachView {
   proposedBy: StaffRef;
   approvedBy?: StaffRef;
   sentAt?: string;
+  /** When quiet hours hold the approved message back: the instant it may go. */
+  scheduledFor?: string;
+  /** Why it could not be delivered (the approved text stays, to send another way). */
+  failure?: { at: string; reason: string };
   replies: { at: string; reply: string; text?: string }[];
 }
 
@@ -88,6 +92,8 @@ export interface CaseView {
   escalation?: { status: string; reason: string; proposedBy: StaffRef; decidedBy?: StaffRef };
   dismissal?: { reason: string; text?: string; by: StaffRef; at: string };
   resolution?: { outcome: string; note?: string; by: StaffRef; at: string };
+  /** The student asked Reach not to message them. */
+  optedOut?: { at: string };
   erased: boolean;
   counts: CaseState["counts"];
 }
@@ -165,6 +171,8 @@ export function caseView(state: CaseState, reader: string | null, roster: Roster
       proposedBy: who(o.proposedBy),
       ...(o.approvedBy !== undefined && { approvedBy: who(o.approvedBy) }),
       ...(o.sentAt !== undefined && { sentAt: o.sentAt }),
+      ...(o.scheduledFor !== undefined && { scheduledFor: o.scheduledFor }),
+      ...(o.failure !== undefined && { failure: { at: o.failure.at, reason: o.failure.reason } }),
       replies: o.replies.map((r) => ({
         at: r.at,
         reply: r.reply,
@@ -177,6 +185,7 @@ export function caseView(state: CaseState, reader: string | null, roster: Roster
   if (state.assignee !== undefined) view.assignee = who(state.assignee);
   if (state.snoozedUntil !== undefined) view.snoozedUntil = state.snoozedUntil;
   if (state.lastContact !== undefined) view.lastContact = contact(state.lastContact);
+  if (state.optedOut !== undefined) view.optedOut = { at: state.optedOut.at };
   const { escalation, dismissal, resolution } = state;
   if (escalation !== undefined) {
     view.escalation = {

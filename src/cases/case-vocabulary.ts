@@ -52,6 +52,27 @@ export type EscalationDecision = (typeof ESCALATION_DECISIONS)[number];
 export const STUDENT_REPLIES = ["would_like_to_talk", "doing_ok", "other"] as const;
 export type StudentReply = (typeof STUDENT_REPLIES)[number];
 
+/**
+ * Why an approved message could not reach the student in Teams: no Teams account (or no
+ * Entra id in the data), the school's Teams blocks the app, or blocks the chat.
+ */
+export const UNREACHABLE_REASONS = [
+  "no_teams_account",
+  "not_in_data",
+  "app_blocked",
+  "chat_blocked",
+  "other",
+] as const;
+export type UnreachableReason = (typeof UNREACHABLE_REASONS)[number];
+
+/**
+ * The actor of what a student does on a message Reach sent them (a reply, opting out). A
+ * case is about one student, so the events need no id; which student clicked is checked
+ * by the caller against the case (`DecideContext.actingStudentId`), and nothing that
+ * outlives an erasure (the audit trail) holds the student's id.
+ */
+export const STUDENT_ACTOR = "student";
+
 /** The actor of everything the engine and the delivery worker record. Not a staff id. */
 export const ENGINE_ACTOR = "reach";
 

@@ -160,14 +160,42 @@ function bodiesFor(
         },
       ];
     case "approve_outreach": {
+      if (current.optedOut !== undefined) {
+        return refusal(
+          "not_allowed_in_state",
+          `The student asked Reach not to message them (on ${current.optedOut.at.slice(0, 10)}). Please contact them another way.`,
+        );
+      }
       const proposed = current.outreach.find((o) => o.outreachId === command.outreachId);
-      const text = command.text ?? proposed?.text ?? "";
-      return [{ type: "outreach_approved", outreachId: command.outreachId, text }];
+      const text = command.text ?? proposed?.text;
+      if (text === undefined || text.trim() === "") {
+        return invalid("The message is empty: write what the student should read.");
+      }
+      return [
+        {
+          type: "outreach_approved",
+          outreachId: command.outreachId,
+          text,
+          template: command.template ?? proposed?.template,
+          scheduledFor: command.scheduledFor,
+        },
+      ];
     }
     case "record_outreach_sent":
       return [
         { type: "outreach_sent", outreachId: command.outreachId, activityId: command.activityId },
       ];
+    case "record_outreach_failed":
+      return [
+        {
+          type: "outreach_failed",
+          outreachId: command.outreachId,
+          reason: command.reason,
+          detail: command.detail,
+        },
+      ];
+    case "opt_out":
+      return [{ type: "student_opted_out", outreachId: command.outreachId }];
     case "record_student_reply":
       return [
         {

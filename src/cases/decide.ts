@@ -40,6 +40,8 @@ export interface DecideContext {
   student: StudentRef | undefined;
   policy: CasePolicy;
   roster: Roster;
+  /** When the actor is the student: which student clicked (see `authorise`). */
+  actingStudentId?: string;
 }
 
 export type Decision =
@@ -94,7 +96,13 @@ export function decide(
   }
 
   const subject = subjectOf(state, context);
-  const access: Authorisation = authorise(actor, valid.type, subject, context.roster);
+  const access: Authorisation = authorise(
+    actor,
+    valid.type,
+    subject,
+    context.roster,
+    context.actingStudentId,
+  );
   if (!access.allowed) {
     return refuse(refusal("not_authorised", "Sorry, you can't do that on this case.", access.why));
   }

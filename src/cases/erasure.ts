@@ -42,6 +42,10 @@ export function redactEvent(event: CaseEvent): CaseEvent {
       return { ...event, activityId: undefined };
     case "student_replied":
       return { ...event, text: undefined };
+    case "outreach_failed":
+      return { ...event, detail: undefined };
+    case "student_opted_out":
+      return event;
     case "escalation_proposed":
       return { ...event, reason: "" };
     case "escalation_decided":
@@ -72,6 +76,7 @@ export function redactState(state: CaseState): CaseState {
       ...o,
       text: "",
       activityId: undefined,
+      failure: o.failure && { ...o.failure, detail: undefined },
       replies: o.replies.map((r) => ({ ...r, text: undefined })),
     })),
     escalation: escalation && { ...escalation, reason: "", note: undefined },

@@ -129,14 +129,45 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       ];
       count("outreachProposed");
       return next;
-    case "outreach_approved":
-      next.outreach = updateOutreach(state, event.outreachId, (o) => ({
+    case "outreach_approved": {
+      const approved = (o: OutreachEntry): OutreachEntry => ({
         ...o,
         stage: "approved",
         text: event.text,
+        template: event.template ?? o.template,
         approvedBy: event.actor,
         approvedAt: event.at,
+        scheduledFor: event.scheduledFor,
+      });
+      const proposed = state.outreach.some((o) => o.outreachId === event.outreachId);
+      if (proposed) {
+        next.outreach = updateOutreach(state, event.outreachId, approved);
+      } else {
+        // Written and sent by the same person: proposed and approved at once.
+        next.outreach = [
+          ...state.outreach,
+          approved({
+            outreachId: event.outreachId,
+            stage: "proposed",
+            text: event.text,
+            proposedBy: event.actor,
+            proposedAt: event.at,
+            replies: [],
+          }),
+        ];
+        count("outreachProposed");
+      }
+      return next;
+    }
+    case "outreach_failed":
+      next.outreach = updateOutreach(state, event.outreachId, (o) => ({
+        ...o,
+        stage: "failed",
+        failure: { at: event.at, reason: event.reason, detail: event.detail },
       }));
+      return next;
+    case "student_opted_out":
+      next.optedOut = { at: event.at };
       return next;
     case "outreach_sent":
       next.outreach = updateOutreach(state, event.outreachId, (o) => ({

@@ -33,7 +33,10 @@ export const ALLOWED_IN: Readonly<Record<CaseCommandType, readonly CaseStatus[]>
   approve_outreach: WORKING,
   // A message approved before the case was resolved may still be delivered and answered.
   record_outreach_sent: ["active", "escalated", "resolved"],
+  record_outreach_failed: ["active", "escalated", "resolved"],
   record_student_reply: ["active", "escalated", "resolved"],
+  // A student may always say "stop": even after the case is closed.
+  opt_out: ["active", "escalated", "resolved", "closed", "dismissed"],
   propose_escalation: ["active"],
   decide_escalation: ["active"],
   resolve: WORKING,
@@ -55,7 +58,9 @@ export const VERBS: Readonly<Record<CaseCommandType, string>> = {
   propose_outreach: "propose a message on",
   approve_outreach: "approve a message on",
   record_outreach_sent: "record a message sent on",
+  record_outreach_failed: "record an undelivered message on",
   record_student_reply: "record a student's reply on",
+  opt_out: "record a student's opt-out on",
   propose_escalation: "propose escalating",
   decide_escalation: "decide an escalation on",
   resolve: "resolve",
@@ -112,9 +117,14 @@ function stageRefusal(state: CaseState, command: CaseCommand): Refusal | undefin
         ? undefined
         : refusal("not_allowed_in_state", "No escalation of this case is awaiting a decision.");
     case "approve_outreach":
-      return outreachStage(state, command.outreachId, "proposed", "approved");
+      // A new id is written and approved at once; an existing one must be awaiting approval.
+      return state.outreach.some((o) => o.outreachId === command.outreachId)
+        ? outreachStage(state, command.outreachId, "proposed", "approved")
+        : undefined;
     case "record_outreach_sent":
       return outreachStage(state, command.outreachId, "approved", "sent");
+    case "record_outreach_failed":
+      return outreachStage(state, command.outreachId, "approved", "recorded as undelivered");
     case "record_student_reply":
       return outreachStage(state, command.outreachId, "sent", "answered");
     default:

@@ -8,6 +8,7 @@ import {
   type CaseEvent,
   CaseEventSchema,
   type CaseState,
+  ENGINE_ACTOR,
   eraseHistory,
   foldCase,
   parseCaseEvents,
@@ -72,6 +73,7 @@ export function checkAppendRequest(request: AppendRequest): CaseEvent[] {
   });
   if (expectedVersion === 0 && events[0].type !== "opened") fail(`a case starts with "opened"`);
   checkOutboxDrafts(request, fail);
+  checkStudentMessages(request, events, fail);
   for (const entry of request.audit ?? []) {
     if (entry.caseId !== caseId) fail(`an audit record names case ${entry.caseId}`);
   }
@@ -86,6 +88,52 @@ function checkOutboxDrafts(request: AppendRequest, fail: (why: string) => never)
     if (!OUTBOX_KINDS.includes(draft.kind)) fail(`outbox kind "${draft.kind}" is unknown`);
     toMillis(draft.createdAt, `outbox ${draft.id} createdAt`);
     if (draft.dueAt !== undefined) toMillis(draft.dueAt, `outbox ${draft.id} dueAt`);
+  }
+}
+
+/**
+ * No message reaches a student without a person's approval of its exact text: a
+ * `student_message` entry is stored only with the `outreach_approved` event of the same
+ * change, made by a member of staff (not Reach's engine), for the same message id and
+ * word for word the same text.
+ */
+function checkStudentMessages(
+  request: AppendRequest,
+  events: readonly CaseEvent[],
+  fail: (why: string) => never,
+): void {
+  for (const draft of request.outbox ?? []) {
+    if (draft.kind !== "student_message") continue;
+    const payload = draft.payload as { outreachId?: unknown; text?: unknown } | null;
+    const outreachId = typeof payload?.outreachId === "string" ? payload.outreachId : undefined;
+    const text = typeof payload?.text === "string" ? payload.text : undefined;
+    if (outreachId === undefined || text === undefined) {
+      fail(`student message ${draft.id} names no message id or text`);
+    }
+    const approval = events.find(
+      (e) => e.type === "outreach_approved" && e.outreachId === outreachId,
+    );
+    if (approval?.type !== "outreach_approved") {
+      fail(`student message ${draft.id} has no approval of message ${outreachId} in this change`);
+    }
+    if (approval.actor === ENGINE_ACTOR) {
+      fail(`student message ${draft.id} was approved by Reach's engine, not a person`);
+    }
+    if (approval.text !== text) {
+      fail(`student message ${draft.id} is not the text that was approved`);
+    }
+  }
+}
+
+/** Entries written on their own, without a case change: never a message to a student. */
+export function checkSubmissions(entries: readonly { id: string; kind: string }[]): void {
+  for (const entry of entries) {
+    if (entry.kind === "student_message") {
+      throw new StoreError(
+        "invalid_request",
+        `outbox ${entry.id}: a message to a student is stored only with the approval of its text`,
+      );
+    }
   }
 }
 

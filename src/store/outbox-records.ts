@@ -12,6 +12,8 @@ export const OUTBOX_KINDS = [
   "student_message",
   /** A message to the policy's channel about the policy itself (a change that was not taken). */
   "channel_notice",
+  /** A message to one member of staff in their personal chat (a student's reply to their case). */
+  "staff_message",
 ] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 

@@ -12,7 +12,7 @@ import {
   mayWorkOn,
   rosterOf,
 } from "../../src/cases/authorise.ts";
-import { ENGINE_ACTOR } from "../../src/cases/case-vocabulary.ts";
+import { ENGINE_ACTOR, STUDENT_ACTOR } from "../../src/cases/case-vocabulary.ts";
 import { POLICY, ROSTER, SCHOOL_POLICY, STUDENT } from "./case-fixtures.ts";
 
 const ADVISEES: CaseSubject = { student: STUDENT, school: "sef", policy: POLICY };
@@ -173,7 +173,7 @@ describe("the engine", () => {
       "open",
       "add_signal",
       "record_outreach_sent",
-      "record_student_reply",
+      "record_outreach_failed",
     ] as const) {
       expect(check(ENGINE_ACTOR, action)).toEqual({
         allowed: true,
@@ -213,5 +213,44 @@ describe("mayWorkOn (who can be assigned)", () => {
       allowed: false,
       why: "ghost is not on the staff roster",
     });
+  });
+});
+
+describe("a student", () => {
+  const asStudent = (action: CaseAction, studentId: string | undefined) =>
+    authorise(STUDENT_ACTOR, action, ADVISEES, ROSTER, studentId);
+
+  it("answers and opts out on their own case only", () => {
+    for (const action of ["record_student_reply", "opt_out"] as const) {
+      expect(asStudent(action, STUDENT.id)).toEqual({
+        allowed: true,
+        as: "student",
+        why: "the student this case is about, answering a message sent to them",
+      });
+      expect(asStudent(action, "stu-9999")).toEqual({
+        allowed: false,
+        why: "a student may act only on messages sent to them",
+      });
+      expect(asStudent(action, undefined).allowed).toBe(false);
+    }
+  });
+
+  it("does nothing else, not even read their case", () => {
+    for (const action of ["read", "confirm", "approve_outreach", "add_note", "erase"] as const) {
+      expect(asStudent(action, STUDENT.id)).toEqual({
+        allowed: false,
+        why: `a student may not ${action}`,
+      });
+    }
+  });
+
+  it("is the only one who answers or opts out: staff and the engine are refused", () => {
+    for (const action of ["record_student_reply", "opt_out"] as const) {
+      expect(check("ada", action).allowed).toBe(false);
+      expect(check(ENGINE_ACTOR, action).allowed).toBe(false);
+    }
+    expect(check("ada", "record_student_reply").why).toBe(
+      "only the student answers a message sent to them",
+    );
   });
 });

@@ -48,6 +48,7 @@ export const CONTEXT: DecideContext = {
   student: STUDENT,
   policy: POLICY,
   roster: ROSTER,
+  actingStudentId: STUDENT.id,
 };
 
 export const EVIDENCE = "attended 41 of 50 sessions (82%) between 2026-09-08 and 2026-11-20";

@@ -20,7 +20,7 @@ import {
 } from "../../src/cases/case-commands.ts";
 import { type CaseEvent, parseCaseEvents } from "../../src/cases/case-events.ts";
 import { type CaseState, foldCase } from "../../src/cases/case-state.ts";
-import { ENGINE_ACTOR } from "../../src/cases/case-vocabulary.ts";
+import { ENGINE_ACTOR, STUDENT_ACTOR } from "../../src/cases/case-vocabulary.ts";
 import { decide } from "../../src/cases/decide.ts";
 import { eraseHistory } from "../../src/cases/erasure.ts";
 import { ALLOWED_IN } from "../../src/cases/transitions.ts";
@@ -48,8 +48,11 @@ function mayMake(type: CaseCommandType, actor: string): boolean {
     case "open":
     case "add_signal":
     case "record_outreach_sent":
-    case "record_student_reply":
+    case "record_outreach_failed":
       return actor === ENGINE_ACTOR;
+    case "record_student_reply":
+    case "opt_out":
+      return actor === STUDENT_ACTOR;
     case "decide_escalation":
       return actor === "lee";
     case "erase":
@@ -79,7 +82,7 @@ interface Step {
   variant: number;
 }
 
-const PEOPLE = ["ada", "dan", "lee", "adm", ENGINE_ACTOR];
+const PEOPLE = ["ada", "dan", "lee", "adm", ENGINE_ACTOR, STUDENT_ACTOR];
 
 const step: fc.Arbitrary<Step> = fc.record({
   type: fc.constantFrom(...CASE_COMMAND_TYPES),
@@ -111,7 +114,11 @@ function bodyOf(s: Step, i: number, state: CaseState | undefined): Record<string
   const v = s.variant;
   // Mostly a message at the stage the command needs; sometimes any message, or none.
   const needs =
-    { approve_outreach: "proposed", record_outreach_sent: "approved" }[s.type as string] ?? "sent";
+    {
+      approve_outreach: "proposed",
+      record_outreach_sent: "approved",
+      record_outreach_failed: "approved",
+    }[s.type as string] ?? "sent";
   const atStage = state?.outreach.filter((o) => o.stage === needs) ?? [];
   const pool = v < 4 && atStage.length > 0 ? atStage : (state?.outreach ?? []);
   const outreachId = pool[v % Math.max(1, pool.length)]?.outreachId ?? "o-none";
@@ -156,11 +163,25 @@ function bodyOf(s: Step, i: number, state: CaseState | undefined): Record<string
     case "propose_outreach":
       return { outreachId: v === 4 ? "o0" : `o${i}`, text: secret(i, "message") };
     case "approve_outreach":
-      return v === 1 ? { outreachId, text: secret(i, "edited") } : { outreachId };
+      return v === 1
+        ? { outreachId, text: secret(i, "edited") }
+        : v === 3
+          ? { outreachId: `o-new${i}`, text: secret(i, "written") }
+          : { outreachId };
     case "record_outreach_sent":
       return { outreachId, activityId: secret(i, "activity") };
+    case "record_outreach_failed":
+      return {
+        outreachId,
+        reason: ["app_blocked", "no_teams_account", "chat_blocked", "other", "lost", "other"][v],
+        detail: secret(i, "failure"),
+      };
     case "record_student_reply":
       return { outreachId, reply: v === 0 ? "other" : "doing_ok", text: secret(i, "reply") };
+    case "opt_out":
+      // Mostly ill-made: an opt-out stops every later message, so it must stay rare for
+      // sequences to reach messages being sent.
+      return v === 5 ? {} : v === 4 ? { outreachId } : { outreachId: "" };
     case "propose_escalation":
       return { reason: v === 5 ? "" : secret(i, "escalation") };
     case "decide_escalation":
@@ -252,7 +273,8 @@ describe("case invariants under random commands", () => {
           expect(command.version).toBe(events.length);
           if (before?.status === "dismissed") expect(s.type).not.toBe("log_contact");
           // Erasure is a legal duty, not a step of the workflow: it reaches closed cases too.
-          if (before?.status === "closed") expect(["reopen", "erase"]).toContain(s.type);
+          // A student may say "stop" at any time.
+          if (before?.status === "closed") expect(["reopen", "erase", "opt_out"]).toContain(s.type);
           expect(before?.status).not.toBe("erased");
           accepted.set(s.type, (accepted.get(s.type) ?? 0) + 1);
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { foldCase } from "../../src/cases/case-state.ts";
-import { ENGINE_ACTOR } from "../../src/cases/case-vocabulary.ts";
+import { ENGINE_ACTOR, STUDENT_ACTOR } from "../../src/cases/case-vocabulary.ts";
 import type { Decision } from "../../src/cases/decide.ts";
 import { at, CASE_ID, CaseLog, caseIn, EVIDENCE, finding, signal } from "./case-fixtures.ts";
 
@@ -66,7 +66,7 @@ describe("accepted commands", () => {
       .do({ type: "record_outreach_sent", outreachId: "m1", activityId: "act-1" }, ENGINE_ACTOR)
       .do(
         { type: "record_student_reply", outreachId: "m1", reply: "would_like_to_talk" },
-        ENGINE_ACTOR,
+        STUDENT_ACTOR,
       );
     expect(log.state.outreach[0]).toMatchObject({
       stage: "sent",

@@ -122,7 +122,7 @@ describe("invalid input", () => {
       refusalOf(log.try({ type: "propose_outreach", outreachId: "o1", text: "x" }, "ada")).code,
     ).toBe("invalid_input");
     expect(refusalOf(log.try({ type: "approve_outreach", outreachId: "o7" }, "ada")).message).toBe(
-      "There is no message o7 on this case.",
+      "The message is empty: write what the student should read.",
     );
   });
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { parseCaseEvents } from "../../src/cases/case-events.ts";
 import { foldCase } from "../../src/cases/case-state.ts";
-import { ENGINE_ACTOR, ERASED_STUDENT_ID } from "../../src/cases/case-vocabulary.ts";
+import { ENGINE_ACTOR, ERASED_STUDENT_ID, STUDENT_ACTOR } from "../../src/cases/case-vocabulary.ts";
 import { eraseHistory } from "../../src/cases/erasure.ts";
 import { CaseLog, EVIDENCE } from "./case-fixtures.ts";
 
@@ -30,7 +30,7 @@ function fullCase() {
     )
     .do(
       { type: "record_student_reply", outreachId: "o1", reply: "other", text: "PRIVATE reply" },
-      ENGINE_ACTOR,
+      STUDENT_ACTOR,
     )
     .do({ type: "propose_escalation", reason: "PRIVATE reason" }, "ada")
     .do({ type: "resolve", outcome: "circumstances_recorded", note: "PRIVATE outcome" }, "ada");

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { CaseCommandType } from "../../src/cases/case-commands.ts";
-import { ENGINE_ACTOR } from "../../src/cases/case-vocabulary.ts";
+import { ENGINE_ACTOR, STUDENT_ACTOR } from "../../src/cases/case-vocabulary.ts";
 import { type CommandBody, caseIn, type FixtureStatus, signal } from "./case-fixtures.ts";
 
 const STATUSES: FixtureStatus[] = [
@@ -32,7 +32,9 @@ const ALLOWED: Record<Exclude<CaseCommandType, "decide_escalation">, FixtureStat
   propose_outreach: ["active", "escalated"],
   approve_outreach: ["active", "escalated"],
   record_outreach_sent: ["active", "escalated", "resolved"],
+  record_outreach_failed: ["active", "escalated", "resolved"],
   record_student_reply: ["active", "escalated", "resolved"],
+  opt_out: ["active", "escalated", "resolved", "dismissed", "closed"],
   propose_escalation: ["active"],
   resolve: ["active", "escalated"],
   reopen: ["resolved", "dismissed", "closed"],
@@ -81,10 +83,15 @@ const COMMANDS: Record<keyof typeof ALLOWED, { body: CommandBody; actor: string 
     body: { type: "record_outreach_sent", outreachId: "o2" },
     actor: ENGINE_ACTOR,
   },
-  record_student_reply: {
-    body: { type: "record_student_reply", outreachId: "o3", reply: "doing_ok" },
+  record_outreach_failed: {
+    body: { type: "record_outreach_failed", outreachId: "o2", reason: "app_blocked" },
     actor: ENGINE_ACTOR,
   },
+  record_student_reply: {
+    body: { type: "record_student_reply", outreachId: "o3", reply: "doing_ok" },
+    actor: STUDENT_ACTOR,
+  },
+  opt_out: { body: { type: "opt_out", outreachId: "o3" }, actor: STUDENT_ACTOR },
   propose_escalation: {
     body: { type: "propose_escalation", reason: "no answer to three calls" },
     actor: "ada",

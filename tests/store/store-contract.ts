@@ -10,6 +10,7 @@ import { erasureContract } from "./erasure-contract.ts";
 import { installationContract } from "./installation-contract.ts";
 import { outboxContract } from "./outbox-contract.ts";
 import { runContract } from "./run-contract.ts";
+import { studentMessageContract } from "./student-message-contract.ts";
 import { teamsContract } from "./teams-contract.ts";
 
 export interface StoreHarness {
@@ -42,6 +43,7 @@ export function storeContract(
     describe("cases", () => caseContract(store));
     describe("erasure", () => erasureContract(store, harness.everything));
     describe("outbox", () => outboxContract(store));
+    describe("messages to students", () => studentMessageContract(store));
     describe("runs, rule state, leases and audit", () => runContract(store));
     describe("Teams conversations and channel bindings", () => teamsContract(store));
     describe("installation secret", () => installationContract(store, harness.twin));

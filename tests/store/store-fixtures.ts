@@ -74,14 +74,19 @@ export class CaseScript {
     });
     if (!decision.ok) expect.fail(`${body.type} by ${actor}: ${decision.refusal.message}`);
     const version = this.events.length;
+    // A message to the student carries the text just approved (the store checks it).
+    const approval = decision.events.find((e) => e.type === "outreach_approved");
     const outbox: OutboxDraft[] = kinds.map((kind) => ({
       id: outboxIdFor(this.caseId, version, kind),
       kind,
-      payload: {
-        caseId: this.caseId,
-        student: decision.state.studentId,
-        status: decision.state.status,
-      },
+      payload:
+        kind === "student_message" && approval?.type === "outreach_approved"
+          ? { caseId: this.caseId, outreachId: approval.outreachId, text: approval.text }
+          : {
+              caseId: this.caseId,
+              student: decision.state.studentId,
+              status: decision.state.status,
+            },
       createdAt: command.at,
     }));
     return {

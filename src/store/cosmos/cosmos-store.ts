@@ -22,6 +22,7 @@ import {
   type RetryOptions,
 } from "@azure/cosmos";
 import type { RuleState } from "../../rules/index.ts";
+import { checkSubmissions } from "../append-plan.ts";
 import type {
   AppendRequest,
   AppendResult,
@@ -250,7 +251,8 @@ export class CosmosStore implements Store {
     return this.runs.releaseLease(policyId, asOf, owner);
   }
 
-  enqueueOutbox(entries: readonly OutboxSubmission[]): Promise<number> {
+  async enqueueOutbox(entries: readonly OutboxSubmission[]): Promise<number> {
+    checkSubmissions(entries);
     return this.outbox.enqueue(entries);
   }
 

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
 import type { RuleState } from "../../rules/index.ts";
+import { checkSubmissions } from "../append-plan.ts";
 import type {
   AppendRequest,
   AppendResult,
@@ -147,6 +148,7 @@ export class SqliteStore implements Store {
   }
 
   async enqueueOutbox(entries: readonly OutboxSubmission[]): Promise<number> {
+    checkSubmissions(entries);
     return this.outbox.enqueue(entries);
   }
 

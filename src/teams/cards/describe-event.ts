@@ -17,6 +17,7 @@ import {
   phraseOf,
   RESOLVE_OUTCOME_LABELS,
   STUDENT_REPLY_LABELS,
+  UNREACHABLE_REASON_LABELS,
 } from "./labels.ts";
 
 /** A staff roster (or any map of id to a named person), or a function from id to name. */
@@ -65,9 +66,15 @@ export function describeEvent(event: CaseEvent, names: NameLookup): string {
     case "outreach_proposed":
       return `${actor} proposed a message to the student`;
     case "outreach_approved":
-      return `${actor} approved a message to the student`;
+      return event.scheduledFor === undefined
+        ? `${actor} approved a message to the student`
+        : `${actor} approved a message to the student, to go ${formatDateTime(event.scheduledFor)}`;
     case "outreach_sent":
       return "The message was sent to the student";
+    case "outreach_failed":
+      return `The message could not reach the student in Teams (${phraseOf(UNREACHABLE_REASON_LABELS, event.reason)})`;
+    case "student_opted_out":
+      return "The student asked Reach not to message them again";
     case "student_replied":
       return event.reply === "other"
         ? "The student replied with a message"

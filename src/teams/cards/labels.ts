@@ -12,6 +12,7 @@ import type {
   NoteVisibility,
   ResolveOutcome,
   StudentReply,
+  UnreachableReason,
 } from "../../cases/index.ts";
 import type { Severity } from "../../rules/index.ts";
 
@@ -76,6 +77,14 @@ export const STUDENT_REPLY_LABELS: Readonly<Record<StudentReply, string>> = {
   would_like_to_talk: "I'd like to talk",
   doing_ok: "I'm OK",
   other: "a message",
+};
+
+export const UNREACHABLE_REASON_LABELS: Readonly<Record<UnreachableReason, string>> = {
+  no_teams_account: "they have no Teams account Reach can reach",
+  not_in_data: "the school's data has no Microsoft 365 account for them",
+  app_blocked: "the school's Teams settings block Reach for them",
+  chat_blocked: "the school's Teams settings block chats with them",
+  other: "Teams refused the message",
 };
 
 /** The label of `value`, or the value itself when it is not in the list (never throws). */

@@ -7,6 +7,7 @@ import { SENDING_AND_TEAMS } from "./0002-sending-and-teams.ts";
 import { INSTALLATION_SECRET } from "./0003-installation-secret.ts";
 import { RUN_DATA_CHECK } from "./0004-run-data-check.ts";
 import { SKIPPED_RUNS_AND_NOTICES } from "./0005-skipped-runs-and-notices.ts";
+import { STAFF_MESSAGES } from "./0006-staff-messages.ts";
 
 export interface Migration {
   version: number;
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "installation secret", sql: INSTALLATION_SECRET },
   { version: 4, name: "run warnings and data dates", sql: RUN_DATA_CHECK },
   { version: 5, name: "skipped runs and channel notices", sql: SKIPPED_RUNS_AND_NOTICES },
+  { version: 6, name: "messages to staff", sql: STAFF_MESSAGES },
 ];
