@@ -13,6 +13,7 @@ import { decide } from "../../src/cases/decide.ts";
 import type { Staff } from "../../src/data/schema.ts";
 import type { AppendRequest } from "../../src/store/case-records.ts";
 import { caseIdFor, outboxIdFor } from "../../src/store/ids.ts";
+import type { Json } from "../../src/store/json.ts";
 import type { OutboxDraft, OutboxKind } from "../../src/store/outbox-records.ts";
 import { signal } from "../cases/case-fixtures.ts";
 
@@ -81,7 +82,7 @@ export class CaseScript {
       kind,
       payload:
         kind === "student_message" && approval?.type === "outreach_approved"
-          ? { caseId: this.caseId, outreachId: approval.outreachId, text: approval.text }
+          ? ({ caseId: this.caseId, outreachId: approval.outreachId, text: approval.text } as Json)
           : {
               caseId: this.caseId,
               student: decision.state.studentId,
