@@ -19,6 +19,7 @@ export const POLICY_KEYS = [
   "cooldown",
   "severity_inhibition",
   "suppress",
+  "quiet_hours",
 ] as const;
 export const SUPPRESS_KEYS = [
   "circumstances",
@@ -26,6 +27,7 @@ export const SUPPRESS_KEYS = [
   "on_leave",
   "first_days_of_enrolment",
 ] as const;
+export const QUIET_HOURS_KEYS = ["from", "to", "weekends"] as const;
 export const RULE_KEYS = [
   "id",
   "name",

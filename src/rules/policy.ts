@@ -79,6 +79,17 @@ export interface Escalation {
   to: string;
 }
 
+/**
+ * When Reach does not send a student a message, in the policy's time zone: every day from
+ * `fromMinute` to `toMinute` (minutes after midnight; the span may cross midnight), and all
+ * of Saturday and Sunday when `weekends` is true.
+ */
+export interface QuietHours {
+  fromMinute: number;
+  toMinute: number;
+  weekends: boolean;
+}
+
 export interface Policy {
   id: string;
   name: string;
@@ -99,6 +110,8 @@ export interface Policy {
   cooldownDays: number;
   /** A high-severity signal hides lower ones on the card. */
   severityInhibition: boolean;
+  /** When messages to students wait; null when they may go at any time (`quiet_hours: off`). */
+  quietHours: QuietHours | null;
   rules: Rule[];
   escalation?: Escalation;
   file: string;

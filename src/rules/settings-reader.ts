@@ -3,14 +3,20 @@
  * access, cool-down, severity inhibition and suppressions, with their defaults.
  */
 import { validateDetailed } from "node-cron";
-import type { Node } from "yaml";
+import { isMap, isScalar, type Node } from "yaml";
 import { type AttendanceStatus, CIRCUMSTANCE_KINDS } from "../data/schema.ts";
 import { readAbsentStatuses } from "./metric-test-reader.ts";
 import { own } from "./own.ts";
-import type { Place, Policy, PolicyPlaces, Suppressions } from "./policy.ts";
-import { ACCESS, misplacedHint, POLICY_KEYS, SUPPRESS_KEYS } from "./policy-keys.ts";
+import type { Place, Policy, PolicyPlaces, QuietHours, Suppressions } from "./policy.ts";
+import {
+  ACCESS,
+  misplacedHint,
+  POLICY_KEYS,
+  QUIET_HOURS_KEYS,
+  SUPPRESS_KEYS,
+} from "./policy-keys.ts";
 import { nearest } from "./suggest.ts";
-import type { Entry, Slot, YamlReader } from "./yaml-reader.ts";
+import { describe, type Entry, type Slot, type YamlReader } from "./yaml-reader.ts";
 
 export const DEFAULT_WINDOW_DAYS = 45;
 export const DEFAULT_COOLDOWN_DAYS = 10;
@@ -21,6 +27,12 @@ export const DEFAULT_ABSENT_STATUSES: readonly AttendanceStatus[] = [
   "excused_absence",
 ];
 export const MAX_DAYS = 365;
+/** No messages to students from 18:00 to 08:00, nor on Saturday and Sunday. */
+export const DEFAULT_QUIET_HOURS: Readonly<QuietHours> = Object.freeze({
+  fromMinute: 18 * 60,
+  toMinute: 8 * 60,
+  weekends: true,
+});
 
 const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -61,6 +73,7 @@ export function readSettings(
   );
   const inhibition = optional(e, "severity_inhibition", (s) => r.boolean(s, "severity_inhibition"));
   const suppress = optional(e, "suppress", (s) => readSuppressions(r, s));
+  const quiet = optional(e, "quiet_hours", (s) => readQuietHours(r, s));
 
   const window = windowDays.ok ? (windowDays.value ?? DEFAULT_WINDOW_DAYS) : undefined;
   if (r.errors.length > before || !id || !name || !schools || !timezone || !schedule) {
@@ -79,6 +92,7 @@ export function readSettings(
     suppress: suppress.value ?? defaultSuppressions(),
     cooldownDays: cooldownDays.value ?? DEFAULT_COOLDOWN_DAYS,
     severityInhibition: inhibition.value ?? true,
+    quietHours: quiet.value === undefined ? { ...DEFAULT_QUIET_HOURS } : quiet.value,
     idAt: idEntry?.node ?? null,
     places: placesOf(r, e, read?.places ?? []),
   };
@@ -244,4 +258,69 @@ function readSuppressions(r: YamlReader, slot: Slot): Suppressions | undefined {
   if (onLeave.value !== undefined) out.onLeave = onLeave.value;
   if (firstDays.value !== undefined) out.firstDaysOfEnrolment = firstDays.value;
   return out;
+}
+
+const QUIET_HOURS_EXAMPLE = 'quiet_hours: { from: "18:00", to: "08:00", weekends: true }';
+
+/** `quiet_hours:` — a mapping of from, to and weekends, or `off` (null). */
+function readQuietHours(r: YamlReader, slot: Slot): QuietHours | null | undefined {
+  const { node, at } = r.slot(slot);
+  if (node !== null && isScalar(node) && isOff(node.value)) return null;
+  if (node === null || !isMap(node)) {
+    r.error(
+      at,
+      "wrong_type",
+      `quiet_hours must be from, to and weekends, or off, got ${describe(node)}`,
+      `write ${QUIET_HOURS_EXAMPLE}, or quiet_hours: off`,
+    );
+    return undefined;
+  }
+  const e = r.entries(slot, "quiet_hours", "policy");
+  if (e === undefined) return undefined;
+  const before = r.errors.length;
+  r.checkKeys(e, "quiet_hours", QUIET_HOURS_KEYS);
+  r.requireKeys(e, ["from", "to"], "quiet_hours", slot);
+  const fromEntry = e.get("from");
+  const toEntry = e.get("to");
+  const fromMinute = fromEntry && readTimeOfDay(r, fromEntry, "quiet_hours from");
+  const toMinute = toEntry && readTimeOfDay(r, toEntry, "quiet_hours to");
+  const weekends = optional(e, "weekends", (s) => r.boolean(s, "quiet_hours weekends"));
+  if (r.errors.length > before || fromMinute === undefined || toMinute === undefined) {
+    return undefined;
+  }
+  if (fromMinute === toMinute && toEntry) {
+    r.error(
+      r.slot(toEntry).at,
+      "invalid_value",
+      `quiet_hours from and to are both ${clock(fromMinute)}: quiet hours need a start and a different end`,
+      "to switch quiet hours off, write quiet_hours: off",
+    );
+    return undefined;
+  }
+  return { fromMinute, toMinute, weekends: weekends.value ?? true };
+}
+
+const isOff = (value: unknown): boolean =>
+  value === false || (typeof value === "string" && value.trim().toLowerCase() === "off");
+
+const TIME_OF_DAY = /^([01]?\d|2[0-3]):([0-5]\d)$/;
+
+/** "18:00" → 1080 (minutes after midnight). */
+function readTimeOfDay(r: YamlReader, slot: Slot, what: string): number | undefined {
+  const written = r.text(slot, what);
+  if (written === undefined) return undefined;
+  const match = TIME_OF_DAY.exec(written);
+  if (match !== null) return Number(match[1]) * 60 + Number(match[2]);
+  r.error(
+    r.slot(slot).at,
+    "invalid_value",
+    `${what} must be a time of day from 00:00 to 23:59, as HH:MM, got "${written}"`,
+    'a 24-hour time in quotes, e.g. "18:00" for 6 pm',
+  );
+  return undefined;
+}
+
+/** 1080 → "18:00". */
+function clock(minute: number): string {
+  return `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
 }
