@@ -68,6 +68,10 @@ param cosmosDatabaseName string = 'reach'
 // engagement lead's policies go into /home/reach/policies the same way (docs/deployment.md).
 
 // Reach's identity: the bot's app id, and the principal Cosmos DB grants data access to.
+// Reach also calls Microsoft Graph with it, to install itself for a student it messages
+// (application permission TeamsAppInstallation.ReadWriteSelfForUser.All). This template
+// cannot grant that: admin consent to a Graph application permission is given in Entra ID
+// by an administrator, after provisioning (docs/deployment.md, "Messages to students").
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: '${resourceBaseName}-identity'
   location: location

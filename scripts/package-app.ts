@@ -20,7 +20,10 @@ const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const APP_PACKAGE_DIR = join(REPO_ROOT, "appPackage");
 export const DEFAULT_OUT_FILE = join(REPO_ROOT, "build", "appPackage", "reach.zip");
 
-/** The token in appPackage/manifest.json replaced by the bot id (in `id` and `bots[0].botId`). */
+/**
+ * The token in appPackage/manifest.json replaced by the bot id (in `id`, `bots[0].botId` and
+ * `webApplicationInfo`, which names the bot's Entra app for Microsoft Graph).
+ */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a manifest placeholder, not a template
 export const BOT_ID_PLACEHOLDER = "${{BOT_ID}}";
 

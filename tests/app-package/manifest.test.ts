@@ -103,13 +103,34 @@ describe("appPackage/manifest.json", () => {
     expect(schema.properties.manifestVersion.const).toBe(TEMPLATE_JSON.manifestVersion);
   });
 
-  it("has the bot id placeholder in id and bots[0].botId and nowhere else", () => {
+  it("has the bot id placeholder in id, bots[0].botId and webApplicationInfo and nowhere else", () => {
     expect(TEMPLATE_JSON.id).toBe(BOT_ID_PLACEHOLDER);
     expect(TEMPLATE_JSON.bots[0].botId).toBe(BOT_ID_PLACEHOLDER);
-    expect(TEMPLATE.split(BOT_ID_PLACEHOLDER).length - 1).toBe(2);
+    expect(TEMPLATE_JSON.webApplicationInfo).toEqual({
+      id: BOT_ID_PLACEHOLDER,
+      resource: `api://botid-${BOT_ID_PLACEHOLDER}`,
+    });
+    expect(TEMPLATE.split(BOT_ID_PLACEHOLDER).length - 1).toBe(4);
     const filled = fillManifest(TEMPLATE, BOT_ID);
     expect(filled.id).toBe(BOT_ID);
     expect((filled.bots as Bot[])[0].botId).toBe(BOT_ID);
+    expect(filled.webApplicationInfo).toEqual({ id: BOT_ID, resource: `api://botid-${BOT_ID}` });
+  });
+
+  it("names the bot's Entra app in webApplicationInfo, as Graph needs to install Reach for a student", () => {
+    // Graph's TeamsAppInstallation.ReadWriteSelfForUser.All lets an app install itself for
+    // a user only when the manifest names the app calling Graph: the bot's own identity.
+    const info = TEMPLATE_JSON.webApplicationInfo as Record<string, unknown>;
+    expect(Object.keys(info).sort()).toEqual(["id", "resource"]);
+    expect(info.id).toBe(TEMPLATE_JSON.bots[0].botId);
+    expect(String(info.resource)).toMatch(/^api:\/\//);
+  });
+
+  it("tells users that Reach writes to students only with an approved message", () => {
+    const full = TEMPLATE_JSON.description.full as string;
+    expect(full).not.toContain("does not contact students");
+    expect(full).toContain("only with a message an adviser has approved");
+    expect(full.length).toBeLessThanOrEqual(4000);
   });
 
   it("describes a conversational bot for team, personal and group chat, without files", () => {
@@ -119,7 +140,6 @@ describe("appPackage/manifest.json", () => {
     expect(bots[0].supportsFiles).toBe(false);
     expect(bots[0].isNotificationOnly).toBe(false);
     expect(TEMPLATE_JSON.validDomains).toEqual([]);
-    expect(TEMPLATE_JSON.webApplicationInfo).toBeUndefined();
     expect(TEMPLATE_JSON.authorization).toBeUndefined();
   });
 
@@ -207,6 +227,10 @@ describe("npm run package", () => {
     const manifest = JSON.parse((byName.get("manifest.json") as Buffer).toString("utf8"));
     expect(manifest.id).toBe(BOT_ID);
     expect(manifest.bots[0].botId).toBe(BOT_ID);
+    expect(manifest.webApplicationInfo).toEqual({
+      id: BOT_ID,
+      resource: `api://botid-${BOT_ID}`,
+    });
     expect(JSON.stringify(manifest)).not.toContain("${{");
     expect(await validateManifest(manifest)).toEqual([]);
     expect(byName.get("color.png")?.equals(readFileSync(join(APP_PACKAGE_DIR, "color.png")))).toBe(
