@@ -1,7 +1,8 @@
 /**
  * Who is who, for the bot: the policies it serves, the staff roster (matched to Teams
- * users by their Entra object id) and the students (for a card's display name and for
- * authorisation). Built from the same data folder and policy files the engine runs on,
+ * users by their Entra object id) and the students (for a card's display name, for
+ * authorisation, and matched to Teams users by their Entra object id when a student
+ * writes to Reach). Built from the same data folder and policy files the engine runs on,
  * and replaced whole after each import, so the bot never mixes two nights' data.
  */
 import type { Dataset } from "../data/dataset.ts";
@@ -14,6 +15,11 @@ export interface Directory {
   readonly students: ReadonlyMap<string, Student>;
   /** The staff member signed in to Teams as this Entra object id. */
   staffByAad(aadObjectId: string | undefined): Staff | undefined;
+  /**
+   * The student signed in to Teams as this Entra object id (the `aad_object_id` of
+   * students.csv, in any case). An id the data gives to two students names neither.
+   */
+  studentByAad(aadObjectId: string | undefined): Student | undefined;
   /** The data's date of the import this directory came from (for "data as of"). */
   readonly loadedAt: string;
 }
@@ -28,11 +34,19 @@ export function buildDirectory(
   for (const s of dataset.staff) {
     if (s.aadObjectId) byAad.set(s.aadObjectId.toLowerCase(), s);
   }
+  // null marks an id shared by two students: a data error must not show one the other.
+  const studentsByAad = new Map<string, Student | null>();
+  for (const s of dataset.students) {
+    if (!s.aadObjectId) continue;
+    const key = s.aadObjectId.toLowerCase();
+    studentsByAad.set(key, studentsByAad.has(key) ? null : s);
+  }
   return {
     policies: new Map(policies.map((p) => [p.id, p])),
     roster,
     students: new Map(dataset.students.map((s) => [s.id, s])),
     staffByAad: (aad) => (aad ? byAad.get(aad.toLowerCase()) : undefined),
+    studentByAad: (aad) => (aad ? (studentsByAad.get(aad.toLowerCase()) ?? undefined) : undefined),
     loadedAt,
   };
 }

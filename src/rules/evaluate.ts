@@ -134,7 +134,7 @@ function compile(condition: Condition, slots: Slot[], slotKeys: Map<string, numb
     case "not":
       return { kind: "not", of: compile(condition.of, slots, slotKeys) };
     case "metric": {
-      const key = JSON.stringify([condition.metric, sortedParams(condition.params)]);
+      const key = slotKey(condition.metric, condition.params);
       let slot = slotKeys.get(key);
       if (slot === undefined) {
         slot = slots.length;
@@ -150,6 +150,14 @@ function compile(condition: Condition, slots: Slot[], slotKeys: Map<string, numb
       };
     }
   }
+}
+
+/**
+ * What makes two metric tests the same computation: the metric and its parameters (in
+ * any order). The evaluator computes each once per student.
+ */
+export function slotKey(metric: MetricName, params: MetricParams): string {
+  return JSON.stringify([metric, sortedParams(params)]);
 }
 
 function sortedParams(params: MetricParams): [string, unknown][] {
@@ -173,6 +181,105 @@ function compare(value: number, op: Comparator, threshold: number): boolean {
   }
 }
 
+/** What the evaluator knows of a policy's students on a date, before any metric is computed. */
+export interface PolicyScope {
+  /** Every student in scope and not suppressed, in data order: the cohort metric's members. */
+  contexts: StudentContext[];
+  suppressed: { studentId: string; reason: SuppressionReason }[];
+  /** Students of the policy's schools (with or without a calendar). */
+  inScope: number;
+  /**
+   * One student's context, as the evaluator builds it: the same object for a student it
+   * evaluates; for a suppressed student, one built alike (not a member of any cohort).
+   * Undefined when the student is not in the data, not in scope, or their school has no
+   * calendar.
+   */
+  contextOf(studentId: string): StudentContext | undefined;
+}
+
+export interface PolicyScopeInput {
+  dataset: Dataset;
+  policy: Policy;
+  asOf: DayNumber;
+  calendars: ReadonlyMap<string, SchoolCalendar>;
+  /** Snoozed students and until when (from the rule state); none when absent. */
+  snoozes?: ReadonlyMap<string, DayNumber>;
+}
+
+/** The students a policy evaluates on `asOf`, their contexts, and who is suppressed and why. */
+export function policyScope(input: PolicyScopeInput): PolicyScope {
+  const { dataset, policy, asOf, calendars } = input;
+  const snoozes = input.snoozes ?? NO_SNOOZES;
+  const absentMask = absentMaskOf(policy.absentStatuses);
+  const schools = new Set(policy.schools);
+  const allSchools = schools.has("*");
+  const circumstancesByStudent = groupBy(dataset.circumstances, (c) => c.studentId);
+  const submissionsByStudent = groupBy(dataset.submissions, (s) => s.studentId);
+  const suppressKinds = new Set<string>(policy.suppress.circumstances);
+  const circumstancesOf = (studentId: string) =>
+    (circumstancesByStudent.get(studentId) ?? []).filter((c) => suppressKinds.has(c.kind));
+
+  // Contexts of every student in scope and not suppressed: the cohort metric needs them all.
+  const contexts: StudentContext[] = [];
+  const cohorts = new CohortStats(() => contexts);
+  const suppressed: PolicyScope["suppressed"] = [];
+  let inScope = 0;
+
+  const contextFor = (
+    index: number,
+    student: Dataset["students"][number],
+    calendar: SchoolCalendar,
+    circumstances: readonly Circumstance[],
+  ): StudentContext => ({
+    dataset,
+    index,
+    student,
+    calendar,
+    asOf,
+    policyWindow: policy.windowDays,
+    absentMask,
+    absencesOnly: dataset.schools.get(student.school)?.attendanceRecording === "absences_only",
+    excluded: circumstances.map((c) => [c.from, c.to] as const),
+    submissions: submissionsByStudent.get(student.id) ?? EMPTY,
+    cohorts,
+  });
+
+  for (let index = 0; index < dataset.students.length; index++) {
+    const student = dataset.students[index];
+    if (!allSchools && !schools.has(student.school)) continue;
+    inScope++;
+    const calendar = calendars.get(student.school);
+    if (!calendar) continue;
+    const circumstances = circumstancesOf(student.id);
+    const reason = suppression(policy, student, asOf, calendar, circumstances, snoozes);
+    if (reason) {
+      suppressed.push({ studentId: student.id, reason });
+      continue;
+    }
+    contexts.push(contextFor(index, student, calendar, circumstances));
+  }
+
+  return {
+    contexts,
+    suppressed,
+    inScope,
+    contextOf(studentId) {
+      const index = dataset.studentIndex.get(studentId);
+      if (index === undefined) return undefined;
+      const student = dataset.students[index];
+      if (!allSchools && !schools.has(student.school)) return undefined;
+      const calendar = calendars.get(student.school);
+      if (!calendar) return undefined;
+      return (
+        contexts.find((c) => c.index === index) ??
+        contextFor(index, student, calendar, circumstancesOf(studentId))
+      );
+    },
+  };
+}
+
+const NO_SNOOZES: ReadonlyMap<string, DayNumber> = new Map();
+
 export function evaluate(input: EvaluateInput): Evaluation {
   const { dataset, policy, asOf, previous } = input;
   const calendars = input.calendars ?? buildCalendars(dataset);
@@ -180,9 +287,6 @@ export function evaluate(input: EvaluateInput): Evaluation {
   const slots: Slot[] = [];
   const slotKeys = new Map<string, number>();
   const compiled = rules.map((r) => compile(r.when, slots, slotKeys));
-  const absentMask = absentMaskOf(policy.absentStatuses);
-  const schools = new Set(policy.schools);
-  const allSchools = schools.has("*");
 
   const previousHolding = new Map<string, HoldingEntry>();
   for (const e of previous.policyId === policy.id ? previous.holding : []) {
@@ -197,44 +301,8 @@ export function evaluate(input: EvaluateInput): Evaluation {
   const snoozes = new Map<string, DayNumber>();
   for (const s of previous.snoozes) if (s.until >= asOf) snoozes.set(s.studentId, s.until);
 
-  const circumstancesByStudent = groupBy(dataset.circumstances, (c) => c.studentId);
-  const submissionsByStudent = groupBy(dataset.submissions, (s) => s.studentId);
-  const suppressKinds = new Set<string>(policy.suppress.circumstances);
-
-  // Contexts of every student in scope and not suppressed: the cohort metric needs them all.
-  const contexts: StudentContext[] = [];
-  const cohorts = new CohortStats(() => contexts);
-  const suppressed: Evaluation["suppressed"] = [];
-  let inScope = 0;
-
-  for (let index = 0; index < dataset.students.length; index++) {
-    const student = dataset.students[index];
-    if (!allSchools && !schools.has(student.school)) continue;
-    inScope++;
-    const calendar = calendars.get(student.school);
-    if (!calendar) continue;
-    const circumstances = (circumstancesByStudent.get(student.id) ?? []).filter((c) =>
-      suppressKinds.has(c.kind),
-    );
-    const reason = suppression(policy, student, asOf, calendar, circumstances, snoozes);
-    if (reason) {
-      suppressed.push({ studentId: student.id, reason });
-      continue;
-    }
-    contexts.push({
-      dataset,
-      index,
-      student,
-      calendar,
-      asOf,
-      policyWindow: policy.windowDays,
-      absentMask,
-      absencesOnly: dataset.schools.get(student.school)?.attendanceRecording === "absences_only",
-      excluded: circumstances.map((c) => [c.from, c.to] as const),
-      submissions: submissionsByStudent.get(student.id) ?? EMPTY,
-      cohorts,
-    });
-  }
+  const scope = policyScope({ dataset, policy, asOf, calendars, snoozes });
+  const { contexts, suppressed } = scope;
 
   const findings: Finding[] = [];
   const pending: Evaluation["pending"] = [];
@@ -290,7 +358,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
     pending,
     suppressed,
     counts: {
-      studentsInScope: inScope,
+      studentsInScope: scope.inScope,
       studentsEvaluated: contexts.length,
       suppressed: suppressedCounts,
       pending: pending.length,
@@ -351,7 +419,7 @@ function suppression(
   asOf: DayNumber,
   calendar: SchoolCalendar,
   circumstances: readonly Circumstance[],
-  snoozes: Map<string, DayNumber>,
+  snoozes: ReadonlyMap<string, DayNumber>,
 ): SuppressionReason | undefined {
   const { suppress } = policy;
   const from = student.statusFrom ?? Number.NEGATIVE_INFINITY;

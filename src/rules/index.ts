@@ -9,7 +9,16 @@ export {
   type StreamEnd,
   type StreamId,
 } from "./data-check.ts";
-export { type Evaluation, evaluate, type Finding } from "./evaluate.ts";
+export {
+  type Evaluation,
+  evaluate,
+  type Finding,
+  type PolicyScope,
+  type PolicyScopeInput,
+  policyScope,
+  type SuppressionReason,
+  slotKey,
+} from "./evaluate.ts";
 export {
   formatProblem,
   isDirectory,
@@ -19,5 +28,13 @@ export {
   loadPolicyFiles,
   type PolicyProblem,
 } from "./loader.ts";
-export { COMPARATORS, type Policy, SEVERITIES, SEVERITY_RANK, type Severity } from "./policy.ts";
+export {
+  COMPARATORS,
+  type Policy,
+  type QuietHours,
+  SEVERITIES,
+  SEVERITY_RANK,
+  type Severity,
+} from "./policy.ts";
 export { emptyRuleState, type RuleState } from "./rule-state.ts";
+export { DEFAULT_QUIET_HOURS } from "./settings-reader.ts";

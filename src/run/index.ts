@@ -7,3 +7,10 @@ export {
   RunInProgress,
 } from "./apply-run.ts";
 export { type DryRunOptions, DryRunRefused, type DryRunResult, dryRun } from "./dry-run.ts";
+export {
+  type StudentValue,
+  type StudentValues,
+  type StudentValuesInput,
+  studentValues,
+  type ValueTest,
+} from "./student-values.ts";
