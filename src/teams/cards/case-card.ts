@@ -7,6 +7,7 @@
  */
 import type { CaseView, NoteView, SignalView } from "../../cases/index.ts";
 import type { AdaptiveCard } from "./attachment.ts";
+import { messagesOf } from "./case-messages.ts";
 import { eventLine, type RecentEvent } from "./describe-event.ts";
 import { formatDate, formatWindow, shorten } from "./format.ts";
 import { type CaseActionData, renderForms } from "./forms.ts";
@@ -25,6 +26,8 @@ import { expandTemplate } from "./templates.ts";
 
 export interface CaseCardStudent {
   displayName: string;
+  /** What the card calls the student in sentences ("Ben replied: …"). */
+  firstName?: string;
   school: string;
   programme?: string;
   year?: string;
@@ -35,6 +38,8 @@ export interface CaseCardInput {
   /** Undefined when the student is no longer in the data: the card says so. */
   student: CaseCardStudent | undefined;
   policyName?: string;
+  /** The policy's IANA time zone, for the times of messages to the student; UTC when none. */
+  timezone?: string;
   /** A line at the top: why the clicker's action was refused, or that the card was stale. */
   notice?: { tone: NoticeTone; text: string };
   /** Already-phrased event lines, newest first (see `recentEvents`); the card shows 5. */
@@ -112,6 +117,11 @@ export function renderCaseCard(input: CaseCardInput): AdaptiveCard {
     hasRecent: input.recent.length > 0,
     recent: input.recent.slice(0, CARD_LIMITS.recent).map((e) => ({ line: eventLine(e) })),
     escalationPending: view.escalation?.status === "pending",
+    ...messagesOf({ view, firstName: input.student?.firstName, timezone: input.timezone }),
+    canPropose:
+      !erased &&
+      view.optedOut === undefined &&
+      (view.status === "active" || view.status === "escalated"),
     forms: renderForms(action),
   });
 }

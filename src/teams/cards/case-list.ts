@@ -1,6 +1,7 @@
 /**
  * "My cases" in an adviser's personal chat: one row per case (student, state, severity,
- * case id, opened date) with a Show button (`Action.Execute`, verb `show`) that asks the
+ * case id, opened date), in titled sections when given ("Assigned to you", "New cases you
+ * may take"), with a Show button (`Action.Execute`, verb `show`) that asks the
  * bot for the full case card.
  */
 import type { CaseView } from "../../cases/index.ts";
@@ -15,12 +16,25 @@ export interface CaseListItem {
   studentName: string | undefined;
 }
 
-export interface CaseListInput {
+/** A titled part of the list: "Assigned to you", "New cases you may take". */
+export interface CaseListSection {
+  heading: string;
   items: CaseListItem[];
+  /** Shown under the heading when the section has no case. Defaults to "None right now." */
+  empty?: string;
+}
+
+export interface CaseListInput {
+  /** One list without headings; ignored when `sections` is given. */
+  items?: CaseListItem[];
+  /** Lists under headings, in order. */
+  sections?: CaseListSection[];
   /** Defaults to "My cases". */
   title?: string;
-  /** Rows shown; the rest are counted ("and 3 more"). Defaults to 20. */
+  /** Rows shown per list; the rest are counted ("and 3 more"). Defaults to 20. */
   limit?: number;
+  /** The summary when there is no case at all. Defaults to "You have no cases right now." */
+  empty?: string;
 }
 
 const STATE_COLORS: Readonly<Record<string, string>> = {
@@ -31,7 +45,23 @@ const STATE_COLORS: Readonly<Record<string, string>> = {
 
 export function renderCaseList(input: CaseListInput): AdaptiveCard {
   const limit = input.limit ?? 20;
-  const rows = input.items.slice(0, limit).map(({ view, studentName }) => ({
+  const sections: CaseListSection[] = input.sections ?? [{ heading: "", items: input.items ?? [] }];
+  const total = sections.reduce((n, s) => n + s.items.length, 0);
+  const summary =
+    total === 0
+      ? (input.empty ?? "You have no cases right now.")
+      : total === 1
+        ? "1 case"
+        : `${total} cases`;
+  return expandTemplate("case-list", {
+    title: input.title ?? "My cases",
+    summary,
+    sections: total === 0 ? [] : sections.map((s) => sectionModel(s, limit)),
+  });
+}
+
+function sectionModel(section: CaseListSection, limit: number) {
+  const rows = section.items.slice(0, limit).map(({ view, studentName }) => ({
     caseId: view.caseId,
     policyId: view.policyId,
     studentName: studentName ?? "Student record not available",
@@ -47,13 +77,14 @@ export function renderCaseList(input: CaseListInput): AdaptiveCard {
     stateColor: STATE_COLORS[view.status] ?? "default",
     detail: `Case ${view.caseId} · opened ${formatDate(view.openedAt)}`,
   }));
-  const n = input.items.length;
-  const more = n - rows.length;
-  return expandTemplate("case-list", {
-    title: input.title ?? "My cases",
-    summary: n === 0 ? "You have no cases right now." : n === 1 ? "1 case" : `${n} cases`,
+  const more = section.items.length - rows.length;
+  return {
+    hasHeading: section.heading !== "",
+    heading: rows.length === 0 ? section.heading : `${section.heading} (${section.items.length})`,
+    isEmpty: rows.length === 0,
+    empty: section.empty ?? "None right now.",
     rows,
     hasMore: more > 0,
     more: `and ${more} more not shown. Ask for "case" and its id to see one.`,
-  });
+  };
 }

@@ -46,3 +46,53 @@ export function shorten(text: string, max: number): string {
   const space = cut.lastIndexOf(" ");
   return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
+
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock parts of an instant in `timezone` (UTC when none or not a zone). */
+function localParts(date: Date, timezone: string | undefined) {
+  const zone = timezone ?? "UTC";
+  let formatter = formatters.get(zone);
+  if (formatter === undefined) {
+    try {
+      formatter = new Intl.DateTimeFormat("en-GB", {
+        timeZone: zone,
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "numeric",
+        minute: "numeric",
+        hourCycle: "h23",
+      });
+    } catch {
+      return localParts(date, undefined);
+    }
+    formatters.set(zone, formatter);
+  }
+  const parts = formatter.formatToParts(date);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const [year, month, day] = [part("year"), part("month"), part("day")];
+  return {
+    day,
+    month: MONTHS[month - 1],
+    weekday: WEEKDAYS[new Date(Date.UTC(year, month - 1, day)).getUTCDay()],
+    time: `${pad(part("hour"))}:${pad(part("minute"))}`,
+  };
+}
+
+/** "5 Dec" in `timezone` (UTC when none), from an ISO timestamp. */
+export function formatDayMonth(value: string, timezone?: string): string {
+  const d = parse(value);
+  if (d === undefined) return value;
+  const p = localParts(d, timezone);
+  return `${p.day} ${p.month}`;
+}
+
+/** "5 Dec, 12:03", or "Mon 7 Dec, 08:00" with `weekday`, in `timezone` (UTC when none). */
+export function formatLocalTime(value: string, timezone?: string, weekday = false): string {
+  const d = parse(value);
+  if (d === undefined) return value;
+  const p = localParts(d, timezone);
+  return `${weekday ? `${p.weekday} ` : ""}${p.day} ${p.month}, ${p.time}`;
+}

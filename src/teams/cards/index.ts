@@ -10,7 +10,13 @@ export {
   type CaseCardStudent,
   renderCaseCard,
 } from "./case-card.ts";
-export { type CaseListInput, type CaseListItem, renderCaseList } from "./case-list.ts";
+export {
+  type CaseListInput,
+  type CaseListItem,
+  type CaseListSection,
+  renderCaseList,
+} from "./case-list.ts";
+export { MESSAGE_LIMITS, type MessagesInput, messagesOf } from "./case-messages.ts";
 export {
   describeEvent,
   eventLine,
@@ -19,7 +25,14 @@ export {
   type RecentEvent,
   recentEvents,
 } from "./describe-event.ts";
-export { formatDate, formatDateTime, formatWindow, shorten } from "./format.ts";
+export {
+  formatDate,
+  formatDateTime,
+  formatDayMonth,
+  formatLocalTime,
+  formatWindow,
+  shorten,
+} from "./format.ts";
 export {
   type CaseActionData,
   FORM_KINDS,
@@ -28,7 +41,9 @@ export {
   renderForm,
   renderForms,
 } from "./forms.ts";
+export { inert, inertDeep } from "./inert.ts";
 export * from "./labels.ts";
+export { renderMyData, type StudentDataView } from "./my-data.ts";
 export {
   NOTICE_TONES,
   type NoticeCardInput,
@@ -36,4 +51,13 @@ export {
   noticeStyle,
   renderNoticeCard,
 } from "./notice-card.ts";
+export { type MessageDraft, renderProposeForm } from "./propose-form.ts";
+export {
+  MAX_REPLY_LENGTH,
+  renderStudentMessage,
+  renderStudentThanks,
+  STUDENT_MESSAGE_FOOTER,
+  type StudentMessageInput,
+  studentMessageHeader,
+} from "./student-message.ts";
 export { expandTemplate, TEMPLATE_NAMES, type TemplateName, templateJson } from "./templates.ts";

@@ -1,16 +1,22 @@
 /**
  * The card templates in `cards/` (adaptivecards-templating JSON), read once and expanded
  * against a data model the renderers build. Templates bind only to that model, so what a
- * card can show is exactly what a renderer put in it.
+ * card can show is exactly what a renderer put in it. Every string of the model is made
+ * inert first (see `inert.ts`): nothing a person wrote is read as a binding or a function.
  */
 import { readFileSync } from "node:fs";
 import { Template } from "adaptivecards-templating";
 import type { AdaptiveCard } from "./attachment.ts";
+import { inertDeep } from "./inert.ts";
 
 export const TEMPLATE_NAMES = [
   "case-card",
   "case-list",
   "notice",
+  "propose-form",
+  "student-message",
+  "student-thanks",
+  "my-data",
   "forms/dismiss",
   "forms/snooze",
   "forms/contact",
@@ -38,5 +44,5 @@ export function expandTemplate(name: TemplateName, data: object): AdaptiveCard {
     loaded.set(name, template);
   }
   // Round-trip so that objects bound whole (a form spliced into a ShowCard) are copies.
-  return JSON.parse(JSON.stringify(template.expand({ $root: data }))) as AdaptiveCard;
+  return JSON.parse(JSON.stringify(template.expand({ $root: inertDeep(data) }))) as AdaptiveCard;
 }

@@ -1,0 +1,26 @@
+/**
+ * Text from people (an adviser's message, a student's reply, a note) shown on a card as
+ * written, and nothing more. Two kinds of syntax in a card's strings are not shown as
+ * written: `${…}` is a binding for whatever expands the card as a template, and `{{DATE(…)}}`
+ * / `{{TIME(…)}}` are functions Teams evaluates in text. An invisible word joiner (U+2060)
+ * between `$` and `{`, and between two `{`, leaves the text looking the same and makes
+ * both inert. Markdown is the other surprise: texts people write go into `TextRun`s, which
+ * Adaptive Cards never read as Markdown, so a link or `**bold**` shows as typed.
+ */
+
+const JOINER = "\u2060";
+
+/** The text with every `${` and `{{` broken by an invisible word joiner. */
+export function inert(text: string): string {
+  return text.replace(/\$(?=\{)/g, `$&${JOINER}`).replace(/\{(?=\{)/g, `$&${JOINER}`);
+}
+
+/** A copy of `value` with `inert` applied to every string in it, keys excepted. */
+export function inertDeep<T>(value: T): T {
+  if (typeof value === "string") return inert(value) as T;
+  if (Array.isArray(value)) return value.map((v) => inertDeep(v)) as T;
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, inertDeep(v)]),
+  ) as T;
+}
