@@ -3,7 +3,7 @@
  * activity) for the engine benchmark. Same seed and sizes → identical bytes.
  *
  *   node --import tsx bench/engine/generate.ts [--students 100000] [--days 90] [--seed 1] [--out DIR]
- *     [--staff FILE] [--no-manifest]
+ *     [--staff FILE] [--student-accounts FILE] [--no-manifest]
  *
  * Without `--staff`, students' adviser ids are made up (`T0120`: no staff.csv lists them).
  * With `--staff FILE` (a staff.csv in Reach's canonical columns), each student's advisers
@@ -11,6 +11,10 @@
  * students of a school that has two or more), and the file is copied into the bundle as
  * staff.csv; every school must have an adviser in it. The same random draws are made either
  * way, so the calendar, attendance and activity are byte-identical with or without it.
+ * With `--student-accounts FILE` (a CSV `id,display_name,preferred_name,aad_object_id`),
+ * students.csv gets two more columns, `preferred_name` and `aad_object_id`: filled for the
+ * students the file lists (by id, and only if their generated name is the one it gives)
+ * and empty for the others. It changes no random draw either.
  * `--no-manifest` writes no summary beside the folder (for a bundle kept in the repository).
  *
  * The data is shaped like a real nightly export: rows in date order, whole-day attendance
@@ -31,7 +35,7 @@ import {
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { CsvParser } from "../../src/data/csv.ts";
+import { CsvParser, csvLine } from "../../src/data/csv.ts";
 import { headerKey, rowObject } from "../../src/data/rows.ts";
 import { StaffRow } from "../../src/data/schema.ts";
 import { formatCount, formatMs, intOption, isMain } from "./cli.ts";
@@ -48,6 +52,13 @@ export interface GenerateOptions {
    * Without it, adviser ids are made up and the bundle has no staff.csv.
    */
   staff?: string;
+  /**
+   * A CSV `id,display_name,preferred_name,aad_object_id` of students who have a Teams
+   * account: students.csv gets `preferred_name` and `aad_object_id` columns, filled for
+   * them. Each listed student must be generated with that display name, and no object id
+   * may be a staff member's of `staff`.
+   */
+  studentAccounts?: string;
   /** Write the summary beside the folder (default true): see {@link manifestPath}. */
   manifest?: boolean;
 }
@@ -146,6 +157,8 @@ export interface StaffRoster {
   rows: number;
   /** Staff ids of each school's advisers, in file order. */
   advisers: Map<string, string[]>;
+  /** The Entra object ids the roster gives its staff (lower case). */
+  aadObjectIds: Set<string>;
 }
 
 /**
@@ -156,6 +169,7 @@ export interface StaffRoster {
 export function readStaffRoster(path: string): StaffRoster {
   const text = readFileSync(path, "utf8");
   const advisers = new Map<string, string[]>();
+  const aadObjectIds = new Set<string>();
   let header: string[] | undefined;
   let rows = 0;
   const parser = new CsvParser(
@@ -172,6 +186,7 @@ export function readStaffRoster(path: string): StaffRoster {
       }
       rows++;
       const staff = parsed.data;
+      if (staff.aadObjectId) aadObjectIds.add(staff.aadObjectId.toLowerCase());
       if (!staff.roles.includes("adviser")) return;
       advisers.set(staff.school, [...(advisers.get(staff.school) ?? []), staff.id]);
     },
@@ -185,7 +200,66 @@ export function readStaffRoster(path: string): StaffRoster {
   if (without.length > 0) {
     throw new Error(`${path} lists no adviser for ${without.join(", ")}`);
   }
-  return { text, rows, advisers };
+  return { text, rows, advisers, aadObjectIds };
+}
+
+export interface StudentAccount {
+  displayName: string;
+  preferredName: string;
+  aadObjectId: string;
+}
+
+/**
+ * Reads a CSV `id,display_name,preferred_name,aad_object_id` (see
+ * {@link GenerateOptions.studentAccounts}): the accounts by student id. Throws on a
+ * missing column, a repeated student or object id, an empty object id, or an object id
+ * that `staffAad` (a roster's) already gives a member of staff.
+ */
+export function readStudentAccounts(
+  path: string,
+  staffAad: ReadonlySet<string> = new Set(),
+): Map<string, StudentAccount> {
+  const accounts = new Map<string, StudentAccount>();
+  const seen = new Set<string>();
+  const columns = ["id", "display_name", "preferred_name", "aad_object_id"];
+  let header: string[] | undefined;
+  const parser = new CsvParser(
+    (fields, line) => {
+      if (header === undefined) {
+        header = fields.map(headerKey);
+        const missing = columns.filter((c) => !header?.includes(c));
+        if (missing.length > 0) throw new Error(`${path}: no column ${missing.join(", ")}`);
+        return;
+      }
+      const row = rowObject(header, fields);
+      if (typeof row === "string") throw new Error(`${path}:${line}: ${row}`);
+      const value = (column: string) => (row[column] ?? "").trim();
+      const id = value("id");
+      const aad = value("aad_object_id");
+      if (id === "" || aad === "") {
+        throw new Error(`${path}:${line}: a student account needs an id and an aad_object_id`);
+      }
+      if (accounts.has(id)) throw new Error(`${path}:${line}: ${id} is listed twice`);
+      if (seen.has(aad.toLowerCase())) {
+        throw new Error(`${path}:${line}: object id ${aad} is listed twice`);
+      }
+      if (staffAad.has(aad.toLowerCase())) {
+        throw new Error(`${path}:${line}: object id ${aad} is a member of staff's`);
+      }
+      seen.add(aad.toLowerCase());
+      accounts.set(id, {
+        displayName: value("display_name"),
+        preferredName: value("preferred_name"),
+        aadObjectId: aad,
+      });
+    },
+    (message, line) => {
+      throw new Error(`${path}:${line}: ${message}`);
+    },
+  );
+  parser.push(readFileSync(path, "utf8"));
+  parser.end();
+  return accounts;
 }
 
 /** Buffers rows into large strings and writes them with one system call per megabyte. */
@@ -223,6 +297,11 @@ export function generateBundle(options: GenerateOptions): GenerateResult {
   const out = resolve(options.out);
   // Read first: the file may be the staff.csv of the bundle about to be replaced.
   const roster = options.staff === undefined ? undefined : readStaffRoster(options.staff);
+  const accounts =
+    options.studentAccounts === undefined
+      ? undefined
+      : readStudentAccounts(options.studentAccounts, roster?.aadObjectIds);
+  const unmatched = new Set(accounts?.keys());
   const partial = `${out}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
@@ -251,7 +330,7 @@ export function generateBundle(options: GenerateOptions): GenerateResult {
   const synthetic = SCHOOLS.map((_, s) => syntheticAdvisers(s));
   const students = new ChunkWriter(
     join(partial, "students.csv"),
-    "id,display_name,school,year,adviser_ids,status,enrolled_from",
+    `id,display_name,school,year,adviser_ids,status,enrolled_from${accounts ? ",preferred_name,aad_object_id" : ""}`,
   );
   for (let i = 0; i < n; i++) {
     const id = `S${String(i + 1).padStart(idWidth, "0")}`;
@@ -277,9 +356,25 @@ export function generateBundle(options: GenerateOptions): GenerateResult {
     enrolIdx[i] = rng() < 0.02 ? enrolLo + Math.floor(rng() * (enrolHi - enrolLo)) : 0;
     silentFrom[i] = rng() < 0.06 ? days - 1 - Math.floor(rng() * Math.min(40, days)) : days;
     const enrolled = schoolDays[enrolIdx[i] as number] ?? firstDay;
-    students.row(`${id},${name},${school},${year},${advisers},active,${enrolled}\n`);
+    const account = accounts?.get(id);
+    if (account !== undefined && account.displayName !== name) {
+      throw new Error(
+        `${options.studentAccounts}: ${id} is ${name} in this bundle, not ${account.displayName}`,
+      );
+    }
+    unmatched.delete(id);
+    const extra =
+      accounts === undefined
+        ? ""
+        : `,${csvLine([account?.preferredName ?? "", account?.aadObjectId ?? ""])}`;
+    students.row(`${id},${name},${school},${year},${advisers},active,${enrolled}${extra}\n`);
   }
   students.close();
+  if (unmatched.size > 0) {
+    throw new Error(
+      `${options.studentAccounts}: no student ${[...unmatched].join(", ")} in this bundle`,
+    );
+  }
   if (roster) writeFileSync(join(partial, "staff.csv"), roster.text);
 
   const cal = new ChunkWriter(join(partial, "calendar.csv"), "school,date,instructional");
@@ -405,6 +500,7 @@ if (isMain(import.meta.url)) {
       seed: { type: "string" },
       out: { type: "string" },
       staff: { type: "string" },
+      "student-accounts": { type: "string" },
       "no-manifest": { type: "boolean" },
     },
   });
@@ -418,6 +514,9 @@ if (isMain(import.meta.url)) {
     seed,
     out,
     ...(values.staff !== undefined && { staff: values.staff }),
+    ...(values["student-accounts"] !== undefined && {
+      studentAccounts: values["student-accounts"],
+    }),
     manifest: values["no-manifest"] !== true,
   });
   printResult(result);

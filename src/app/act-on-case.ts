@@ -27,13 +27,16 @@ import {
   authorise,
   type CaseCommand,
   type CaseEvent,
+  type DecideContext,
+  type Decision,
   decide,
   foldCase,
   type RefusalCode,
   subjectOf,
 } from "../cases/index.ts";
-import type { Staff } from "../data/schema.ts";
-import type { Store, StoredCase } from "../store/index.ts";
+import type { Staff, Student } from "../data/schema.ts";
+import type { Policy } from "../rules/index.ts";
+import type { OutboxDraft, Store, StoredCase } from "../store/index.ts";
 import { outboxIdFor } from "../store/index.ts";
 import { actorLabel, auditRefusal, clip } from "./audit-refusal.ts";
 import type { Directory } from "./directory.ts";
@@ -117,7 +120,28 @@ function formFields(verb: CardVerb, data: Record<string, unknown>): Record<strin
   return out;
 }
 
-export async function actOnCase(action: CaseAction, ctx: ActionContext): Promise<ActionOutcome> {
+/** A card action's clicker, policy and case, looked up and checked; or the outcome to show. */
+export interface ResolvedAction {
+  staff: Staff;
+  verb: string;
+  data: Record<string, unknown>;
+  policy: Policy;
+  stored: StoredCase;
+  student: Student | undefined;
+  decideContext: DecideContext;
+  /** The case as the clicker may be shown it on a refusal (see the header). */
+  visible: StoredCase | undefined;
+  version: number;
+}
+
+/**
+ * Steps 1–3 of the header, shared by every action on a case card: who clicked, which
+ * case, and what they may be shown. Refusals are audited here.
+ */
+export async function resolveAction(
+  action: CaseAction,
+  ctx: Pick<ActionContext, "store" | "directory">,
+): Promise<ResolvedAction | ActionOutcome> {
   const { store, directory } = ctx;
   const verb = typeof action.verb === "string" ? clip(action.verb, 40) : "(none)";
   const data =
@@ -184,9 +208,27 @@ export async function actOnCase(action: CaseAction, ctx: ActionContext): Promise
   ).allowed;
   const inItsChannel = binding !== undefined && action.conversationId === binding.conversationId;
   const visible = mayRead || inItsChannel ? stored : undefined;
+  return { staff, verb, data, policy, stored, student, decideContext, visible, version };
+}
 
+export function isOutcome(value: ResolvedAction | ActionOutcome): value is ActionOutcome {
+  return "kind" in value;
+}
+
+export async function actOnCase(action: CaseAction, ctx: ActionContext): Promise<ActionOutcome> {
+  const resolved = await resolveAction(action, ctx);
+  if (isOutcome(resolved)) return resolved;
+  const { staff, verb, data, stored, visible, version, decideContext } = resolved;
   if (!(CARD_VERBS as readonly string[]).includes(verb)) {
-    await refuse(staff.id, `“${verb}” is not an action on a case card`, "invalid_input");
+    await auditRefusal(ctx.store, ctx.directory, {
+      actor: staff.id,
+      at: action.at,
+      action: verb,
+      policyId: stored.policyId,
+      caseId: stored.caseId,
+      why: `“${verb}” is not an action on a case card`,
+      refusal: "invalid_input",
+    });
     return refusedWith(
       visible,
       `“${verb}” is not something this card can do. Nothing was changed.`,
@@ -200,6 +242,23 @@ export async function actOnCase(action: CaseAction, ctx: ActionContext): Promise
     ...(verb === "add_note" && { noteId: `note-${randomUUID()}` }),
   } as unknown as CaseCommand;
   const decision = decide(stored.events, command, staff.id, decideContext);
+  return commitDecision(ctx, resolved, decision, action.at);
+}
+
+/**
+ * Step 5's outcome: a refusal audited and worded for the clicker, or the events stored
+ * with a card update, a line in the card's thread and `extra` outbox entries.
+ */
+export async function commitDecision(
+  ctx: ActionContext,
+  resolved: Pick<ResolvedAction, "staff" | "stored" | "visible">,
+  decision: Decision,
+  at: string,
+  extra: readonly OutboxDraft[] = [],
+): Promise<ActionOutcome> {
+  const { store } = ctx;
+  const { staff, stored, visible } = resolved;
+  const { policyId, caseId } = stored;
   if (!decision.ok) {
     await store.appendAudit(policyId, [decision.audit]);
     const { code, message, why } = decision.refusal;
@@ -224,14 +283,15 @@ export async function actOnCase(action: CaseAction, ctx: ActionContext): Promise
         id: outboxIdFor(caseId, stored.version, "card_update"),
         kind: "card_update",
         payload: { caseId },
-        createdAt: action.at,
+        createdAt: at,
       },
       {
         id: outboxIdFor(caseId, stored.version, "thread_reply"),
         kind: "thread_reply",
         payload: { caseId, text: line },
-        createdAt: action.at,
+        createdAt: at,
       },
+      ...extra,
     ],
     audit: [decision.audit],
   });
@@ -260,11 +320,11 @@ export function studentOf(stored: StoredCase): string {
   return first?.type === "opened" ? first.studentId : "";
 }
 
-function refusedWith(show: StoredCase | undefined, text: string): ActionOutcome {
+export function refusedWith(show: StoredCase | undefined, text: string): ActionOutcome {
   return { kind: "refused", ...(show && { show }), notice: { tone: "refusal", text } };
 }
 
-function staleWith(show: StoredCase | undefined): ActionOutcome {
+export function staleWith(show: StoredCase | undefined): ActionOutcome {
   return {
     kind: "stale",
     ...(show && { show }),

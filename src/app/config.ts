@@ -7,6 +7,8 @@
  * 127.0.0.1 unless `HOST` says otherwise. With an app id, Bot Framework authentication is
  * on and an unauthenticated request gets 401.
  */
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod/v4";
 import { ADAPTERS, isSourceName, type SourceName } from "../data/adapters/index.ts";
 
@@ -97,6 +99,16 @@ const EnvSchema = z.object({
     description:
       "A policy file, or a folder of them. At start every file must be valid, or Reach does not start; the files are read again before every scheduled run. Unset: no policies, nothing scheduled.",
   }),
+  REACH_OUTREACH: optional().meta({
+    description:
+      "The folder of message templates advisers start from when they write to a student (one `<id>.md` per template; see `outreach/README.md`). Read at start and whenever the data is read again; a template with a problem is left out and logged.",
+    default: "`outreach/` in Reach's folder",
+  }),
+  REACH_GRAPH_URL: optional().meta({
+    description:
+      "Microsoft Graph's address, through which Reach installs itself for a student who has never opened it, to message them (needs `MicrosoftAppId` and the permission in docs/deployment.md). Change it only for a national cloud.",
+    default: "`https://graph.microsoft.com/v1.0`",
+  }),
   REACH_DELIVERY_LEASE_SECONDS: z
     .preprocess(
       blankAsUndefined,
@@ -173,6 +185,9 @@ const EnvSchema = z.object({
     }),
 });
 
+/** The message templates shipped with Reach (`REACH_OUTREACH` names another folder). */
+export const DEFAULT_OUTREACH_DIR = fileURLToPath(new URL("../../outreach", import.meta.url));
+
 type AppType = "MultiTenant" | "SingleTenant" | "UserAssignedMSI";
 const APP_TYPES: readonly string[] = ["MultiTenant", "SingleTenant", "UserAssignedMSI"];
 
@@ -243,6 +258,10 @@ export interface BotConfig {
    * normal pace from there. For trying a schedule on a chosen day; unset in production.
    */
   clockStart?: number;
+  /** The message templates' folder (`REACH_OUTREACH`; Reach's own `outreach/` when unset). */
+  outreachDir?: string;
+  /** Microsoft Graph's base address (`REACH_GRAPH_URL`); used only with `auth`. */
+  graphUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -287,6 +306,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
     logLevel: e.REACH_LOG_LEVEL,
     scheduler: e.REACH_SCHEDULER === "on",
     ...(e.REACH_NOW !== undefined && { clockStart: Date.parse(e.REACH_NOW) }),
+    outreachDir: resolve(e.REACH_OUTREACH ?? DEFAULT_OUTREACH_DIR),
+    ...(e.REACH_GRAPH_URL !== undefined && { graphUrl: e.REACH_GRAPH_URL }),
   };
 }
 
@@ -294,15 +315,25 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
 export function readDemoSettings(env: NodeJS.ProcessEnv = process.env): {
   port: number;
   logLevel: BotConfig["logLevel"];
+  /** `REACH_NOW`: the demo's clock starts there (e.g. a school day's noon, at a weekend). */
+  clockStart?: number;
 } {
-  const parsed = EnvSchema.pick({ PORT: true, REACH_LOG_LEVEL: true }).safeParse({
-    PORT: env.PORT,
-    REACH_LOG_LEVEL: env.REACH_LOG_LEVEL ?? "warn",
-  });
+  const parsed = EnvSchema.pick({ PORT: true, REACH_LOG_LEVEL: true, REACH_NOW: true }).safeParse(
+    {
+      PORT: env.PORT,
+      REACH_LOG_LEVEL: env.REACH_LOG_LEVEL ?? "warn",
+      REACH_NOW: env.REACH_NOW,
+    },
+  );
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`));
   }
-  return { port: parsed.data.PORT, logLevel: parsed.data.REACH_LOG_LEVEL };
+  const { PORT, REACH_LOG_LEVEL, REACH_NOW } = parsed.data;
+  return {
+    port: PORT,
+    logLevel: REACH_LOG_LEVEL,
+    ...(REACH_NOW !== undefined && { clockStart: Date.parse(REACH_NOW) }),
+  };
 }
 
 /** One environment variable Reach reads, as the configuration reference lists it. */

@@ -33,12 +33,19 @@ export interface EraseStudentInput {
    * for the quarantine files: a rejected row may name a student without their id.
    */
   alsoKnownAs?: string[];
+  /**
+   * The student's Entra object ids, when known: Reach's records of its chats with them
+   * (made when they opened Reach, or when Reach installed itself to message them) go too.
+   */
+  aadObjectIds?: readonly string[];
 }
 
 export interface EraseStudentResult {
   erased: number;
   failed: { caseId: string; reason: string }[];
   quarantineRowsRemoved: number;
+  /** Records of the student's personal chats with Reach deleted. */
+  conversationsRemoved: number;
 }
 
 /** A concurrent run may save a newer rule state between the read and the write. */
@@ -51,7 +58,12 @@ export async function eraseStudent(input: EraseStudentInput): Promise<EraseStude
     studentId,
     ...(input.policyId !== undefined && { policyId: input.policyId }),
   });
-  const result: EraseStudentResult = { erased: 0, failed: [], quarantineRowsRemoved: 0 };
+  const result: EraseStudentResult = {
+    erased: 0,
+    failed: [],
+    quarantineRowsRemoved: 0,
+    conversationsRemoved: 0,
+  };
   // The rule state first: if a run keeps it busy, nothing is done yet and erasing again
   // does it all.
   for (const policyId of await policiesToScrub(store, cases, input.policyId)) {
@@ -63,6 +75,10 @@ export async function eraseStudent(input: EraseStudentInput): Promise<EraseStude
     else if (failure !== ALREADY_ERASED) {
       result.failed.push({ caseId: summary.caseId, reason: failure });
     }
+  }
+  for (const aad of input.aadObjectIds ?? []) {
+    if (aad.trim() !== "")
+      result.conversationsRemoved += await store.deletePersonalConversations(aad);
   }
   if (input.quarantineDir !== undefined) {
     const needles = [studentId, ...(input.alsoKnownAs ?? [])];

@@ -20,12 +20,26 @@ export {
   type BotAuth,
   type BotConfig,
   ConfigError,
+  DEFAULT_OUTREACH_DIR,
   readConfig,
   readDemoSettings,
 } from "./config.ts";
 export { buildDirectory, type Directory, DirectoryHolder } from "./directory.ts";
 export { eraseStudent } from "./erase-student.ts";
 export { openStore } from "./open-store.ts";
+export {
+  type DraftOutcome,
+  type MessageDraft,
+  type OutreachContext,
+  proposeMessage,
+  sendMessage,
+} from "./outreach.ts";
+export {
+  type DeliveryOutcome,
+  type DeliveryRecord,
+  recordDelivery,
+  unreachableReasonOf,
+} from "./outreach-delivery.ts";
 export {
   type CatalogueRefresh,
   PolicyCatalogue,
@@ -36,6 +50,7 @@ export {
   type CaseDisplay,
   listCasesForOperator,
   listRuns,
+  type MyCases,
   myCases,
   type OperatorRead,
   type StaffRead,
@@ -70,3 +85,17 @@ export {
   readStoreSettings,
   type StoreSettings,
 } from "./store-settings.ts";
+export {
+  HOW_TO_ASK_FOR_RECORD,
+  type MyData,
+  type MyDataInput,
+  myData,
+  type StudentDataView,
+} from "./student-data.ts";
+export {
+  answerMessage,
+  NOT_YOURS,
+  STUDENT_VERBS,
+  type StudentAction,
+  type StudentReplyOutcome,
+} from "./student-reply.ts";

@@ -11,6 +11,7 @@ import {
   type CaseView,
   caseView,
   foldCase,
+  mayWorkOn,
   type PolicyId,
   parseCaseId,
   parsePolicyId,
@@ -148,28 +149,45 @@ export async function viewCase(input: {
  * A member of staff's open cases: assigned to them, or proposed for their advisees. Each
  * case listed (a student named to them) is recorded in its audit trail.
  */
+/** A member of staff's cases: those assigned to them, and new ones they may take. */
+export interface MyCases {
+  assigned: CaseSummary[];
+  /** Proposed cases nobody has taken that they may work on (advisees; with `access: school`, their school). */
+  mayTake: CaseSummary[];
+}
+
 export async function myCases(input: {
   store: Store;
   directory: Directory;
   staff: Staff;
   at: string;
-}): Promise<CaseSummary[]> {
+}): Promise<MyCases> {
   const { store, directory, staff } = input;
-  const open = await store.listCases({ status: [...OPEN_STATUSES] });
-  const mine = open.filter(
-    (c) =>
-      directory.policies.has(c.policyId) &&
-      (c.assignee === staff.id ||
-        (c.status === "proposed" &&
-          (directory.students.get(c.studentId)?.adviserIds.includes(staff.id) ?? false))),
+  const open = (await store.listCases({ status: [...OPEN_STATUSES] })).filter((c) =>
+    directory.policies.has(c.policyId),
   );
-  await auditListing(store, mine, {
+  const assigned = open.filter((c) => c.assignee === staff.id);
+  const mayTake = open.filter((c) => {
+    if (c.status !== "proposed" || c.assignee !== undefined) return false;
+    const policy = directory.policies.get(c.policyId);
+    if (policy === undefined) return false;
+    const student = directory.students.get(c.studentId);
+    const subject = { student, school: student?.school ?? c.school, policy };
+    return mayWorkOn(staff.id, subject, directory.roster).allowed;
+  });
+  await auditListing(store, assigned, {
     actor: staff.id,
     at: input.at,
     action: "list",
-    why: "listed in their cases: assigned to them, or proposed for an advisee",
+    why: "listed in their cases: assigned to them",
   });
-  return mine;
+  await auditListing(store, mayTake, {
+    actor: staff.id,
+    at: input.at,
+    action: "list",
+    why: "listed in their cases: a new case they may take",
+  });
+  return { assigned, mayTake };
 }
 
 /** One audit record per case listed, written per policy (the store's partition). */

@@ -23,6 +23,8 @@ export interface CasesArgs {
   json: boolean;
   format?: string;
   db?: string;
+  /** `reach erase --entra-id`: the student's Entra object id, for their chat with Reach. */
+  entraId?: string;
 }
 
 const COLUMNS = [
@@ -214,10 +216,13 @@ export async function eraseStudent(
       // Where runs write rejected rows unless given --quarantine: in the Reach folder.
       quarantineDir: DEFAULT_QUARANTINE_DIR,
       actor: `cli:${user}`,
+      ...(args.entraId !== undefined && { aadObjectIds: [args.entraId] }),
     });
     for (const f of result.failed) out.error(`reach erase: case ${f.caseId}: ${f.reason}`);
+    const chats =
+      args.entraId === undefined ? "" : `, ${result.conversationsRemoved} chat record(s) removed`;
     out.log(
-      `${result.erased} case(s) erased for the student, ${result.quarantineRowsRemoved} quarantined row(s) removed; counts kept, personal data and notes removed.`,
+      `${result.erased} case(s) erased for the student, ${result.quarantineRowsRemoved} quarantined row(s) removed${chats}; counts kept, personal data and notes removed.`,
     );
     return result.failed.length > 0 ? EXIT_ERROR : EXIT_OK;
   } finally {

@@ -39,6 +39,8 @@ const OPTIONS = {
   state: { type: "string" },
   format: { type: "string" },
   student: { type: "string" },
+  "entra-id": { type: "string" },
+  templates: { type: "string" },
   json: { type: "boolean" },
 } as const;
 
@@ -79,14 +81,19 @@ const STORE_NOTE = `--db <file>, else REACH_DB, else ${DEFAULT_SQLITE_PATH}`;
 const RULES_CHECK: Command = {
   name: "reach rules check",
   usage: usage(
-    ["reach rules check [--data <dir> --source <canonical|oulad|oea>] <file|dir>..."],
+    [
+      "reach rules check [--data <dir> --source <canonical|oulad|oea>] [--templates <dir>]",
+      "<file|dir>...",
+    ],
     [
       "check policy files; every problem as file:line:column;",
       "with --data and --source (both or neither), also",
-      "check the policies against that data",
+      "check the policies against that data; the message",
+      "templates too (--templates, else outreach/ in the",
+      "Reach folder) and each rule's outreach: id",
     ],
   ),
-  options: ["data", "source"],
+  options: ["data", "source", "templates"],
   positionals: { max: Number.POSITIVE_INFINITY, what: "policy files or folders" },
   async run(values, paths, out) {
     if (paths.length === 0) {
@@ -102,11 +109,10 @@ const RULES_CHECK: Command = {
       );
       return EXIT_ERROR;
     }
-    return rulesCheck(
-      paths,
-      out,
-      values.data === undefined ? {} : { data: values.data, source: values.source },
-    );
+    const options: { data?: string; source?: string; templates?: string } =
+      values.data === undefined ? {} : { data: values.data, source: values.source };
+    if (values.templates !== undefined) options.templates = values.templates;
+    return rulesCheck(paths, out, options);
   },
 };
 
@@ -251,18 +257,24 @@ const RUNS_LIST: Command = {
 const ERASE: Command = {
   name: "reach erase",
   usage: usage(
-    ["reach erase --student <id> [--policy P] [--db F]"],
+    ["reach erase --student <id> [--entra-id <object id>] [--policy P] [--db F]"],
     [
       "right to erasure: the student's personal data and",
       "notes removed from cases and quarantine files,",
-      "counts kept",
+      "counts kept; with --entra-id (the student's",
+      "Microsoft 365 object id), also Reach's record of",
+      "their chat with it",
     ],
   ),
-  options: ["student", "policy", "db"],
+  options: ["student", "entra-id", "policy", "db"],
   positionals: { max: 0, what: "" },
   run(values, _, out, running) {
     running.db = values.db;
-    return eraseStudent(values.student, { policy: values.policy, json: false, db: values.db }, out);
+    return eraseStudent(
+      values.student,
+      { policy: values.policy, json: false, db: values.db, entraId: values["entra-id"] },
+      out,
+    );
   },
 };
 

@@ -31,8 +31,17 @@ export type Delivery =
   /** Not yet (no channel bound to the policy, the card to update not yet posted). */
   | { op: "wait"; reason: string; retryAfterMs: number };
 
+/** How an entry ended: sent (with the activity posted, when known), or given up on. */
+export type Settled = { kind: "sent"; activityId?: string } | { kind: "dead"; error: string };
+
 export interface Planner {
   plan(entry: OutboxEntry): Promise<Delivery>;
+  /**
+   * Told once an entry is recorded sent or dead-lettered, so what the entry was for can
+   * record it (a message to a student: delivered, or why not). A failure here is logged;
+   * the entry stays settled.
+   */
+  settled?(entry: OutboxEntry, outcome: Settled): Promise<void>;
 }
 
 /** An HTTP failure from Teams, with what the worker needs to decide to retry. */

@@ -7,6 +7,7 @@ export {
   type Delivery,
   type OutgoingActivity,
   type Planner,
+  type Settled,
 } from "./delivery.ts";
 export { classifyFailure, type Failure, RETRYABLE_STATUSES } from "./failures.ts";
 export { type DeliveryHealth, deliveryHealth } from "./health.ts";

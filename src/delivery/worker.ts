@@ -14,7 +14,13 @@ import { randomUUID } from "node:crypto";
 import type { OutboxEntry, OutboxKey, Store } from "../store/index.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF, fullJitter } from "./backoff.ts";
 import { type Clock, realClock } from "./clock.ts";
-import { type Connector, ConnectorError, type Delivery, type Planner } from "./delivery.ts";
+import {
+  type Connector,
+  ConnectorError,
+  type Delivery,
+  type Planner,
+  type Settled,
+} from "./delivery.ts";
 import {
   type AttemptRecord,
   attemptRecordOf,
@@ -560,6 +566,8 @@ export class DeliveryWorker {
     try {
       if (!(await this.store.markSent(key, activityId, iso(sentAt)))) {
         this.logger.warn(ids(entry), "delivery sent, but the entry was no longer pending");
+      } else {
+        await this.tellPlanner(entry, { kind: "sent", activityId });
       }
     } catch (error) {
       this.counters.unrecorded++;
@@ -660,6 +668,7 @@ export class DeliveryWorker {
       const activityId = found;
       const sentAt = iso(this.clock.now());
       if (await this.settle(item.entry, () => this.store.markSent(item.key, activityId, sentAt))) {
+        await this.tellPlanner(item.entry, { kind: "sent", activityId });
         this.counters.reconciled++;
         this.logger.info(
           { ...ids(item.entry), activityId },
@@ -691,6 +700,20 @@ export class DeliveryWorker {
     if (await this.settle(entry, () => this.store.deadLetter(key, error))) {
       this.counters.deadLettered++;
       this.logger.warn({ ...ids(entry), attempts: attempts + 1, error }, "delivery dead-lettered");
+      await this.tellPlanner(entry, { kind: "dead", error });
+    }
+  }
+
+  /** The planner hears how an entry ended; its failure is logged, the entry stays settled. */
+  private async tellPlanner(entry: OutboxEntry, outcome: Settled): Promise<void> {
+    if (this.planner.settled === undefined) return;
+    try {
+      await this.planner.settled(entry, outcome);
+    } catch (error) {
+      this.logger.error(
+        { ...ids(entry), outcome: outcome.kind, error: errorText(error) },
+        "delivery settled, but what it was for could not record it",
+      );
     }
   }
 

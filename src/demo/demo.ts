@@ -14,6 +14,15 @@
  * through the scheduler's own path (`ScheduledRuns`), so when the scheduler starts, its
  * catch-up finds that date done and runs nothing more.
  *
+ * The Playground has one signed-in user, so the demo starts a second one for a student:
+ * Ben Iqbal (DEMO.student), a Northfield student with a case in the demo run whose adviser
+ * is Alex Wilber. It is the same tenant and bot, pointed at the same Reach, with Ben
+ * signed in (samples/teams-demo/playground-student.yml). When its page loads it installs
+ * Reach in Ben's personal chat; Reach records that chat under his Entra object id (the
+ * `aad_object_id` of students.csv), and posts there the messages his adviser approves.
+ * `studentReady` settles then; `ready` waits for it only when asked to (a browser test
+ * that opens both pages), since a person may open the student's page whenever they like.
+ *
  * Why wait for the page: the Playground keeps no message history. It holds what the bot
  * posts while no page is connected and hands it all to the first page that connects, at
  * once — and a page that receives messages before it has read its own conversation list
@@ -22,7 +31,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import {
   type BotConfig,
   PolicyCatalogue,
@@ -34,44 +43,24 @@ import type { Logger } from "../log.ts";
 import { CronTimes, localDate } from "../schedule/index.ts";
 import { openSqliteStore, type SqliteStore } from "../store/index.ts";
 import { type ReachRuntime, startReach } from "../teams/index.ts";
-import { type Playground, startPlayground } from "./playground.ts";
+import { freePort, type Playground, startPlayground } from "./playground.ts";
 import { shiftCsv, shiftDays, shiftIsoDate } from "./shift-dates.ts";
+import { DEMO } from "./tenant.ts";
 
-const ROOT = resolve(new URL("../..", import.meta.url).pathname);
-
-/** The mock tenant's ids (samples/teams-demo/playground.yml). */
-export const DEMO = {
-  policyPath: join(ROOT, "samples/teams-demo/northfield-policy.yaml"),
-  playgroundConfig: join(ROOT, "samples/teams-demo/playground.yml"),
-  dataDir: join(ROOT, "samples/demo-school"),
-  policyId: "northfield",
-  /**
-   * The sample's last school day (a Friday), and the date tests that read the sample
-   * itself evaluate on. The demo moves the sample's dates so that this day is the first
-   * Friday on or after the day it runs.
-   */
-  asOf: "2027-01-29",
-  tenantId: "00000000-0000-0000-0000-000000000001",
-  teamId: "team-northfield-support",
-  teamName: "Northfield Student Support",
-  channelId: "channel-cases",
-  channelName: "Cases",
-  /** The signed-in user's personal chat with the bot: a page opens it when it loads. */
-  personalChatId: "personal-chat-alex",
-  botId: "00000000-0000-0000-0000-000000000011",
-  botName: "Reach",
-  users: {
-    adviser: { id: "user-alex", name: "Alex Wilber" },
-    otherSchoolAdviser: { id: "user-megan", name: "Megan Bowen" },
-    lead: { id: "user-adele", name: "Adele Vance", aad: "00000000-0000-0000-0000-000000000022" },
-  },
-} as const;
+export { DEMO } from "./tenant.ts";
 
 export interface DemoOptions {
-  /** Where the demo keeps its database and the Playground's log; emptied at start. */
+  /** Where the demo keeps its database and the Playgrounds' logs; emptied at start. */
   workDir: string;
   botPort?: number;
   playgroundPort?: number;
+  /** The student's Playground's port (default: a free one, never the adviser's). */
+  studentPlaygroundPort?: number;
+  /**
+   * Settle `ready` only once the student's page has loaded too (default false): for a
+   * caller that opens it, such as the browser test. `npm start` prints its address instead.
+   */
+  waitForStudentPage?: boolean;
   log?: Logger;
   /** Progress lines for the person who started it. */
   say?: (line: string) => void;
@@ -81,7 +70,10 @@ export interface DemoOptions {
 
 export interface Demo {
   reach: ReachRuntime;
+  /** The adviser's Teams: the Playground with Alex Wilber signed in. */
   playground: Playground;
+  /** The student's Teams: the Playground with DEMO.student signed in. */
+  studentPlayground: Playground;
   /** The policy's local date when the demo started: the moved data ends on or before it. */
   today: string;
   /** The moved copy of the sample school that Reach reads. */
@@ -94,6 +86,11 @@ export interface Demo {
    * card each in the channel).
    */
   ready: Promise<number>;
+  /**
+   * Settles once the student's page has loaded: Reach has recorded his personal chat, with
+   * his Entra object id, so it can message him there.
+   */
+  studentReady: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -132,6 +129,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   });
   const stopping = new AbortController();
   let playground: Playground | undefined;
+  let studentPlayground: Playground | undefined;
   try {
     const runs = reach.scheduledRuns;
     if (runs === undefined) throw new Error("Reach started without its scheduler");
@@ -144,25 +142,51 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       ...(options.playgroundPort !== undefined && { port: options.playgroundPort }),
     });
     const started = playground;
-    const ready = setUp(started.url, reach, store, runs, request, stopping.signal, say);
-    // The caller may not await `ready` before closing; its failure is theirs to read.
+    say(`${DEMO.users.adviser.name.split(" ")[0]}'s Teams (the adviser): ${started.url}`);
+    say(`Starting a second Agents Playground: the Teams of ${DEMO.student.name}, a student…`);
+    const studentPort = options.studentPlaygroundPort ?? (await freePortOtherThan(started.port));
+    if (studentPort === started.port) {
+      throw new Error(`the student's Playground cannot have the adviser's port ${studentPort}`);
+    }
+    const studentDir = join(options.workDir, "student-playground");
+    await mkdir(studentDir, { recursive: true });
+    studentPlayground = await startPlayground({
+      botEndpoint: `${reach.url}/api/messages`,
+      configPath: DEMO.studentPlaygroundConfig,
+      cwd: studentDir,
+      port: studentPort,
+    });
+    const student = studentPlayground;
+    say(`${DEMO.student.preferredName}'s Teams (the student): ${student.url}`);
+    const studentReady = studentPageLoaded(store, stopping.signal);
+    const setUpDone = setUp(started.url, reach, store, runs, request, stopping.signal, say);
+    const ready = options.waitForStudentPage
+      ? setUpDone.then(async (opened) => {
+          await studentReady;
+          return opened;
+        })
+      : setUpDone;
+    // The caller may not await these before closing; their failures are theirs to read.
     ready.catch(() => {});
+    studentReady.catch(() => {});
     return {
       reach,
       playground: started,
+      studentPlayground: student,
       today,
       dataDir,
       run: { asOf: request.asOf, scheduledAt: request.scheduledAt },
       ready,
+      studentReady,
       async close() {
         stopping.abort();
-        await started.stop();
+        await Promise.all([started.stop(), student.stop()]);
         await reach.close();
         await store.close();
       },
     };
   } catch (error) {
-    await playground?.stop();
+    await Promise.all([playground?.stop(), studentPlayground?.stop()]);
     await reach.close();
     await store.close();
     throw error;
@@ -211,6 +235,33 @@ async function latestScheduledRun(
     at = times.latestAtOrBefore(at - 1, lookback - (now - (at - 1)));
   }
   throw new Error(`no school day with a scheduled run of ${policyId} in the last two weeks`);
+}
+
+/** A free port on 127.0.0.1 that is not `taken`. */
+async function freePortOtherThan(taken: number): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port !== taken) return port;
+  }
+}
+
+/**
+ * The student's page has loaded when Reach has recorded his personal chat (the Playground
+ * installs the bot there), under his Entra object id.
+ */
+async function studentPageLoaded(store: SqliteStore, signal: AbortSignal): Promise<void> {
+  await until(
+    async () => (await store.getConversation(DEMO.student.personalChatId)) !== undefined,
+    "the student's Playground page to load",
+    Number.POSITIVE_INFINITY,
+    signal,
+  );
+  const chat = await store.getConversation(DEMO.student.personalChatId);
+  if (chat?.kind !== "personal" || chat.userAadObjectId !== DEMO.student.aad) {
+    throw new Error(
+      `Reach recorded the student's chat as ${chat?.kind ?? "nothing"} of ${chat?.userAadObjectId ?? "no user"}, not his personal chat`,
+    );
+  }
 }
 
 /** A page has loaded when it has opened its personal chat: the Playground installs the bot there. */
@@ -314,9 +365,11 @@ async function until(
   check: () => Promise<boolean>,
   what: string,
   timeoutMs = 20_000,
+  signal?: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
+    if (signal?.aborted) throw new Error(`stopped waiting for ${what}: the demo closed`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }

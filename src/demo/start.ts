@@ -1,22 +1,32 @@
 /**
- * `npm start`: the demo (see demo.ts). Prints where the case cards are waiting and runs
- * until Ctrl+C.
+ * `npm start`: the demo (see demo.ts). Prints where the case cards are waiting, and where
+ * the student's own Teams is, and runs until Ctrl+C.
  */
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { readDemoSettings } from "../app/index.ts";
 import { createLogger } from "../log.ts";
+import { clockFrom } from "../schedule/index.ts";
 import { DEMO, startDemo } from "./demo.ts";
 import { freePort } from "./playground.ts";
 
-/** `preferred` when it is free (so the printed URLs are the usual ones), else any free port. */
-async function portOr(preferred: number): Promise<number> {
-  const free = await new Promise<boolean>((resolve) => {
-    const probe = createServer();
-    probe.once("error", () => resolve(false));
-    probe.listen(preferred, "0.0.0.0", () => probe.close(() => resolve(true)));
-  });
-  return free ? preferred : freePort();
+/**
+ * `preferred` when it is free (so the printed URLs are the usual ones), else any free port;
+ * never one of `taken` (ports already handed out, not yet listened on).
+ */
+async function portOr(preferred: number, taken: number[] = []): Promise<number> {
+  const free =
+    !taken.includes(preferred) &&
+    (await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once("error", () => resolve(false));
+      probe.listen(preferred, "0.0.0.0", () => probe.close(() => resolve(true)));
+    }));
+  if (free) return preferred;
+  for (;;) {
+    const port = await freePort();
+    if (!taken.includes(port)) return port;
+  }
 }
 
 /** An instant in a time zone, e.g. "Mon 7 Dec 2026, 07:00 (Europe/London)". */
@@ -38,12 +48,16 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 
 try {
   const settings = readDemoSettings();
+  const botPort = await portOr(settings.port);
+  const playgroundPort = await portOr(56150, [botPort]);
   const demo = await startDemo({
     workDir: join(root, "data/demo"),
-    botPort: await portOr(settings.port),
-    playgroundPort: await portOr(56150),
+    botPort,
+    playgroundPort,
+    studentPlaygroundPort: await portOr(56151, [botPort, playgroundPort]),
     log: createLogger(settings.logLevel),
     say,
+    ...(settings.clockStart !== undefined && { clock: clockFrom(settings.clockStart) }),
   });
   const timezone = demo.reach.policies.find((p) => p.id === DEMO.policyId)?.timezone ?? "UTC";
   const london = (iso: string) => localTime(iso, timezone);
@@ -61,13 +75,29 @@ try {
   say(
     `You are ${DEMO.users.adviser.name}, an adviser: confirm a case, log a contact, add a note. In Personal`,
   );
-  say("Chat, try `my cases`. Press Ctrl+C to stop.");
+  say("Chat, try `my cases`.");
+  const ben = DEMO.student.preferredName;
+  say(
+    `${ben}'s own Teams is at ${demo.studentPlayground.url}/ (${DEMO.student.name}, a Northfield student, signed in).`,
+  );
+  say(
+    `Open it too: when it has loaded, Reach can message ${ben}. Confirm ${ben}'s case, choose "Propose message"`,
+  );
+  say(
+    `and "Send to ${ben}", and the message appears on ${ben}'s page; at night or at a weekend it waits for the`,
+  );
+  say("next allowed time, as for a real student (REACH_NOW=2026-12-04T12:00:00Z npm start: a school day's");
+  say("noon instead of now). Press Ctrl+C to stop.");
   const stop = async () => {
     await demo.close();
     process.exit(0);
   };
   process.once("SIGINT", () => void stop());
   process.once("SIGTERM", () => void stop());
+  demo.studentReady.then(
+    () => say(`${ben}'s page has loaded: Reach can now message ${ben} in Teams.`),
+    () => {},
+  );
   await demo.ready.catch(async (error) => {
     await demo.close();
     throw error;

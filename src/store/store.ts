@@ -127,6 +127,11 @@ export interface Store {
   getConversation(id: string): Promise<ConversationRecord | undefined>;
   /** In id order. */
   listConversations(filter?: ConversationFilter): Promise<ConversationRecord[]>;
+  /**
+   * Forgets the personal chats of one user (their Entra object id) altogether: erasure of
+   * a student. Answers how many were deleted.
+   */
+  deletePersonalConversations(userAadObjectId: string): Promise<number>;
   /** Inserts or replaces the binding of `binding.policyId`. */
   saveBinding(binding: ChannelBinding): Promise<void>;
   getBinding(policyId: string): Promise<ChannelBinding | undefined>;

@@ -126,8 +126,10 @@ function toConnectorError(error: unknown): ConnectorError {
     : retryAfter
       ? Math.max(0, Date.parse(retryAfter) - Date.now())
       : undefined;
+  // Teams' error code (`MessageWritesBlocked`, …) says why a message was refused.
+  const code = status && e.code && !/^\d+$/.test(e.code) ? ` ${e.code}` : "";
   return new ConnectorError(
-    `${status || e.code || "network error"}: ${String(e.message ?? error).slice(0, 200)}`,
+    `${status || e.code || "network error"}${code}: ${String(e.message ?? error).slice(0, 200)}`,
     status,
     Number.isFinite(retryAfterMs) ? retryAfterMs : undefined,
   );

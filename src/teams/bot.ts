@@ -14,26 +14,35 @@ import {
   type TurnContext,
 } from "botbuilder";
 import {
+  type ActionOutcome,
   actOnCase,
+  answerMessage,
   type CaseDisplay,
   changeBinding,
   type DirectoryHolder,
   myCases,
+  myData,
   type Notice,
+  proposeMessage,
   STRANGER_TEXT,
+  STUDENT_VERBS,
+  sendMessage,
   showCaseTo,
   storedIds,
   viewCase,
 } from "../app/index.ts";
 import { parseCaseId } from "../cases/index.ts";
+import type { Dataset } from "../data/dataset.ts";
 import type { Staff } from "../data/schema.ts";
 import type { Logger } from "../log.ts";
+import type { Template } from "../outreach/index.ts";
 import type { CaseSummary, Store } from "../store/index.ts";
 import {
   CHANNEL_HELP,
   PERSONAL_HELP,
   parseChannelCommand,
   parsePersonalCommand,
+  STUDENT_HELP,
 } from "./commands.ts";
 import {
   channelDataOf,
@@ -52,6 +61,12 @@ export interface BotDeps {
   now: () => Date;
   /** Called after a change queued outbox entries (wakes the delivery worker). */
   onQueued: () => void;
+  /** The message templates advisers start from, as loaded now. */
+  templates: () => ReadonlyMap<string, Template>;
+  /** A school's name as students know it, or its id. */
+  schoolName: (schoolId: string) => string;
+  /** The data as last imported (a student's `my data`). */
+  dataset: () => Dataset | undefined;
 }
 
 export function createReachApp(
@@ -84,7 +99,7 @@ export function createReachApp(
       const greet = channel && context.activity.type === "conversationUpdate" && joined;
       if (greet && records.length > 0) {
         await context.sendActivity(
-          "Hello — I'm **Reach**. I post intervention cases from your school's engagement policy into a channel, where advisers act on them. An engagement lead can choose this channel with `@Reach link <policy-id>`; `@Reach help` lists what I can do.",
+          "Hello — I'm **Reach**. I post intervention cases from your school's engagement policy into a channel, where advisers act on them. An engagement lead can choose this channel with `@Reach link POLICY-ID`; `@Reach help` lists what I can do.",
         );
       }
     } else if (change === "removed") {
@@ -97,7 +112,7 @@ export function createReachApp(
     if (kind === "channel") return channelMessage(context, deps);
     if (kind === "personal") return personalMessage(context, deps);
     await context.sendActivity(
-      "I work in a team's channel (cases) and in a personal chat (`my cases`, `case <id>`). Group chats aren't supported.",
+      "I work in a team's channel (cases) and in a personal chat (`my cases`, `case CASE-ID`, `my data`). Group chats aren't supported.",
     );
   });
 
@@ -164,10 +179,30 @@ async function cardAction(context: TurnContext, deps: BotDeps): Promise<Adaptive
     });
     return renderView(shown, staff, deps);
   }
-  const outcome = await actOnCase(
-    { aadObjectId: aad, verb, data, conversationId, at },
-    { store: deps.store, directory, describe: deps.presenter.describe },
-  );
+  if ((STUDENT_VERBS as readonly unknown[]).includes(verb)) {
+    // A student's answer to a message: only ever on their own case (app/student-reply).
+    const answered = await answerMessage(
+      { aadObjectId: aad, verb, data, at },
+      { store: deps.store, directory, describe: deps.presenter.describe },
+    );
+    log.info({ verb, outcome: answered.kind }, "student answer");
+    if (answered.kind === "done") deps.onQueued();
+    return deps.presenter.studentThanks(answered.title, answered.text);
+  }
+  const clicked = { aadObjectId: aad, verb, data, conversationId, at };
+  const acting = { store: deps.store, directory, describe: deps.presenter.describe };
+  let outcome: ActionOutcome;
+  if (verb === "propose_message" || verb === "send_message") {
+    const outreach = { ...acting, templates: deps.templates, schoolName: deps.schoolName };
+    const drafted =
+      verb === "propose_message"
+        ? await proposeMessage(clicked, outreach)
+        : await sendMessage(clicked, outreach);
+    if (drafted.kind === "draft") return deps.presenter.proposeForm(drafted.draft);
+    outcome = drafted;
+  } else {
+    outcome = await actOnCase(clicked, acting);
+  }
   if (outcome.kind === "missing") {
     return deps.presenter.notice(outcome.title, outcome.text, "refusal");
   }
@@ -229,7 +264,7 @@ async function channelMessage(context: TurnContext, deps: BotDeps): Promise<void
     const bindings = await store.listBindings(channelId);
     if (bindings.length === 0) {
       await reply(
-        "No policy posts its cases here yet. An engagement lead can use `@Reach link <policy-id>`.",
+        "No policy posts its cases here yet. An engagement lead can use `@Reach link POLICY-ID`.",
       );
       return;
     }
@@ -258,7 +293,7 @@ async function channelMessage(context: TurnContext, deps: BotDeps): Promise<void
   switch (change.kind) {
     case "which_policy":
       await reply(
-        `Which policy? Say \`@Reach ${command.kind} <policy-id>\`. Policies: ${list(change.known)}.`,
+        `Which policy? Say \`@Reach ${command.kind} POLICY-ID\`. Policies: ${list(change.known)}.`,
       );
       return;
     case "unknown_policy":
@@ -303,6 +338,11 @@ async function personalMessage(context: TurnContext, deps: BotDeps): Promise<voi
   const command = parsePersonalCommand(activity.text);
   const send = (card: AdaptiveCard) =>
     context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+  const staff = directory.staffByAad(activity.from?.aadObjectId);
+  if (staff === undefined && directory.studentByAad(activity.from?.aadObjectId) !== undefined) {
+    await studentMessage(context, deps, command.kind);
+    return;
+  }
   if (command.kind === "help" || command.kind === "unknown") {
     await context.sendActivity(
       command.kind === "unknown"
@@ -311,7 +351,12 @@ async function personalMessage(context: TurnContext, deps: BotDeps): Promise<voi
     );
     return;
   }
-  const staff = directory.staffByAad(activity.from?.aadObjectId);
+  if (command.kind === "my_data") {
+    await context.sendActivity(
+      "`my data` is for students: it shows a student what Reach holds about them. Say `help` for what you can do.",
+    );
+    return;
+  }
   if (staff === undefined) {
     await context.sendActivity(
       "Sorry — Reach doesn't know you as a member of staff, so it can't show you cases. If you support students, ask your engagement lead to add you to the staff roster.",
@@ -329,7 +374,7 @@ async function personalMessage(context: TurnContext, deps: BotDeps): Promise<voi
   }
   if (command.caseId === undefined) {
     await context.sendActivity(
-      "Which case? Say `case <id>`, with the id from the card or from `my cases`.",
+      "Which case? Say `case` and the case id, from the card or from `my cases`.",
     );
     return;
   }
@@ -343,6 +388,44 @@ async function personalMessage(context: TurnContext, deps: BotDeps): Promise<voi
     return;
   }
   await send(renderView(read, staff, deps));
+}
+
+/**
+ * A student in their personal chat: `my data`, or help. What they write otherwise is not
+ * taken as a reply (a reply belongs to a message, and goes through its card).
+ */
+async function studentMessage(
+  context: TurnContext,
+  deps: BotDeps,
+  kind: ReturnType<typeof parsePersonalCommand>["kind"],
+): Promise<void> {
+  if (kind !== "my_data") {
+    const lead =
+      kind === "help"
+        ? ""
+        : "To answer a message from your adviser, use the buttons or the reply box on it.\n\n";
+    await context.sendActivity(`${lead}${STUDENT_HELP}`);
+    return;
+  }
+  const shown = await myData({
+    store: deps.store,
+    directory: deps.directory.get(),
+    dataset: deps.dataset(),
+    aadObjectId: context.activity.from?.aadObjectId,
+    at: deps.now().toISOString(),
+    schoolName: deps.schoolName,
+  });
+  if (shown.kind !== "shown") {
+    await context.sendActivity(
+      shown.kind === "no_data"
+        ? "Reach has no data about you to show yet. Please try again tomorrow."
+        : "Sorry — Reach doesn't have you on its list of students, so it has nothing to show you.",
+    );
+    return;
+  }
+  await context.sendActivity(
+    MessageFactory.attachment(CardFactory.adaptiveCard(deps.presenter.myData(shown.view))),
+  );
 }
 
 /** A read's outcome as a card: the case for the reader, or a notice naming no student. */

@@ -2,7 +2,10 @@
  * Text commands. In a channel (where Reach hears only messages that @mention it):
  * `link <policy-id>`, `binding`, `unlink [<policy-id>]`, `help` — binding a policy's
  * cases to the channel is for the policy's engagement lead. In a personal chat, for
- * advisers: `my cases`, `case <id>`, `help`.
+ * advisers: `my cases`, `case <id>`, `help`; for students: `my data`, `help`.
+ *
+ * Help texts name what to type in backticks; a placeholder is written in capitals
+ * (`case CASE-ID`), never in angle brackets, which Teams shows as `&lt;id&gt;` inside code.
  */
 
 export type ChannelCommand =
@@ -14,6 +17,7 @@ export type ChannelCommand =
 
 export type PersonalCommand =
   | { kind: "my_cases" }
+  | { kind: "my_data" }
   | { kind: "case"; caseId: string | undefined }
   | { kind: "help" }
   | { kind: "unknown"; text: string };
@@ -54,6 +58,9 @@ export function parsePersonalCommand(text: string | undefined): PersonalCommand 
   const clean = cleanText(text);
   const lower = clean.toLowerCase();
   if (/^(my cases|my|cases|mine)$/.test(lower)) return { kind: "my_cases" };
+  if (/^(my data|data|my record|what do you hold( about me)?\??)$/.test(lower)) {
+    return { kind: "my_data" };
+  }
   const match = /^case\s*#?\s*(\S+)?$/i.exec(clean);
   if (match) return { kind: "case", caseId: match[1] };
   if (lower === "help" || lower === "" || lower === "hi" || lower === "hello")
@@ -63,15 +70,21 @@ export function parsePersonalCommand(text: string | undefined): PersonalCommand 
 
 export const CHANNEL_HELP = [
   "**Reach in this channel**",
-  "- `@Reach link <policy-id>`: post this policy's cases here (engagement leads)",
+  "- `@Reach link POLICY-ID`: post this policy's cases here (engagement leads)",
   "- `@Reach binding`: which policies post here",
-  "- `@Reach unlink <policy-id>`: stop posting a policy's cases here (engagement leads)",
+  "- `@Reach unlink POLICY-ID`: stop posting a policy's cases here (engagement leads)",
   "Each case arrives as a card: confirm or dismiss it, log contacts, notes and outcomes on the card.",
 ].join("\n\n");
 
 export const PERSONAL_HELP = [
   "**Reach** — intervention cases from your school's engagement policy.",
-  "- `my cases`: the cases assigned to you, and new cases for your students",
-  "- `case <id>`: one case in full, with its evidence and history",
+  "- `my cases`: the cases assigned to you, and new cases you may take",
+  "- `case CASE-ID`: one case in full, with its evidence and history (the id is on its card)",
+  "- `help`: this message",
+].join("\n\n");
+
+export const STUDENT_HELP = [
+  "**Reach** — your school's student-support app. Your adviser may send you a message here; you can answer it with its buttons or in your own words, or ask Reach to stop.",
+  "- `my data`: what Reach uses about you, your current figures, and how to ask for your full record",
   "- `help`: this message",
 ].join("\n\n");

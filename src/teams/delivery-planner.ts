@@ -8,12 +8,39 @@
  * - `thread_reply`: one line in the card's thread;
  * - `channel_notice`: a plain message to the channel bound to the policy, about the policy
  *   itself (waits until a channel is bound);
- * - `student_message`: not delivered by this version (skipped with a reason).
+ * - `student_message`: an approved message, as a card in the student's 1:1 chat with Reach.
+ *   Where the student has none yet, Reach installs itself for them through Microsoft Graph
+ *   and uses the chat that makes. A student Teams cannot reach (no Entra id in the data,
+ *   no Teams account, the app or the chat blocked) is recorded on the case, which keeps
+ *   the approved text to send another way; once sent, the case records the activity;
+ * - `staff_message`: a line to one member of staff in their personal chat with Reach
+ *   (skipped when they have none: the card in the channel says the same).
  */
-import type { Delivery, OutgoingActivity, Planner } from "../delivery/index.ts";
-import type { OutboxEntry, Store } from "../store/index.ts";
+import {
+  type DeliveryOutcome,
+  type DirectoryHolder,
+  recordDelivery,
+  unreachableReasonOf,
+} from "../app/index.ts";
+import { foldCase } from "../cases/index.ts";
+import type { Delivery, OutgoingActivity, Planner, Settled } from "../delivery/index.ts";
+import type { ConversationRecord, OutboxEntry, Store } from "../store/index.ts";
 import { outboxIdFor } from "../store/index.ts";
+import type { AppChatResult, PersonalChat } from "./graph.ts";
+import { personalConversationRecord } from "./graph.ts";
 import { CARD_CONTENT_TYPE, type Presenter } from "./presenter.ts";
+
+/** What the planner needs to reach students and staff in their personal chats. */
+export interface PersonalDelivery {
+  directory: DirectoryHolder;
+  /** Installs Reach for a user and answers their chat (absent: Graph is not set up). */
+  appChat?: (userAadObjectId: string) => Promise<AppChatResult>;
+  /** The bot's Teams identity, for the conversation a Graph install makes. */
+  bot: { id: string; name: string };
+  /** A school's name as students know it, or its id. */
+  schoolName: (schoolId: string) => string;
+  now: () => Date;
+}
 
 /** How long an entry waits when it cannot go yet (no channel bound, card not yet posted). */
 const NOT_BOUND_WAIT_MS = 60_000;
@@ -23,6 +50,7 @@ export class TeamsPlanner implements Planner {
   constructor(
     private readonly store: Store,
     private readonly presenter: Presenter,
+    private readonly personal?: PersonalDelivery,
   ) {}
 
   /** The channel bound to the policy, or a wait until one is. */
@@ -61,9 +89,8 @@ export class TeamsPlanner implements Planner {
     if (caseId === undefined) return { op: "skip", reason: "the entry names no case" };
     const marker = { reachOutboxId: entry.id };
 
-    if (entry.kind === "student_message") {
-      return { op: "skip", reason: "messages to students are not delivered by this version" };
-    }
+    if (entry.kind === "student_message") return this.studentMessage(entry, caseId);
+    if (entry.kind === "staff_message") return this.staffMessage(entry);
     if (entry.kind === "case_card") {
       const channel = await this.channelOf(entry.policyId);
       if (typeof channel !== "string") return channel;
@@ -111,6 +138,178 @@ export class TeamsPlanner implements Planner {
       conversationId: target,
       activityId: posted.activityId,
       activity: { ...card, channelData: marker },
+    };
+  }
+
+  /** A message to a student: delivered, or recorded on the case as undeliverable. */
+  async settled(entry: OutboxEntry, outcome: Settled): Promise<void> {
+    if (entry.kind !== "student_message" || this.personal === undefined) return;
+    const payload = (entry.payload ?? {}) as { caseId?: unknown; outreachId?: unknown };
+    if (typeof payload.caseId !== "string" || typeof payload.outreachId !== "string") return;
+    await this.record(
+      entry,
+      payload.caseId,
+      payload.outreachId,
+      outcome.kind === "sent"
+        ? { kind: "sent", activityId: outcome.activityId }
+        : {
+            kind: "unreachable",
+            reason: unreachableReasonOf(outcome.error),
+            detail: outcome.error,
+          },
+    );
+  }
+
+  private async record(
+    entry: OutboxEntry,
+    caseId: string,
+    outreachId: string,
+    outcome: DeliveryOutcome,
+  ): Promise<void> {
+    if (this.personal === undefined) return;
+    const at = this.personal.now().toISOString();
+    await recordDelivery(
+      this.store,
+      this.personal.directory.get(),
+      { policyId: entry.policyId, caseId, outreachId, at },
+      outcome,
+    );
+  }
+
+  private async studentMessage(entry: OutboxEntry, caseId: string): Promise<Delivery> {
+    const payload = (entry.payload ?? {}) as { outreachId?: unknown; text?: unknown };
+    if (typeof payload.text !== "string" || typeof payload.outreachId !== "string") {
+      return { op: "skip", reason: "the message has no text (erased)" };
+    }
+    const outreachId = payload.outreachId;
+    if (this.personal === undefined) {
+      return { op: "skip", reason: "this Reach does not deliver messages to students" };
+    }
+    const stored = await this.store.getCase(entry.policyId, caseId);
+    const state = stored && foldCase(stored.events);
+    if (state === undefined || state.erased) return { op: "skip", reason: "the case is erased" };
+    const message = state.outreach.find((o) => o.outreachId === outreachId);
+    if (message?.stage !== "approved") {
+      return { op: "skip", reason: "the message's delivery is already recorded" };
+    }
+    const directory = this.personal.directory.get();
+    const student = directory.students.get(state.studentId);
+    const unreachable = async (reason: DeliveryOutcome & { kind: "unreachable" }) => {
+      await this.record(entry, caseId, outreachId, reason);
+      return {
+        op: "skip",
+        reason: `the student cannot be reached in Teams (${reason.reason})`,
+      } as const;
+    };
+    const aad = student?.aadObjectId;
+    if (aad === undefined || aad === "") {
+      return unreachable({ kind: "unreachable", reason: "not_in_data" });
+    }
+    const chat = await this.personalChat(aad);
+    if (typeof chat !== "string") return unreachable(chat);
+    const adviser = message.approvedBy ? directory.roster.get(message.approvedBy) : undefined;
+    const name = student?.preferredName ?? student?.displayName ?? "";
+    const card = this.presenter.studentMessage({
+      caseId,
+      policyId: entry.policyId,
+      outreachId,
+      firstName: name.trim().split(/\s+/)[0] || "there",
+      adviserName: adviser?.name ?? "A member of staff",
+      schoolName: this.personal.schoolName(state.school),
+      text: payload.text,
+    });
+    return {
+      op: "post",
+      conversationId: chat,
+      activity: {
+        type: "message",
+        attachments: [{ contentType: CARD_CONTENT_TYPE, content: card }],
+        summary: `A message from ${adviser?.name ?? "your school"}`,
+        channelData: { reachOutboxId: entry.id },
+      },
+    };
+  }
+
+  /**
+   * The user's personal chat with Reach: the one recorded when they opened Reach, else one
+   * Graph makes by installing Reach for them (recorded for next time).
+   */
+  private async personalChat(
+    aad: string,
+  ): Promise<string | (DeliveryOutcome & { kind: "unreachable" })> {
+    const known = await this.personalConversationOf(aad);
+    if (known !== undefined) return known.id;
+    const appChat = this.personal?.appChat;
+    if (appChat === undefined) {
+      return {
+        kind: "unreachable",
+        reason: "other",
+        detail:
+          "the student has not opened Reach in Teams, and Reach is not set up to install itself for students (docs/deployment.md)",
+      };
+    }
+    const result = await appChat(aad);
+    if (!result.ok) return { kind: "unreachable", reason: result.reason, detail: result.detail };
+    const template = await this.anyReference();
+    if (template === undefined) {
+      return {
+        kind: "unreachable",
+        reason: "other",
+        detail: "Reach has no Teams conversation yet to learn the tenant's service address from",
+      };
+    }
+    const bot = this.personal?.bot ?? { id: "", name: "Reach" };
+    const chat: PersonalChat = {
+      chatId: result.chatId,
+      serviceUrl: template.serviceUrl,
+      tenantId: template.tenantId,
+      botId: bot.id,
+      botName: bot.name,
+      userAadObjectId: aad,
+    };
+    await this.store.saveConversation(
+      personalConversationRecord(chat, (this.personal?.now() ?? new Date()).toISOString()),
+    );
+    return result.chatId;
+  }
+
+  private async personalConversationOf(aad: string): Promise<ConversationRecord | undefined> {
+    const chats = await this.store.listConversations({ kind: "personal", userAadObjectId: aad });
+    return chats.find((c) => c.removedAt === undefined);
+  }
+
+  /** The service address and tenant of a conversation Reach already has. */
+  private async anyReference(): Promise<{ serviceUrl: string; tenantId: string } | undefined> {
+    for (const c of await this.store.listConversations()) {
+      const ref = c.reference as { serviceUrl?: unknown } | null;
+      if (typeof ref?.serviceUrl === "string" && c.tenantId !== undefined) {
+        return { serviceUrl: ref.serviceUrl, tenantId: c.tenantId };
+      }
+    }
+    return undefined;
+  }
+
+  /** A line to a member of staff in their personal chat with Reach. */
+  private async staffMessage(entry: OutboxEntry): Promise<Delivery> {
+    const payload = (entry.payload ?? {}) as { staffId?: unknown; text?: unknown };
+    if (typeof payload.text !== "string" || typeof payload.staffId !== "string") {
+      return { op: "skip", reason: "the message has no text (erased)" };
+    }
+    const staff = this.personal?.directory.get().roster.get(payload.staffId);
+    const aad = staff?.aadObjectId;
+    const chat = aad ? await this.personalConversationOf(aad) : undefined;
+    if (chat === undefined) {
+      return { op: "skip", reason: "the member of staff has no personal chat with Reach" };
+    }
+    return {
+      op: "post",
+      conversationId: chat.id,
+      activity: {
+        type: "message",
+        text: payload.text,
+        textFormat: "markdown",
+        channelData: { reachOutboxId: entry.id },
+      },
     };
   }
 

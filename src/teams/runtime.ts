@@ -9,6 +9,7 @@ import { TeamsAdapter } from "@microsoft/teams-ai";
 import {
   type BotConfig,
   buildDirectory,
+  DEFAULT_OUTREACH_DIR,
   DirectoryHolder,
   openStore,
   PolicyCatalogue,
@@ -26,12 +27,14 @@ import {
   realClock,
 } from "../delivery/index.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { loadTemplates, type Template } from "../outreach/index.ts";
 import type { Policy } from "../rules/index.ts";
 import { clockFrom, Scheduler } from "../schedule/index.ts";
 import type { Store } from "../store/index.ts";
 import { createReachApp } from "./bot.ts";
 import { BotConnector } from "./bot-connector.ts";
 import { TeamsPlanner } from "./delivery-planner.ts";
+import { GraphClient, graphTokenProvider } from "./graph.ts";
 import { LatencyRecord } from "./latency.ts";
 import { createPresenter } from "./presenter.ts";
 import { createHttpApp, listen } from "./server.ts";
@@ -41,6 +44,11 @@ export interface RuntimeOptions {
   now?: () => Date;
   /** A store opened by the caller (tests, the demo); otherwise opened from the environment. */
   store?: Store;
+  /**
+   * How Reach installs itself for a student who has never opened it (tests pass a client
+   * on a fake Graph). Default: Microsoft Graph with the bot's identity, when it has one.
+   */
+  graph?: Pick<GraphClient, "ensureAppChat">;
   /** Overrides for the delivery worker (tests). */
   delivery?: Partial<Omit<DeliveryWorkerOptions, "store" | "planner" | "connector">>;
   /**
@@ -102,6 +110,38 @@ async function importData(config: BotConfig, log: Logger): Promise<ImportResult 
   return imported;
 }
 
+/** The usable message templates; a folder with problems is logged (file and line, no text). */
+async function readTemplates(
+  config: BotConfig,
+  log: Logger,
+): Promise<ReadonlyMap<string, Template>> {
+  const set = await loadTemplates(config.outreachDir ?? DEFAULT_OUTREACH_DIR);
+  for (const p of set.problems) {
+    log.warn(
+      { file: p.file, line: p.line, column: p.column, code: p.code },
+      "message template left out",
+    );
+  }
+  return set.templates;
+}
+
+/** Microsoft Graph with the bot's own identity; none in local mode (no bot identity). */
+function graphFor(config: BotConfig, store: Store): GraphClient | undefined {
+  const auth = config.auth;
+  if (auth === undefined) return undefined;
+  return new GraphClient({
+    getToken: graphTokenProvider(auth),
+    appExternalId: auth.appId,
+    ...(config.graphUrl !== undefined && { baseUrl: config.graphUrl }),
+    // Advisers who opened Reach have it installed: their installation names Reach's id in
+    // the school's app catalogue, with no further permission needed.
+    catalogueHintUsers: async () =>
+      (await store.listConversations({ kind: "personal" }))
+        .map((c) => c.userAadObjectId)
+        .filter((id): id is string => id !== undefined),
+  });
+}
+
 export async function startReach(
   config: BotConfig,
   options: RuntimeOptions = {},
@@ -131,10 +171,20 @@ export async function startReach(
         },
   );
   const presenter = createPresenter(directory);
+  let templates = await readTemplates(config, log);
+  const schoolName = (id: string) => dataset?.schools.get(id)?.name ?? id;
+  const graph = options.graph ?? graphFor(config, store);
+  const planner = new TeamsPlanner(store, presenter, {
+    directory,
+    ...(graph !== undefined && { appChat: (aad: string) => graph.ensureAppChat(aad) }),
+    bot: { id: auth?.appId ?? "reach", name: "Reach" },
+    schoolName,
+    now,
+  });
   const worker = new DeliveryWorker({
     clock,
     store,
-    planner: new TeamsPlanner(store, presenter),
+    planner,
     connector: new BotConnector(adapter, auth?.appId ?? "", store),
     logger: log,
     pollMs: 250,
@@ -150,6 +200,9 @@ export async function startReach(
     log,
     now,
     onQueued: () => worker.wake(),
+    templates: () => templates,
+    schoolName,
+    dataset: () => dataset,
   });
   const cardActions = new LatencyRecord();
   const http = createHttpApp({
@@ -219,6 +272,7 @@ export async function startReach(
       : undefined;
   refresh?.unref();
   async function reload() {
+    templates = await readTemplates(config, log);
     dataset = await loadDataset(config, log);
     directory.replace(buildDirectory(catalogue.policies(), dataset ?? empty, now().toISOString()));
   }

@@ -3,8 +3,11 @@
  * `ConfigError` naming the variable, every problem at once; the defaults; local mode
  * (no app id) listening on loopback only.
  */
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, readConfig } from "../../src/app/config.ts";
+import { ConfigError, DEFAULT_OUTREACH_DIR, readConfig } from "../../src/app/config.ts";
+
+const REPO_ROOT = resolve(new URL("../..", import.meta.url).pathname);
 
 const APP_ID = "11111111-2222-3333-4444-555555555555";
 const TENANT_ID = "99999999-8888-7777-6666-555555555555";
@@ -148,7 +151,18 @@ describe("readConfig: defaults", () => {
       store: "sqlite",
       logLevel: "info",
       scheduler: true,
+      outreachDir: DEFAULT_OUTREACH_DIR,
     });
+  });
+
+  it("reads message templates from REACH_OUTREACH, made absolute, and Graph from REACH_GRAPH_URL", () => {
+    const config = readConfig({
+      REACH_OUTREACH: "school-templates",
+      REACH_GRAPH_URL: "https://graph.microsoft.us/v1.0",
+    });
+    expect(config.outreachDir).toBe(resolve("school-templates"));
+    expect(config.graphUrl).toBe("https://graph.microsoft.us/v1.0");
+    expect(DEFAULT_OUTREACH_DIR).toBe(resolve(REPO_ROOT, "outreach"));
   });
 
   it("runs the scheduler unless REACH_SCHEDULER=off; REACH_NOW sets where its clock starts", () => {
@@ -227,6 +241,7 @@ describe("readConfig: defaults", () => {
       store: "cosmos",
       logLevel: "debug",
       scheduler: true,
+      outreachDir: DEFAULT_OUTREACH_DIR,
     });
   });
 

@@ -34,6 +34,7 @@ const POLICY = "samples/teams-demo/northfield-policy.yaml";
 const DATA = "samples/demo-school";
 const NOTE = "Zephyrine told me about the eviction notice on Larkspur Row";
 const EMAIL = "walsh.private@example.org";
+const STUDENT_AAD = "7f3e2a91-5b1c-4d0e-9a8f-3c6b2e1d4a57";
 
 const dir = mkdtempSync(join(tmpdir(), "reach-erase-files-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -141,11 +142,26 @@ it("leaves no copy of an erased student in the database files or the quarantine 
     ].join("\n"),
   );
 
+  // The student's chat with Reach (they answered a message): it holds their Entra id.
+  await store.saveConversation({
+    id: "19:chat-with-the-student@unq.gbl.spaces",
+    kind: "personal",
+    tenantId: "tenant-1",
+    userAadObjectId: STUDENT_AAD,
+    reference: {
+      conversation: { id: "19:chat-with-the-student@unq.gbl.spaces", conversationType: "personal" },
+      serviceUrl: "https://smba.trafficmanager.net/uk/",
+    },
+    updatedAt: at,
+  });
+
   const needles = [
     student.id,
     student.displayName,
     EMAIL,
     NOTE,
+    STUDENT_AAD,
+    "19:chat-with-the-student@unq.gbl.spaces",
     ...(evidence.get(target.caseId) ?? []),
   ];
   const before = files(db, quarantine);
@@ -158,8 +174,14 @@ it("leaves no copy of an erased student in the database files or the quarantine 
     quarantineDir: quarantine,
     actor: "cli:test",
     alsoKnownAs: [student.displayName],
+    aadObjectIds: [STUDENT_AAD],
   });
-  expect(result).toEqual({ erased: 1, failed: [], quarantineRowsRemoved: 2 });
+  expect(result).toEqual({
+    erased: 1,
+    failed: [],
+    quarantineRowsRemoved: 2,
+    conversationsRemoved: 1,
+  });
 
   // While the store is still open (a copy taken now), and once it is closed.
   for (const phase of ["open", "closed"]) {

@@ -2,9 +2,11 @@
  * The sample school in samples/ is one whose cases can all be worked: every student the
  * demo policy would open a case for has an adviser on the staff roster, every school has
  * an adviser and an engagement lead, the Agents Playground's users are the staff they are
- * meant to be, and the bundle is exactly what the command in samples/README.md writes.
+ * meant to be, the student signed in to the demo's second Playground is a student of the
+ * data with a Northfield case advised by the demo's adviser, and the bundle is exactly
+ * what the command in samples/README.md writes.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -13,6 +15,7 @@ import { generateBundle, SCHOOLS } from "../../bench/engine/generate.ts";
 import { mayWorkOn, rosterOf } from "../../src/cases/index.ts";
 import { importCanonical } from "../../src/data/adapters/canonical.ts";
 import { parseIsoDate } from "../../src/data/dates.ts";
+import { DEMO } from "../../src/demo/tenant.ts";
 import { loadPolicyFile, type Policy } from "../../src/rules/index.ts";
 import { dryRun } from "../../src/run/index.ts";
 
@@ -20,17 +23,40 @@ const ROOT = join(import.meta.dirname, "../..");
 const SAMPLE = join(ROOT, "samples/demo-school");
 const POLICY = join(ROOT, "samples/demo-policy.yaml");
 const PLAYGROUND = join(ROOT, "samples/teams-demo/playground.yml");
+const STUDENT_PLAYGROUND = join(ROOT, "samples/teams-demo/playground-student.yml");
+const STUDENT_ACCOUNTS = join(ROOT, "samples/teams-demo/student-accounts.csv");
+const NORTHFIELD = join(ROOT, "samples/teams-demo/northfield-policy.yaml");
 const AS_OF = parseIsoDate("2027-01-29") as number;
 const FILES = ["students.csv", "calendar.csv", "attendance.csv", "activity.csv", "staff.csv"];
 
 const scratch = mkdtempSync(join(tmpdir(), "reach-demo-sample-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function demoPolicy(): Promise<Policy> {
-  const loaded = await loadPolicyFile(POLICY);
-  if (!loaded.ok) throw new Error(`${POLICY} does not load`);
+async function demoPolicy(path = POLICY): Promise<Policy> {
+  const loaded = await loadPolicyFile(path);
+  if (!loaded.ok) throw new Error(`${path} does not load`);
   return loaded.policy;
 }
+
+interface PlaygroundUser {
+  id: string;
+  name: string;
+  aadObjectId: string;
+  givenName: string;
+  surname: string;
+}
+
+interface PlaygroundConfig {
+  tenantId: string;
+  bot: { id: string };
+  currentUser: PlaygroundUser;
+  users: PlaygroundUser[];
+  personalChat: { id: string };
+  groupChat: { id: string };
+  team: { id: string; aadGroupId: string; channels: { id: string }[] };
+}
+
+const playgroundConfig = (path: string) => parse(readFileSync(path, "utf8")) as PlaygroundConfig;
 
 /**
  * The students of the demo policy's findings on `dir` and, for each, the advisers on the
@@ -114,10 +140,7 @@ describe("the sample's staff roster", async () => {
   });
 
   it("matches the Agents Playground's users: four on the roster, two not", () => {
-    const config = parse(readFileSync(PLAYGROUND, "utf8")) as {
-      currentUser: { name: string; aadObjectId: string };
-      users: { name: string; aadObjectId: string }[];
-    };
+    const config = playgroundConfig(PLAYGROUND);
     const users = [config.currentUser, ...config.users];
     const byAad = new Map(staff.map((s) => [s.aadObjectId, s]));
     expect(
@@ -141,6 +164,7 @@ describe("the sample's staff roster", async () => {
       days: 90,
       seed: 7,
       staff: join(SAMPLE, "staff.csv"),
+      studentAccounts: STUDENT_ACCOUNTS,
       out: join(scratch, "again"),
       manifest: false,
     });
@@ -150,5 +174,105 @@ describe("the sample's staff roster", async () => {
         file,
       ).toBe(true);
     }
+  });
+});
+
+describe("the student of the Teams demo's second Playground", async () => {
+  const { dataset } = await importCanonical(SAMPLE);
+  const student = DEMO.student;
+  const config = playgroundConfig(STUDENT_PLAYGROUND);
+  const staffConfig = playgroundConfig(PLAYGROUND);
+
+  it("is signed in there with the name and Entra object id students.csv gives them", () => {
+    const row = dataset.students.find((s) => s.id === student.studentId);
+    expect(row).toMatchObject({
+      displayName: student.name,
+      preferredName: student.preferredName,
+      aadObjectId: student.aad,
+      school: "sch1",
+      adviserIds: ["T-ALEX"],
+    });
+    expect(config.currentUser).toMatchObject({
+      id: student.id,
+      name: student.name,
+      aadObjectId: student.aad,
+      givenName: student.name.split(" ")[0],
+      surname: student.name.split(" ")[1],
+    });
+    expect(config.personalChat.id).toBe(student.personalChatId);
+    // The same tenant and bot as the adviser's Playground.
+    expect(config.tenantId).toBe(DEMO.tenantId);
+    expect(config.bot.id).toBe(DEMO.botId);
+    expect(staffConfig.currentUser.aadObjectId).not.toBe(student.aad);
+  });
+
+  it("is the only student with a Teams account in the sample, whose preferred name is set", () => {
+    const withAccount = dataset.students.filter(
+      (s) => s.aadObjectId !== undefined || s.preferredName !== undefined,
+    );
+    expect(withAccount.map((s) => s.id)).toEqual([student.studentId]);
+  });
+
+  it("shares no user, chat, team or object id with the adviser's Playground or the staff roster", () => {
+    const ids = (c: PlaygroundConfig) => [
+      c.currentUser.id,
+      ...c.users.map((u) => u.id),
+      c.personalChat.id,
+      c.groupChat.id,
+      c.team.id,
+      c.team.aadGroupId,
+      ...c.team.channels.map((ch) => ch.id),
+    ];
+    const shared = ids(config).filter((id) => ids(staffConfig).includes(id));
+    expect(shared).toEqual([]);
+    const staffAad = new Set([
+      ...dataset.staff.map((s) => s.aadObjectId?.toLowerCase()),
+      ...[staffConfig.currentUser, ...staffConfig.users].map((u) => u.aadObjectId.toLowerCase()),
+    ]);
+    const studentAad = [config.currentUser, ...config.users].map((u) =>
+      u.aadObjectId.toLowerCase(),
+    );
+    expect(studentAad.filter((a) => staffAad.has(a))).toEqual([]);
+  });
+
+  it("cannot be given a member of staff's object id: the generator refuses it", () => {
+    const accounts = join(scratch, "clashing-accounts.csv");
+    writeFileSync(
+      accounts,
+      `id,display_name,preferred_name,aad_object_id\n${student.studentId},${student.name},${student.preferredName},${dataset.staff[0]?.aadObjectId}\n`,
+    );
+    expect(() =>
+      generateBundle({
+        students: 200,
+        days: 90,
+        seed: 7,
+        staff: join(SAMPLE, "staff.csv"),
+        studentAccounts: accounts,
+        out: join(scratch, "clashing"),
+        manifest: false,
+      }),
+    ).toThrow(/is a member of staff's/);
+  });
+
+  it("has a Northfield case, advised by the demo's adviser, whatever weekday the demo runs on", async () => {
+    // The demo's data ends on its "today" (a weekday of the sample's last week, moved).
+    const policy = await demoPolicy(NORTHFIELD);
+    const roster = rosterOf(dataset.staff);
+    for (const day of ["2027-01-25", "2027-01-26", "2027-01-27", "2027-01-28", "2027-01-29"]) {
+      const run = await dryRun({
+        policy,
+        source: "canonical",
+        dataDir: SAMPLE,
+        asOf: parseIsoDate(day) as number,
+      });
+      expect(
+        run.findings.map((f) => f.studentId),
+        day,
+      ).toContain(student.studentId);
+    }
+    const row = dataset.students.find((s) => s.id === student.studentId);
+    if (row === undefined) throw new Error(`no student ${student.studentId}`);
+    const subject = { student: row, school: row.school, policy };
+    expect(mayWorkOn("T-ALEX", subject, roster).allowed).toBe(true);
   });
 });

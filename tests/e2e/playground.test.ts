@@ -13,6 +13,12 @@
  * second user's click is the same click with the invoke's `from` set to her (the
  * Playground's own API accepts any member of the team there, and looks up her Entra id).
  *
+ * The student has a Teams client of their own: the demo's second Playground, with Ben
+ * Iqbal (DEMO.student) signed in. Its page is opened beside the adviser's, and Reach
+ * records Ben's personal chat under his Entra object id when it loads. Then the whole
+ * message flow: the adviser confirms Ben's case, proposes a message and sends it; Ben's
+ * page shows it; he answers "I'd like to talk"; the channel card shows his answer.
+ *
  * Screenshots go to test-artifacts/e2e/.
  */
 import { existsSync } from "node:fs";
@@ -23,7 +29,7 @@ import { type Browser, chromium, type Locator, type Page } from "playwright-core
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dryRun } from "../../src/app/index.ts";
 import { foldCase } from "../../src/cases/case-state.ts";
-import { parseIsoDate } from "../../src/data/dates.ts";
+import { formatDay, parseIsoDate, weekday } from "../../src/data/dates.ts";
 import { DEMO, type Demo, startDemo } from "../../src/demo/demo.ts";
 import { silentLogger } from "../../src/log.ts";
 import { clockFrom, localDate } from "../../src/schedule/index.ts";
@@ -43,6 +49,8 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
   let demo: Demo;
   let browser: Browser;
   let page: Page;
+  /** The student's own Teams: the second Playground, with DEMO.student signed in. */
+  let studentPage: Page;
   /** Cards the demo posted into the channel. */
   let cards = 0;
   /** The students a dry run of the demo's data on the demo's date finds. */
@@ -51,10 +59,18 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), "reach-e2e-"));
     await mkdir(ARTIFACTS, { recursive: true });
-    // Today at noon (UTC), running on from there: the policy's 07:00 firing is hours away,
-    // so the scheduler cannot fire in the middle of the test, whenever it runs.
-    const noon = Date.parse(`${localDate(Date.now(), "Europe/London")}T12:00:00Z`);
-    demo = await startDemo({ workDir, log: silentLogger(), clock: clockFrom(noon) });
+    // Noon (UTC) on the latest weekday on or before today, running on from there: the
+    // policy's 07:00 firing is hours away, so the scheduler cannot fire in the middle of
+    // the test, whenever it runs; and it is inside the policy's allowed hours for
+    // messaging students (quiet from 18:00 to 08:00 and at weekends), so a message the
+    // adviser sends goes at once rather than waiting for Monday 08:00.
+    const noon = Date.parse(`${latestWeekday(localDate(Date.now(), "Europe/London"))}T12:00:00Z`);
+    demo = await startDemo({
+      workDir,
+      log: silentLogger(),
+      clock: clockFrom(noon),
+      waitForStudentPage: true,
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -70,7 +86,11 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
     await page.goto(`${demo.playground.url}/`);
-    // The demo posts once the page has loaded, so every card reaches the page live.
+    // Its own browser context, as on the student's own device.
+    studentPage = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
+    await studentPage.goto(`${demo.studentPlayground.url}/`);
+    // The demo posts once the adviser's page has loaded, so every card reaches the page
+    // live; with `waitForStudentPage` it is ready once the student's page has loaded too.
     cards = await demo.ready;
     const policy = demo.reach.policies.find((p) => p.id === DEMO.policyId);
     if (policy === undefined) throw new Error(`no policy ${DEMO.policyId}`);
@@ -108,9 +128,22 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  /** The case card of the student named `name` (Adaptive Cards render as .ac-adaptiveCard). */
+  /**
+   * The case card of the student a card calls `name` (Adaptive Cards render as
+   * .ac-adaptiveCard): the card with a text that is the name itself, since a preferred
+   * name may be short enough to be part of other words.
+   */
   const cardOf = (name: string): Locator =>
-    page.locator(".ac-adaptiveCard").filter({ hasText: name }).first();
+    page
+      .locator(".ac-adaptiveCard")
+      .filter({ has: page.getByText(name, { exact: true }) })
+      .first();
+
+  /** What a card calls a student: the name they prefer, else their display name. */
+  const nameOf = (studentId: string): string => {
+    const student = demo.reach.directory.get().students.get(studentId);
+    return student?.preferredName ?? student?.displayName ?? "";
+  };
 
   async function caseOf(caseId: string) {
     const stored = await demo.reach.store.getCase(DEMO.policyId, caseId);
@@ -120,10 +153,7 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
   /** The proposed cases, in the order the run opened them, with their students' names. */
   async function proposed() {
     const cases = await demo.reach.store.listCases({ policyId: DEMO.policyId, status: "proposed" });
-    return cases.map((c) => ({
-      caseId: c.caseId,
-      name: demo.reach.directory.get().students.get(c.studentId)?.displayName ?? "",
-    }));
+    return cases.map((c) => ({ caseId: c.caseId, name: nameOf(c.studentId) }));
   }
 
   it("runs on today's calendar, through the scheduler, which is on afterwards", async () => {
@@ -197,8 +227,7 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
   it("they log a contact attempt through the card's form, and the card shows it", async () => {
     const active = await demo.reach.store.listCases({ policyId: DEMO.policyId, status: "active" });
     expect(active).toHaveLength(1);
-    const name = demo.reach.directory.get().students.get(active[0].studentId)?.displayName ?? "";
-    const card = cardOf(name);
+    const card = cardOf(nameOf(active[0].studentId));
     await card.getByRole("button", { name: "Log contact…" }).click();
     // Teams' renderer draws a compact choice set as a combobox with a pop-up list.
     await card.getByRole("combobox", { name: "How did you try to reach the student?" }).click();
@@ -243,4 +272,95 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
     await card.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ARTIFACTS, "4-refused.png") });
   });
+
+  it("the student's own Teams: Reach records Ben's personal chat under his Entra object id", async () => {
+    await studentPage.getByText("Connected.", { exact: true }).first().waitFor({ timeout: 60_000 });
+    await expect
+      .poll(async () => {
+        const chat = await demo.reach.store.getConversation(DEMO.student.personalChatId);
+        return chat && { kind: chat.kind, user: chat.userAadObjectId, tenant: chat.tenantId };
+      })
+      .toEqual({ kind: "personal", user: DEMO.student.aad, tenant: DEMO.tenantId });
+    // The directory knows him by that id: the row of students.csv with the same name.
+    const student = demo.reach.directory.get().students.get(DEMO.student.studentId);
+    expect(student).toMatchObject({
+      displayName: DEMO.student.name,
+      preferredName: DEMO.student.preferredName,
+      aadObjectId: DEMO.student.aad,
+      school: "sch1",
+      adviserIds: ["T-ALEX"],
+    });
+    // And the demo run opened a case for him, with a card in the Cases channel.
+    const cases = await demo.reach.store.listCases({ policyId: DEMO.policyId });
+    expect(cases.some((c) => c.studentId === DEMO.student.studentId)).toBe(true);
+    await studentPage.screenshot({ path: join(ARTIFACTS, "5-student-page.png") });
+  });
+
+  it(`the adviser proposes and sends a message; Ben answers "I'd like to talk" and the card shows it`, async () => {
+    const ben = DEMO.student.preferredName;
+    const cases = await demo.reach.store.listCases({ policyId: DEMO.policyId });
+    const caseId = cases.find((c) => c.studentId === DEMO.student.studentId)?.caseId ?? "";
+    expect(caseId).not.toBe("");
+    // Ben's card by its place in the channel (the card shows its case id): the form that
+    // "Propose message" returns takes the card's place, and names him only in sentences.
+    const cards = page.locator(".ac-adaptiveCard");
+    const place = (await cards.allTextContents()).findIndex((t) => t.includes(caseId));
+    expect(place).toBeGreaterThanOrEqual(0);
+    const card = cards.nth(place);
+    await card.scrollIntoViewIfNeeded();
+    const confirm = card.getByRole("button", { name: "Confirm and take it" });
+    if ((await confirm.count()) > 0) {
+      await confirm.click();
+      await expect.poll(() => card.textContent(), { timeout: 15_000 }).toContain("Active");
+    }
+    await page.screenshot({ path: join(ARTIFACTS, "6-ben-confirmed.png") });
+
+    // The form comes back to the clicker in place of the card: the suggested text, a
+    // preview of what Ben will see, and the Send button.
+    await card.getByRole("button", { name: "Propose message" }).click();
+    const send = card.getByRole("button", { name: `Send to ${ben}`, exact: true });
+    await send.waitFor({ timeout: 15_000 });
+    const text = (await card.locator("textarea").first().inputValue()).trim();
+    expect(text.length).toBeGreaterThan(0);
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, "7-propose-form.png") });
+    await send.click();
+    await expect
+      .poll(() => card.getByRole("button", { name: `Send to ${ben}`, exact: true }).count(), {
+        timeout: 15_000,
+      })
+      .toBe(0);
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, "8-sent.png") });
+
+    // Ben's own Teams: the message, from his adviser, with the approved text verbatim.
+    const message = studentPage
+      .locator(".ac-adaptiveCard")
+      .filter({ hasText: `A message from ${DEMO.users.adviser.name}` })
+      .first();
+    await message.waitFor({ timeout: 30_000 });
+    expect(await message.textContent()).toContain(text.split("\n")[0]);
+    await studentPage.screenshot({ path: join(ARTIFACTS, "9-student-message.png") });
+    await message.getByRole("button", { name: "I'd like to talk", exact: true }).click();
+    await expect
+      .poll(() => studentPage.getByText(`Thanks, ${ben}`).count(), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    await studentPage.screenshot({ path: join(ARTIFACTS, "10-student-replied.png") });
+
+    // The adviser's card shows his answer.
+    await expect.poll(() => card.textContent(), { timeout: 15_000 }).toContain("I'd like to talk");
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, "11-card-shows-reply.png") });
+    const stored = await demo.reach.store.getCase(DEMO.policyId, caseId);
+    expect(stored?.events.map((e) => String(e.type))).toEqual(
+      expect.arrayContaining(["outreach_approved", "outreach_sent", "student_replied"]),
+    );
+  });
 });
+
+/** `date` (YYYY-MM-DD) itself on a weekday, else the Friday before. */
+function latestWeekday(date: string): string {
+  let day = parseIsoDate(date) as number;
+  while (weekday(day) === 0 || weekday(day) === 6) day--;
+  return formatDay(day);
+}

@@ -27,7 +27,7 @@ import { silentLogger } from "../../src/log.ts";
 import { type ApplyRunResult, applyRun } from "../../src/run/apply-run.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
-import { type ReachRuntime, startReach } from "../../src/teams/runtime.ts";
+import { type ReachRuntime, type RuntimeOptions, startReach } from "../../src/teams/runtime.ts";
 
 const ROOT = resolve(new URL("../..", import.meta.url).pathname);
 
@@ -63,7 +63,8 @@ export interface FakeConnector {
   messagesIn(channelId: string): Recorded[];
   addTeam(teamId: string, channels: { id: string; name?: string }[]): void;
   /** Answer the next `count` requests of `route` with `status` (default once). */
-  failNext(route: RouteKind, status: number, count?: number): void;
+  /** The next `count` requests of `route` fail with `status` (and Teams' error `code`). */
+  failNext(route: RouteKind, status: number, count?: number, code?: string): void;
   clear(): void;
   close(): Promise<void>;
 }
@@ -71,7 +72,7 @@ export interface FakeConnector {
 export async function startFakeConnector(): Promise<FakeConnector> {
   const requests: Recorded[] = [];
   const teams = new Map<string, { id: string; name?: string }[]>();
-  const failures: { route: RouteKind; status: number }[] = [];
+  const failures: { route: RouteKind; status: number; code: string }[] = [];
   let seq = 0;
   let ids = 0;
   const newId = () => `1700000000${String(++ids).padStart(3, "0")}`;
@@ -128,7 +129,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
       const failure = failures.findIndex((f) => f.route === rec.route);
       if (failure >= 0) {
         const [f] = failures.splice(failure, 1);
-        send(f.status, { error: { code: "Injected", message: `injected ${f.status}` } });
+        send(f.status, { error: { code: f.code, message: `injected ${f.status} ${f.code}` } });
         return;
       }
       switch (rec.route) {
@@ -176,8 +177,8 @@ export async function startFakeConnector(): Promise<FakeConnector> {
           r.conversationId.split(";")[0] === channelId,
       ),
     addTeam: (teamId, channels) => teams.set(teamId, channels),
-    failNext: (route, status, count = 1) => {
-      for (let i = 0; i < count; i++) failures.push({ route, status });
+    failNext: (route, status, count = 1, code = "Injected") => {
+      for (let i = 0; i < count; i++) failures.push({ route, status, code });
     },
     clear: () => {
       requests.length = 0;
@@ -498,7 +499,10 @@ export function localConfig(overrides: Partial<BotConfig> = {}): BotConfig {
 }
 
 /** Reach (SQLite in a temporary folder) and a fake connector that knows the team's channels. */
-export async function startHarness(config: BotConfig = localConfig()): Promise<Harness> {
+export async function startHarness(
+  config: BotConfig = localConfig(),
+  options: Omit<RuntimeOptions, "store" | "log"> = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "reach-bot-"));
   const fake = await startFakeConnector();
   fake.addTeam(TEAM.id, [{ id: GENERAL.id }, { id: CASES.id, name: CASES.name }]);
@@ -508,7 +512,8 @@ export async function startHarness(config: BotConfig = localConfig()): Promise<H
     reach = await startReach(config, {
       store,
       log: silentLogger(),
-      delivery: { pollMs: 20 },
+      ...options,
+      delivery: { pollMs: 20, ...options.delivery },
     });
   } catch (error) {
     await store.close();

@@ -76,6 +76,20 @@ export function teamsContract(store: () => Store): void {
     expect(await store().getConversation("19:never-seen@thread.tacv2")).toBeUndefined();
   });
 
+  it("forgets one user's personal chats altogether (erasure), and nobody else's", async () => {
+    const adaAgain = personal("19:ada-graph@unq.gbl.spaces", "AAD-ADA");
+    for (const c of [ADA, adaAgain, LEE, CASES]) await store().saveConversation(c);
+    await store().saveConversation({ ...ADA, removedAt: "2026-11-24T08:00:00.000Z" });
+    // Entra object ids are compared without regard to case, as Teams and Graph write them.
+    expect(await store().deletePersonalConversations("aad-ada")).toBe(2);
+    expect((await store().listConversations({ includeRemoved: true })).map((c) => c.id)).toEqual(
+      [CASES.id, LEE.id].sort(),
+    );
+    expect(await store().deletePersonalConversations("aad-ada")).toBe(0);
+    // A channel is never a user's personal chat, whatever it records.
+    expect(await store().deletePersonalConversations(TEAM)).toBe(0);
+  });
+
   it("replaces a conversation saved again with the same id", async () => {
     await store().saveConversation(CASES);
     const renamed: ConversationRecord = {

@@ -91,7 +91,7 @@ describe("binding a policy to a channel", () => {
     expect(t.texts[0]).toBe(`There is no policy \`southfield\`. Policies: \`${SAMPLE.policyId}\`.`);
     const none = await say(USERS.adele, "link");
     expect(none.texts[0]).toBe(
-      `Which policy? Say \`@Reach link <policy-id>\`. Policies: \`${SAMPLE.policyId}\`.`,
+      `Which policy? Say \`@Reach link POLICY-ID\`. Policies: \`${SAMPLE.policyId}\`.`,
     );
     expect((await h.store.listBindings()).map((b) => b.conversationId)).toEqual([CASES.id]);
   });
@@ -128,7 +128,7 @@ describe("binding a policy to a channel", () => {
   it("answers `help` and unknown commands with the channel help", async () => {
     const help = await say(USERS.megan, "help");
     expect(help.texts[0]).toContain("**Reach in this channel**");
-    expect(help.texts[0]).toContain("`@Reach link <policy-id>`");
+    expect(help.texts[0]).toContain("`@Reach link POLICY-ID`");
     const unknown = await say(USERS.megan, "frobnicate the widgets");
     expect(unknown.texts[0]).toMatch(/^I don't know “frobnicate the widgets”\./);
     expect(unknown.texts[0]).toContain("**Reach in this channel**");

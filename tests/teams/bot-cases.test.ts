@@ -351,7 +351,7 @@ describe("cases in the channel and in personal chat", () => {
       expect(t.said).toHaveLength(1);
       expect(t.said[0].conversationId).toBe(personalChatId(USERS.alex));
       expect(t.texts[0]).toContain("`my cases`");
-      expect(t.texts[0]).toContain("`case <id>`");
+      expect(t.texts[0]).toContain("`case CASE-ID`");
       // The chat is recorded on first contact.
       expect((await h.store.getConversation(personalChatId(USERS.alex)))?.userAadObjectId).toBe(
         USERS.alex.aadObjectId,
@@ -465,7 +465,7 @@ describe("cases in the channel and in personal chat", () => {
         }),
       );
       expect(t.texts).toEqual([
-        "I work in a team's channel (cases) and in a personal chat (`my cases`, `case <id>`). Group chats aren't supported.",
+        "I work in a team's channel (cases) and in a personal chat (`my cases`, `case CASE-ID`, `my data`). Group chats aren't supported.",
       ]);
     });
 

@@ -73,7 +73,7 @@ describe("installing and removing Reach", () => {
     const response = await h.teams.installationUpdate(GENERAL, USERS.adele, "add");
     expect(response.status).toBe(200);
     expect(greetings()).toHaveLength(1);
-    expect(greetings()[0].body.text).toContain("@Reach link <policy-id>");
+    expect(greetings()[0].body.text).toContain("@Reach link POLICY-ID");
     // Nothing was said in the other channel.
     expect(h.fake.messagesIn(CASES.id)).toEqual([]);
     // The second event refreshed the same two records.

@@ -299,6 +299,10 @@ export class CosmosStore implements Store {
     return this.teams.saveConversation(conversation);
   }
 
+  deletePersonalConversations(userAadObjectId: string): Promise<number> {
+    return this.teams.deletePersonalConversations(userAadObjectId);
+  }
+
   getConversation(id: string): Promise<ConversationRecord | undefined> {
     return this.teams.getConversation(id);
   }

@@ -59,6 +59,21 @@ export class CosmosTeams {
     await this.container.items.upsert(doc);
   }
 
+  async deletePersonalConversations(userAadObjectId: string): Promise<number> {
+    const wanted = userAadObjectId.toLowerCase();
+    const chats = (await this.listConversations({ kind: "personal", includeRemoved: true })).filter(
+      (c) => c.userAadObjectId?.toLowerCase() === wanted,
+    );
+    for (const chat of chats) {
+      try {
+        await this.container.item(conversationDocId(chat.id), TEAMS_PARTITION).delete();
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+      }
+    }
+    return chats.length;
+  }
+
   async getConversation(id: string): Promise<ConversationRecord | undefined> {
     const doc = await readDoc<ConversationDoc>(
       this.container,

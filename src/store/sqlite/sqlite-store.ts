@@ -193,6 +193,10 @@ export class SqliteStore implements Store {
     this.teams.saveConversation(conversation);
   }
 
+  async deletePersonalConversations(userAadObjectId: string): Promise<number> {
+    return this.teams.deletePersonalConversations(userAadObjectId);
+  }
+
   async getConversation(id: string): Promise<ConversationRecord | undefined> {
     return this.teams.getConversation(id);
   }

@@ -64,6 +64,20 @@ export class SqliteTeams {
     });
   }
 
+  /**
+   * An erasure: the rows are overwritten (secure_delete) and, as for an erased case, a
+   * checkpoint copies the new pages over the old ones so no copy stays in the file or WAL.
+   */
+  deletePersonalConversations(userAadObjectId: string): number {
+    const { changes } = this.db
+      .prepare(
+        "DELETE FROM conversations WHERE kind = 'personal' AND lower(user_aad_object_id) = lower(?)",
+      )
+      .run(userAadObjectId);
+    if (changes > 0) this.db.pragma("wal_checkpoint(TRUNCATE)");
+    return changes;
+  }
+
   getConversation(id: string): ConversationRecord | undefined {
     const row = this.db.prepare("SELECT * FROM conversations WHERE id = ?").get(id) as
       | ConversationRow
