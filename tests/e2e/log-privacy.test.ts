@@ -126,13 +126,19 @@ interface Person {
 /** The sample school, with a preferred name and an email for every student. */
 function writeSchool(dir: string): Person[] {
   mkdirSync(dir, { recursive: true });
-  for (const file of ["activity.csv", "attendance.csv", "calendar.csv", "staff.csv"]) {
+  for (const file of [
+    "activity.csv",
+    "attendance.csv",
+    "calendar.csv",
+    "schools.csv",
+    "staff.csv",
+  ]) {
     copyFileSync(join(DEMO.dataDir, file), join(dir, file));
   }
   const rows = parseCsv(readFileSync(join(DEMO.dataDir, "students.csv"), "utf8"), {
     columns: true,
   }) as Record<string, string>[];
-  const columns = [...Object.keys(rows[0]), "preferred_name", "email"];
+  const columns = [...new Set([...Object.keys(rows[0]), "preferred_name", "email"])];
   const people: Person[] = [];
   const lines = rows.map((row) => {
     const [first, ...rest] = row.display_name.split(" ");

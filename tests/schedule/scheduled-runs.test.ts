@@ -86,9 +86,9 @@ describe("scheduled runs on the sample school", () => {
     const [friday] = await store.listRuns({ policyId: "demo", asOf: "2027-01-29" });
     expect(friday).toMatchObject({ status: "succeeded", startedAt: "2027-01-29T07:00:00.000Z" });
     expect(friday.counts.casesOpened).toBe(expected.findings.length);
-    // The import's counts too: every data row of the sample's five files (wc -l, less headers).
+    // The import's counts too: every data row of the sample's six files (wc -l, less headers).
     expect(friday.counts).toMatchObject({
-      rowsAccepted: 10043 + 17888 + 525 + 13 + 200,
+      rowsAccepted: 10043 + 17888 + 525 + 13 + 200 + 5,
       rowsRejected: 0,
     });
     expect((await store.listCases({ policyId: "demo" })).length).toBe(expected.findings.length);

@@ -108,7 +108,12 @@ export function erasureContract(
         at: at(100),
         actor: "cli:test",
       });
-      expect(result).toEqual({ erased: 1, failed: [], quarantineRowsRemoved: 0 });
+      expect(result).toEqual({
+        erased: 1,
+        failed: [],
+        quarantineRowsRemoved: 0,
+        conversationsRemoved: 0,
+      });
       await store().finishInterrupted();
       const after = await dump();
       for (const secret of ["stu-4821", "PRIVATE"]) expect(after).not.toContain(secret);
@@ -127,7 +132,7 @@ export function erasureContract(
           at: at(101),
           actor: "t",
         }),
-      ).toEqual({ erased: 0, failed: [], quarantineRowsRemoved: 0 });
+      ).toEqual({ erased: 0, failed: [], quarantineRowsRemoved: 0, conversationsRemoved: 0 });
     },
   );
 
