@@ -61,6 +61,8 @@ export const UNREACHABLE_REASONS = [
   "not_in_data",
   "app_blocked",
   "chat_blocked",
+  /** Approved before, but the student asked Reach to stop before it went. */
+  "opted_out",
   "other",
 ] as const;
 export type UnreachableReason = (typeof UNREACHABLE_REASONS)[number];

@@ -192,6 +192,10 @@ export class TeamsPlanner implements Planner {
     if (message?.stage !== "approved") {
       return { op: "skip", reason: "the message's delivery is already recorded" };
     }
+    if (state.optedOut !== undefined || (await this.optedOutElsewhere(state.studentId))) {
+      await this.record(entry, caseId, outreachId, { kind: "unreachable", reason: "opted_out" });
+      return { op: "skip", reason: "the student asked Reach not to message them" };
+    }
     const directory = this.personal.directory.get();
     const student = directory.students.get(state.studentId);
     const unreachable = async (reason: DeliveryOutcome & { kind: "unreachable" }) => {
@@ -271,6 +275,15 @@ export class TeamsPlanner implements Planner {
       personalConversationRecord(chat, (this.personal?.now() ?? new Date()).toISOString()),
     );
     return result.chatId;
+  }
+
+  /** An opt-out on another case of the student's (a message held by quiet hours meanwhile). */
+  private async optedOutElsewhere(studentId: string): Promise<boolean> {
+    for (const summary of await this.store.listCases({ studentId })) {
+      const stored = await this.store.getCase(summary.policyId, summary.caseId);
+      if (stored && foldCase(stored.events)?.optedOut !== undefined) return true;
+    }
+    return false;
   }
 
   private async personalConversationOf(aad: string): Promise<ConversationRecord | undefined> {

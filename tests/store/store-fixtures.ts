@@ -72,6 +72,7 @@ export class CaseScript {
       student: this.student,
       policy: this.policy,
       roster: ROSTER,
+      actingStudentId: this.studentId,
     });
     if (!decision.ok) expect.fail(`${body.type} by ${actor}: ${decision.refusal.message}`);
     const version = this.events.length;

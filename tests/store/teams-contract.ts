@@ -127,6 +127,8 @@ export function teamsContract(store: () => Store): void {
     expect(await ids({ teamId: OTHER_TEAM, kind: "channel" })).toEqual([LAW_CASES.id]);
     expect(await ids({ teamId: OTHER_TEAM, kind: "personal" })).toEqual([]);
     expect(await ids({ userAadObjectId: "aad-lee" })).toEqual([LEE.id]);
+    // Entra object ids match whatever their case: Teams and a school's export may differ.
+    expect(await ids({ userAadObjectId: "AAD-Lee" })).toEqual([LEE.id]);
     expect(await ids({ userAadObjectId: "aad-nobody" })).toEqual([]);
     expect(await store().listConversations({ userAadObjectId: "aad-ada" })).toStrictEqual([ADA]);
   });

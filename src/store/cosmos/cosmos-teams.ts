@@ -94,10 +94,6 @@ export class CosmosTeams {
       where.push("c.conversation.teamId = @teamId");
       params.teamId = filter.teamId;
     }
-    if (filter.userAadObjectId !== undefined) {
-      where.push("c.conversation.userAadObjectId = @userAadObjectId");
-      params.userAadObjectId = filter.userAadObjectId;
-    }
     if (filter.includeRemoved !== true) where.push("c.removed = false");
     const docs = await queryAll<ConversationDoc>(
       this.container,
@@ -105,7 +101,12 @@ export class CosmosTeams {
       params,
       TEAMS_PARTITION,
     );
-    return docs.map(conversationOf).sort((a, b) => compare(a.id, b.id));
+    // Entra object ids are GUIDs: Teams, Graph and a school's export may differ in case.
+    const user = filter.userAadObjectId?.toLowerCase();
+    return docs
+      .map(conversationOf)
+      .filter((c) => user === undefined || c.userAadObjectId?.toLowerCase() === user)
+      .sort((a, b) => compare(a.id, b.id));
   }
 
   async saveBinding(binding: ChannelBinding): Promise<void> {

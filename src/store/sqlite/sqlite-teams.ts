@@ -97,7 +97,8 @@ export class SqliteTeams {
       params.teamId = filter.teamId;
     }
     if (filter.userAadObjectId !== undefined) {
-      where.push("user_aad_object_id = @userAadObjectId");
+      // Entra object ids are GUIDs: Teams, Graph and a school's export may differ in case.
+      where.push("lower(user_aad_object_id) = lower(@userAadObjectId)");
       params.userAadObjectId = filter.userAadObjectId;
     }
     if (filter.includeRemoved !== true) where.push("removed_at IS NULL");

@@ -84,6 +84,7 @@ export const UNREACHABLE_REASON_LABELS: Readonly<Record<UnreachableReason, strin
   not_in_data: "the school's data has no Microsoft 365 account for them",
   app_blocked: "the school's Teams settings block Reach for them",
   chat_blocked: "the school's Teams settings block chats with them",
+  opted_out: "they asked Reach not to message them before it went",
   other: "Teams refused the message",
 };
 
