@@ -176,11 +176,11 @@ describe("loadTemplates, hostile folders", () => {
     ]);
   });
 
-  const root = process.getuid?.() === 0;
-  if (root) {
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
     console.warn("[skipped] an unreadable template: running as root, every file can be read");
   }
-  it.skipIf(root)("a file it may not read", async () => {
+  it.skipIf(asRoot)("a file it may not read", async () => {
     const dir = folder({ "general-checkin.md": GENERAL, "secret.md": "Hi." });
     chmodSync(join(dir, "secret.md"), 0o000);
     const set = await loadTemplates(dir);
