@@ -144,6 +144,7 @@ export async function answerMessage(
     };
   }
   if (command.type === "record_student_reply" && command.reply === "other" && !text) {
+    await refuse("the reply is empty", "invalid_input", STUDENT_ACTOR);
     return {
       kind: "refused",
       title: "Nothing to send",
