@@ -278,21 +278,7 @@ export async function commitDecision(
     caseId,
     expectedVersion: stored.version,
     events: decision.events,
-    outbox: [
-      {
-        id: outboxIdFor(caseId, stored.version, "card_update"),
-        kind: "card_update",
-        payload: { caseId },
-        createdAt: at,
-      },
-      {
-        id: outboxIdFor(caseId, stored.version, "thread_reply"),
-        kind: "thread_reply",
-        payload: { caseId, text: line },
-        createdAt: at,
-      },
-      ...extra,
-    ],
+    outbox: [...caseFollowUps(caseId, stored.version, at, line), ...extra],
     audit: [decision.audit],
   });
   if (!result.ok) {
@@ -312,6 +298,35 @@ export async function commitDecision(
     notice: { tone: "success", text: `Done: ${line}` },
     line,
   };
+}
+
+/**
+ * What a change to a case brings in Teams: its card updated for everyone, and — with a
+ * `line` — that line in the card's thread. Ids from the case and the version changed, so a
+ * retried change writes them once.
+ */
+export function caseFollowUps(
+  caseId: string,
+  version: number,
+  at: string,
+  line?: string,
+): OutboxDraft[] {
+  const update: OutboxDraft = {
+    id: outboxIdFor(caseId, version, "card_update"),
+    kind: "card_update",
+    payload: { caseId },
+    createdAt: at,
+  };
+  if (line === undefined) return [update];
+  return [
+    update,
+    {
+      id: outboxIdFor(caseId, version, "thread_reply"),
+      kind: "thread_reply",
+      payload: { caseId, text: line },
+      createdAt: at,
+    },
+  ];
 }
 
 /** The student a stored case is about (from its `opened` event). */

@@ -11,8 +11,8 @@ import {
   foldCase,
   type UnreachableReason,
 } from "../cases/index.ts";
-import { type OutboxDraft, outboxIdFor, type Store } from "../store/index.ts";
-import { studentOf } from "./act-on-case.ts";
+import type { Store } from "../store/index.ts";
+import { caseFollowUps, studentOf } from "./act-on-case.ts";
 import type { Directory } from "./directory.ts";
 
 export interface DeliveryRecord {
@@ -69,27 +69,14 @@ export async function recordDelivery(
     await store.appendAudit(policyId, [decision.audit]);
     return false;
   }
-  const outbox: OutboxDraft[] = [
-    {
-      id: outboxIdFor(caseId, stored.version, "card_update"),
-      kind: "card_update",
-      payload: { caseId },
-      createdAt: at,
-    },
-  ];
-  if (outcome.kind === "unreachable") {
-    outbox.push({
-      id: outboxIdFor(caseId, stored.version, "thread_reply"),
-      kind: "thread_reply",
-      payload: {
-        caseId,
-        text: describe(
+  // An undelivered message is said in the thread too: someone must send it another way.
+  const line =
+    outcome.kind === "unreachable"
+      ? describe(
           "The message could not reach the student in Teams; the approved text is on the card, to send another way.",
-        ),
-      },
-      createdAt: at,
-    });
-  }
+        )
+      : undefined;
+  const outbox = caseFollowUps(caseId, stored.version, at, line);
   const result = await store.appendCaseEvents({
     policyId,
     caseId,

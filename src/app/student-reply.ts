@@ -22,7 +22,7 @@ import {
 } from "../cases/index.ts";
 import type { Student } from "../data/schema.ts";
 import { type OutboxDraft, outboxIdFor, type Store } from "../store/index.ts";
-import { studentOf } from "./act-on-case.ts";
+import { caseFollowUps, studentOf } from "./act-on-case.ts";
 import { actorLabel, auditRefusal } from "./audit-refusal.ts";
 import type { Directory } from "./directory.ts";
 
@@ -154,18 +154,7 @@ export async function answerMessage(
   const firstName = firstNameOf(student);
   const line = ctx.describe(decision.events, firstName);
   const outbox: OutboxDraft[] = [
-    {
-      id: outboxIdFor(caseId, stored.version, "card_update"),
-      kind: "card_update",
-      payload: { caseId },
-      createdAt: action.at,
-    },
-    {
-      id: outboxIdFor(caseId, stored.version, "thread_reply"),
-      kind: "thread_reply",
-      payload: { caseId, text: line },
-      createdAt: action.at,
-    },
+    ...caseFollowUps(caseId, stored.version, action.at, line),
     ...adviserMessage(decision.state, caseId, stored.version, line, action.at),
   ];
   const result = await store.appendCaseEvents({

@@ -6,7 +6,13 @@
  * their own data) are rendered from the few fields they show, never from a case.
  */
 
-import type { DirectoryHolder, Notice } from "../app/index.ts";
+import type {
+  DirectoryHolder,
+  MessageDraft,
+  MyCases,
+  Notice,
+  StudentDataView,
+} from "../app/index.ts";
 import type { CaseEvent } from "../cases/index.ts";
 import { caseView, foldCase } from "../cases/index.ts";
 import type { Staff, Student } from "../data/schema.ts";
@@ -16,7 +22,6 @@ import {
   CARD_CONTENT_TYPE,
   type CaseListItem,
   describeEvent,
-  type MessageDraft,
   recentEvents,
   renderCaseCard,
   renderCaseList,
@@ -25,7 +30,6 @@ import {
   renderProposeForm,
   renderStudentMessage,
   renderStudentThanks,
-  type StudentDataView,
   type StudentMessageInput,
 } from "./cards/index.ts";
 
@@ -36,12 +40,6 @@ export {
   type StudentDataView,
   type StudentMessageInput,
 };
-
-/** An adviser's cases: those assigned to them, and the new ones they may take. */
-export interface MyCases {
-  assigned: CaseSummary[];
-  mayTake: CaseSummary[];
-}
 
 export interface Presenter {
   /** The case card; `reader` null for a channel, a staff id for their personal chat. */

@@ -12,6 +12,7 @@ import { Ajv } from "ajv";
 import draft6 from "ajv/dist/refs/json-schema-draft-06.json" with { type: "json" };
 import { describe, expect, it } from "vitest";
 import { DirectoryHolder } from "../../src/app/directory.ts";
+import type { MessageDraft, StudentDataView } from "../../src/app/index.ts";
 import type { CaseCommand } from "../../src/cases/case-commands.ts";
 import { type CaseView, caseView } from "../../src/cases/case-view.ts";
 import {
@@ -31,7 +32,6 @@ import {
   formatDayMonth,
   formatLocalTime,
   inert,
-  type MessageDraft,
   recentEvents,
   renderCaseCard,
   renderCaseList,
@@ -40,7 +40,6 @@ import {
   renderStudentMessage,
   renderStudentThanks,
   STUDENT_MESSAGE_FOOTER,
-  type StudentDataView,
   UNREACHABLE_REASON_LABELS,
 } from "../../src/teams/cards/index.ts";
 import { createPresenter, firstNameOf } from "../../src/teams/presenter.ts";

@@ -43,7 +43,7 @@ export {
 } from "./forms.ts";
 export { inert, inertDeep } from "./inert.ts";
 export * from "./labels.ts";
-export { renderMyData, type StudentDataView } from "./my-data.ts";
+export { renderMyData } from "./my-data.ts";
 export {
   NOTICE_TONES,
   type NoticeCardInput,
@@ -51,7 +51,7 @@ export {
   noticeStyle,
   renderNoticeCard,
 } from "./notice-card.ts";
-export { type MessageDraft, renderProposeForm } from "./propose-form.ts";
+export { renderProposeForm } from "./propose-form.ts";
 export {
   MAX_REPLY_LENGTH,
   renderStudentMessage,

@@ -4,25 +4,9 @@
  * open support case and who their adviser is, how to ask for the full record, and how
  * recent the data is. Built field by field from the named view only.
  */
+import type { StudentDataView } from "../../app/index.ts";
 import type { AdaptiveCard } from "./attachment.ts";
 import { expandTemplate } from "./templates.ts";
-
-/** A student's own data, as the app layer hands it to the card. */
-export interface StudentDataView {
-  firstName: string;
-  schoolName: string;
-  /** Plain words: "attendance registers", "activity on the learning platform (vle)". */
-  sources: string[];
-  measures: { label: string; value: string; window: string; expected: string }[];
-  /** "4 Dec 2026" */
-  dataThrough?: string;
-  /** `since`: "1 Dec" */
-  openCase?: { since: string };
-  /** The adviser's name. */
-  adviser?: string;
-  /** One sentence. */
-  howToAskForRecord: string;
-}
 
 export function renderMyData(view: StudentDataView): AdaptiveCard {
   const sources = view.sources.filter((s) => s.trim() !== "").map((source) => ({ source }));

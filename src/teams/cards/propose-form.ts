@@ -5,33 +5,12 @@
  * and "Send to <first name>". When the student asked Reach not to message them it says
  * so instead, with no input and no Send button.
  */
+import type { MessageDraft } from "../../app/index.ts";
 import { MAX_TEXT_LENGTH } from "../../cases/index.ts";
 import type { AdaptiveCard } from "./attachment.ts";
 import { type NoticeTone, noticeStyle } from "./notice-card.ts";
 import { STUDENT_MESSAGE_FOOTER, studentMessageHeader } from "./student-message.ts";
 import { expandTemplate } from "./templates.ts";
-
-/** A message ready to approve, as the app layer hands it to the form. */
-export interface MessageDraft {
-  caseId: string;
-  policyId: string;
-  version: number;
-  /** The id of the template the text was filled in from. */
-  template: string;
-  /** The filled-in text, editable on the form. */
-  text: string;
-  firstName: string;
-  adviserName: string;
-  schoolName: string;
-  /** The instant it would go, when quiet hours hold it back. */
-  scheduledFor?: string;
-  /** "Monday 7 December, 08:00 (Europe/London)" */
-  scheduledLabel?: string;
-  /** Problems with an edited text, each positioned ("line 1, column 12: …"). */
-  problems?: string[];
-  /** Set when the student asked not to be messaged: shown instead of the form. */
-  optedOut?: string;
-}
 
 export function renderProposeForm(
   draft: MessageDraft,
