@@ -86,7 +86,9 @@ try {
   say(
     `and "Send to ${ben}", and the message appears on ${ben}'s page; at night or at a weekend it waits for the`,
   );
-  say("next allowed time, as for a real student (REACH_NOW=2026-12-04T12:00:00Z npm start: a school day's");
+  say(
+    "next allowed time, as for a real student (REACH_NOW=2026-12-04T12:00:00Z npm start: a school day's",
+  );
   say("noon instead of now). Press Ctrl+C to stop.");
   const stop = async () => {
     await demo.close();
