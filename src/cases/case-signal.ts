@@ -43,6 +43,12 @@ export const CaseSignalSchema = z.object({
   runs: z.number().int().nonnegative(),
   since: z.string(),
   outreach: z.string().optional(),
+  /**
+   * A watch rule's signal (`action: watch`): recorded on an open case and shown apart, under
+   * "Also watching"; it never opens a case nor raises its severity. Absent on every other
+   * signal, and so on every history stored before watch rules.
+   */
+  watch: z.literal(true).optional(),
 });
 export type CaseSignal = z.output<typeof CaseSignalSchema>;
 
@@ -68,6 +74,7 @@ export function redactSignal(signal: CaseSignal): CaseSignal {
     since: signal.since,
   };
   if (signal.outreach !== undefined) kept.outreach = signal.outreach;
+  if (signal.watch === true) kept.watch = true;
   return kept;
 }
 

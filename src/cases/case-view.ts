@@ -43,6 +43,8 @@ export interface SignalView {
   ruleName: string;
   severity: string;
   inhibited: boolean;
+  /** A watch rule's signal: shown apart ("Also watching"), never the reason for the case. */
+  watch?: true;
   asOf: string;
   runs: number;
   since: string;
@@ -139,6 +141,7 @@ export function caseView(state: CaseState, reader: string | null, roster: Roster
       ruleName: signal.ruleName,
       severity: signal.severity,
       inhibited,
+      ...(signal.watch === true && { watch: true as const }),
       asOf,
       runs: signal.runs,
       since: signal.since,

@@ -67,7 +67,11 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       throw new Error(`case ${state.caseId} is already open`);
     case "signal_added":
       next.signals = [...state.signals, entry(event.signal, event.inhibited, event.asOf, event.at)];
-      if (SEVERITY_RANK[event.signal.severity] > SEVERITY_RANK[state.severity]) {
+      // A watch rule's signal is shown on the case but never raises its severity.
+      if (
+        event.signal.watch !== true &&
+        SEVERITY_RANK[event.signal.severity] > SEVERITY_RANK[state.severity]
+      ) {
         next.severity = event.signal.severity;
       }
       if (event.asOf > state.asOf) next.asOf = event.asOf;

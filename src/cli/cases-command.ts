@@ -144,7 +144,8 @@ export async function casesShow(
       `  ${view.status}, ${view.severity}${view.assignee ? `, assigned to ${view.assignee.name}` : ""}; data as of ${view.asOf}; version ${view.version}`,
     );
     for (const s of view.signals) {
-      out.log(`  ${s.inhibited ? "(hidden) " : ""}${s.ruleName} [${s.severity}]`);
+      const mark = s.watch === true ? "(watching) " : s.inhibited ? "(hidden) " : "";
+      out.log(`  ${mark}${s.ruleName} [${s.severity}]`);
       for (const c of s.conditions) out.log(`    - ${c.evidence}`);
     }
     out.log("  History:");

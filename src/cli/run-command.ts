@@ -1,6 +1,7 @@
 /**
- * `reach run --dry-run`: who would get a case on a date under a policy, and why. (Without
- * `--dry-run`, apply-command.ts applies the findings to the case store.)
+ * `reach run --dry-run`: who would get a case on a date under a policy, and why, and whom
+ * the policy's watch rules (`action: watch`) would only watch. (Without `--dry-run`,
+ * apply-command.ts applies the findings to the case store.)
  *
  * Exit codes: 0 = complete import; 3 = findings computed but some rows or files were
  * rejected (a partial import); 1 = nothing computed (bad arguments, invalid policy,
@@ -14,7 +15,7 @@ import type { ImportProgress } from "../data/adapters/adapter.ts";
 import { ADAPTERS, isSourceName, type SourceName } from "../data/adapters/index.ts";
 import { type DayNumber, formatDay, parseIsoDate } from "../data/dates.ts";
 import type { ImportReport } from "../data/import-report.ts";
-import type { DataCheck, Finding, Policy } from "../rules/index.ts";
+import type { DataCheck, Evaluation, Finding, Policy, Watched } from "../rules/index.ts";
 import {
   DataCheckFailed,
   formatDataProblem,
@@ -192,9 +193,15 @@ export async function runCommand(args: RunArgs, out: Output): Promise<number> {
   printDataWarnings(check, out);
 
   if (args.json) {
+    const displayName = (studentId: string) =>
+      dataset.students[dataset.studentIndex.get(studentId) ?? -1]?.displayName;
     const findings = evaluation.findings.map((f) => ({
       ...f,
-      displayName: dataset.students[dataset.studentIndex.get(f.studentId) ?? -1]?.displayName,
+      displayName: displayName(f.studentId),
+    }));
+    const watched = evaluation.watched.map((w) => ({
+      ...w,
+      displayName: displayName(w.studentId),
     }));
     out.write(
       `${JSON.stringify({
@@ -202,6 +209,7 @@ export async function runCommand(args: RunArgs, out: Output): Promise<number> {
         source,
         asOf: evaluation.asOf,
         findings,
+        watched,
         pending: evaluation.pending,
         suppressed: evaluation.suppressed,
         counts: evaluation.counts,
@@ -218,7 +226,7 @@ export async function runCommand(args: RunArgs, out: Output): Promise<number> {
       })}\n`,
     );
   } else {
-    printTable(evaluation.findings, dataset, args.limit ?? 100, out);
+    printTable(evaluation, dataset, args.limit ?? 100, out);
     out.log("");
     out.log(
       `Policy ${policy.id} (${policy.name}), as of ${evaluation.asOf}, ${policy.windowDays}-school-day window` +
@@ -229,6 +237,13 @@ export async function runCommand(args: RunArgs, out: Output): Promise<number> {
       `  ${c.findings} of ${c.studentsEvaluated} students evaluated would get a case` +
         ` (${c.studentsInScope} in scope, ${c.studentsInScope - c.studentsEvaluated} suppressed)`,
     );
+    const watchRules = Object.entries(c.watchedByRule);
+    if (watchRules.length > 0) {
+      const alone = watchedOnly(evaluation);
+      out.log(
+        `  ${c.watched} ${c.watched === 1 ? "student" : "students"} watched (${alone} with no case): watch rules never open a case`,
+      );
+    }
     if (c.pending > 0) {
       out.log(
         `  ${c.pending} more signal(s) pending: their rules hold today but must hold on more runs (\`for\`) before a case opens`,
@@ -237,9 +252,10 @@ export async function runCommand(args: RunArgs, out: Output): Promise<number> {
     const bySeverity = Object.entries(c.bySeverity).map(([s, n]) => `${n} ${s}`);
     if (bySeverity.length > 0) out.log(`  by severity: ${bySeverity.join(", ")}`);
     out.log(
-      `  by rule: ${Object.entries(c.byRule)
-        .map(([r, n]) => `${r} ${n}`)
-        .join(", ")}`,
+      `  by rule: ${[
+        ...Object.entries(c.byRule).map(([r, n]) => `${r} ${n}`),
+        ...watchRules.map(([r, n]) => `${r} ${n} watched`),
+      ].join(", ")}`,
     );
     const suppressed = Object.entries(c.suppressed).map(([r, n]) => `${n} ${r.replace(/_/g, " ")}`);
     if (suppressed.length > 0) out.log(`  suppressed: ${suppressed.join(", ")}`);
@@ -256,8 +272,19 @@ export async function runCommand(args: RunArgs, out: Output): Promise<number> {
   return report.partial ? EXIT_PARTIAL_IMPORT : EXIT_OK;
 }
 
+/** Students for whom only watch rules fired: watched, with no case. */
+function watchedOnly(evaluation: Evaluation): number {
+  const withFinding = new Set(evaluation.findings.map((f) => f.studentId));
+  return evaluation.watched.filter((w) => !withFinding.has(w.studentId)).length;
+}
+
+/**
+ * One block of rows per student, by student id: a finding's signals (severity as the case
+ * would have it), then any watch rules' signals marked `(watch)`; a student only watched
+ * shows `watched` where the severity would be.
+ */
 function printTable(
-  findings: Finding[],
+  evaluation: Pick<Evaluation, "findings" | "watched">,
   dataset: {
     students: readonly { displayName: string; school: string }[];
     studentIndex: ReadonlyMap<string, number>;
@@ -265,42 +292,61 @@ function printTable(
   limit: number,
   out: Output,
 ): void {
-  if (findings.length === 0) {
+  const students = studentsOf(evaluation.findings, evaluation.watched);
+  if (students.length === 0) {
     out.log("No student would get a case.");
     return;
   }
   const rows: string[][] = [];
-  for (const f of findings.slice(0, limit)) {
-    const student = dataset.students[dataset.studentIndex.get(f.studentId) ?? -1];
-    f.signals.forEach((signal, i) => {
+  for (const { studentId, finding, watched } of students.slice(0, limit)) {
+    const student = dataset.students[dataset.studentIndex.get(studentId) ?? -1];
+    const lead = [studentId, student?.displayName ?? "", finding?.severity ?? "watched"];
+    const row = (rule: string, evidence: string) => {
+      rows.push([...lead, rule, evidence]);
+      lead.fill(""); // the student's columns on their first row only
+    };
+    const signalRows = (signal: Finding["signals"][number], label: string) => {
       signal.conditions.forEach((c, j) => {
-        const first = i === 0 && j === 0;
-        rows.push([
-          first ? f.studentId : "",
-          first ? (student?.displayName ?? "") : "",
-          first ? f.severity : "",
-          j === 0 ? signal.ruleId : "",
+        row(
+          j === 0 ? label : "",
           `${c.met === true ? "✓" : c.met === false ? "·" : "?"} ${c.evidence}`,
-        ]);
+        );
       });
-    });
-    if (f.inhibited.length > 0) {
-      rows.push([
-        "",
-        "",
-        "",
-        `(+ ${f.inhibited.map((s) => s.ruleId).join(", ")})`,
+    };
+    for (const signal of finding?.signals ?? []) signalRows(signal, signal.ruleId);
+    if (finding !== undefined && finding.inhibited.length > 0) {
+      row(
+        `(+ ${finding.inhibited.map((s) => s.ruleId).join(", ")})`,
         "lower-severity signals also fired",
-      ]);
+      );
     }
+    for (const signal of watched?.signals ?? []) signalRows(signal, `${signal.ruleId} (watch)`);
   }
   if (rows.length > 0) {
     for (const line of table(["student", "name", "severity", "rule", "evidence"], rows)) {
       out.log(line);
     }
   }
-  if (findings.length > limit) {
-    const more = findings.length - limit;
+  if (students.length > limit) {
+    const more = students.length - limit;
     out.log(`… and ${more} more ${more === 1 ? "student" : "students"} (use --limit or --json)`);
   }
+}
+
+/** Findings and watched students merged by student id (both lists are sorted by it). */
+function studentsOf(
+  findings: readonly Finding[],
+  watched: readonly Watched[],
+): { studentId: string; finding?: Finding; watched?: Watched }[] {
+  if (watched.length === 0) return findings.map((f) => ({ studentId: f.studentId, finding: f }));
+  const byId = new Map<string, { studentId: string; finding?: Finding; watched?: Watched }>();
+  for (const f of findings) byId.set(f.studentId, { studentId: f.studentId, finding: f });
+  for (const w of watched) {
+    const entry = byId.get(w.studentId);
+    if (entry) entry.watched = w;
+    else byId.set(w.studentId, { studentId: w.studentId, watched: w });
+  }
+  return [...byId.values()].sort((a, b) =>
+    a.studentId < b.studentId ? -1 : a.studentId > b.studentId ? 1 : 0,
+  );
 }

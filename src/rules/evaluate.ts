@@ -13,7 +13,11 @@
  * - days covered by an approved circumstance count neither for nor against a student;
  * - a rule in cool-down for a student is not evaluated for them;
  * - with severity inhibition, signals below the highest fired severity are kept apart
- *   (`inhibited`) so the card shows the serious one.
+ *   (`inhibited`) so the card shows the serious one;
+ * - a rule with `action: watch` goes through all of the above like any other (`for`,
+ *   cool-downs, snoozes), but its firing is a *watched* signal: listed apart from the
+ *   findings (`watched`), it never makes a finding, never sets a finding's severity and
+ *   never takes part in severity inhibition.
  */
 import { buildCalendars, type SchoolCalendar } from "../calendar/index.ts";
 import type { Dataset } from "../data/dataset.ts";
@@ -55,6 +59,8 @@ export interface Signal {
   runs: number;
   since: string;
   outreach?: string;
+  /** Set (true) on the signal of an `action: watch` rule: shown and counted, never a case. */
+  watch?: true;
 }
 
 export interface Finding {
@@ -70,6 +76,15 @@ export interface Finding {
   inhibited: Signal[];
 }
 
+/** A student for whom watch rules fired: counted and shown, never a case. */
+export interface Watched {
+  studentId: string;
+  policyId: string;
+  asOf: string;
+  /** Every watch rule that fired, in the order of the policy, each with `watch: true`. */
+  signals: Signal[];
+}
+
 export type SuppressionReason =
   | "withdrawn"
   | "on_leave"
@@ -83,7 +98,13 @@ export type SuppressionReason =
 export interface Evaluation {
   policyId: string;
   asOf: string;
+  /** One per student for whom a case rule fired; a watch rule never makes a finding. */
   findings: Finding[];
+  /**
+   * Students for whom an `action: watch` rule fired, by student id, whether or not they also
+   * have a finding. Empty when the policy has no watch rule.
+   */
+  watched: Watched[];
   pending: { studentId: string; ruleId: string; runs: number; needed: number }[];
   suppressed: { studentId: string; reason: SuppressionReason }[];
   counts: {
@@ -92,8 +113,13 @@ export interface Evaluation {
     suppressed: Partial<Record<SuppressionReason, number>>;
     pending: number;
     findings: number;
+    /** Students with a finding, per case rule. */
     byRule: Record<string, number>;
     bySeverity: Partial<Record<Severity, number>>;
+    /** Students for whom a watch rule fired (with or without a finding). */
+    watched: number;
+    /** Students for whom each enabled watch rule fired; empty when the policy has none. */
+    watchedByRule: Record<string, number>;
   };
   state: RuleState;
 }
@@ -287,6 +313,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
   const slots: Slot[] = [];
   const slotKeys = new Map<string, number>();
   const compiled = rules.map((r) => compile(r.when, slots, slotKeys));
+  const watching = rules.map((r) => r.action === "watch");
 
   const previousHolding = new Map<string, HoldingEntry>();
   for (const e of previous.policyId === policy.id ? previous.holding : []) {
@@ -305,6 +332,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
   const { contexts, suppressed } = scope;
 
   const findings: Finding[] = [];
+  const watched: Watched[] = [];
   const pending: Evaluation["pending"] = [];
   const holding: HoldingEntry[] = [];
   const results: (MetricResult | undefined)[] = new Array(slots.length);
@@ -313,6 +341,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
     results.fill(undefined);
     const memo: Memo = { ctx, slots, results };
     const fired: Signal[] = [];
+    let watchFired: Signal[] | undefined;
     for (let k = 0; k < rules.length; k++) {
       const rule = rules[k];
       const sid = ctx.student.id;
@@ -329,9 +358,22 @@ export function evaluate(input: EvaluateInput): Evaluation {
         pending.push({ studentId: sid, ruleId: rule.id, runs: entry.runs, needed: rule.forRuns });
         continue;
       }
-      fired.push(signalOf(rule, compiled[k], memo, entry.runs, entry.since));
+      const signal = signalOf(rule, compiled[k], memo, entry.runs, entry.since);
+      if (watching[k]) {
+        signal.watch = true;
+        if (watchFired === undefined) watchFired = [signal];
+        else watchFired.push(signal);
+      } else fired.push(signal);
     }
     if (fired.length > 0) findings.push(findingOf(policy, ctx.student.id, asOf, fired));
+    if (watchFired !== undefined) {
+      watched.push({
+        studentId: ctx.student.id,
+        policyId: policy.id,
+        asOf: formatDay(asOf),
+        signals: watchFired,
+      });
+    }
   }
 
   findings.sort((a, b) => (a.studentId < b.studentId ? -1 : a.studentId > b.studentId ? 1 : 0));
@@ -339,15 +381,21 @@ export function evaluate(input: EvaluateInput): Evaluation {
     byStudentThenRule(a as unknown as HoldingEntry, b as unknown as HoldingEntry),
   );
   suppressed.sort((a, b) => (a.studentId < b.studentId ? -1 : a.studentId > b.studentId ? 1 : 0));
+  watched.sort((a, b) => (a.studentId < b.studentId ? -1 : a.studentId > b.studentId ? 1 : 0));
   holding.sort(byStudentThenRule);
 
   const byRule: Record<string, number> = {};
-  for (const r of rules) byRule[r.id] = 0;
+  const watchedByRule: Record<string, number> = {};
+  for (let k = 0; k < rules.length; k++) {
+    if (watching[k]) watchedByRule[rules[k].id] = 0;
+    else byRule[rules[k].id] = 0;
+  }
   const bySeverity: Evaluation["counts"]["bySeverity"] = {};
   for (const f of findings) {
     for (const id of f.ruleIds) byRule[id]++;
     bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
   }
+  for (const w of watched) for (const s of w.signals) watchedByRule[s.ruleId]++;
   const suppressedCounts: Evaluation["counts"]["suppressed"] = {};
   for (const s of suppressed) suppressedCounts[s.reason] = (suppressedCounts[s.reason] ?? 0) + 1;
 
@@ -355,6 +403,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
     policyId: policy.id,
     asOf: formatDay(asOf),
     findings,
+    watched,
     pending,
     suppressed,
     counts: {
@@ -365,6 +414,8 @@ export function evaluate(input: EvaluateInput): Evaluation {
       findings: findings.length,
       byRule,
       bySeverity,
+      watched: watched.length,
+      watchedByRule,
     },
     state: {
       policyId: policy.id,

@@ -33,13 +33,19 @@ export const RULE_KEYS = [
   "name",
   "description",
   "severity",
+  "action",
   "when",
   "for",
   "cooldown",
   "outreach",
   "enabled",
 ] as const;
-export const ESCALATION_KEYS = ["no_contact_after", "unanswered_attempts", "to"] as const;
+export const ESCALATION_KEYS = [
+  "no_contact_after",
+  "unanswered_attempts",
+  "to",
+  "remind_unconfirmed_after",
+] as const;
 export const ACCESS = ["advisees", "school"] as const;
 
 /** Where a key belongs when it is written in the wrong section. */

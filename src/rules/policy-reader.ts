@@ -3,10 +3,17 @@
  * into the `Policy` the evaluator uses: keys in camelCase, durations in school days or
  * runs, defaults filled in. Every problem is reported through the reader.
  */
-import { isMap, type Node } from "yaml";
+import { isMap, isScalar, type Node } from "yaml";
 import { readCondition } from "./condition-reader.ts";
 import { MAX_RULES } from "./limits.ts";
-import { type Escalation, type Policy, type Rule, SEVERITIES, type TestPlace } from "./policy.ts";
+import {
+  type Escalation,
+  type Policy,
+  RULE_ACTIONS,
+  type Rule,
+  SEVERITIES,
+  type TestPlace,
+} from "./policy.ts";
 import { ESCALATION_KEYS, misplacedHint, RULE_KEYS, TOP_KEYS } from "./policy-keys.ts";
 import { MAX_DAYS, optional, readId, readSettings } from "./settings-reader.ts";
 import { refuseSpecialCategoryNames } from "./special-category-scan.ts";
@@ -76,6 +83,13 @@ function readRules(
       "never_holds",
       "every rule is disabled: this policy never opens a case",
     );
+  } else if (rules.every((rule) => !rule.enabled || rule.action === "watch")) {
+    r.warn(
+      r.slot(slot).at,
+      "never_holds",
+      "every enabled rule is action: watch: this policy counts and shows signals but never opens a case",
+      "give the rules that should open a case action: case (the default)",
+    );
   }
   return rules;
 }
@@ -115,6 +129,7 @@ function readRule(
   const description = optional(e, "description", (s) => r.text(s, "description"));
   const severityEntry = e.get("severity");
   const severity = severityEntry && r.oneOf(severityEntry, "severity", SEVERITIES);
+  const action = optional(e, "action", (s) => r.oneOf(s, "action", RULE_ACTIONS));
   const whenEntry = e.get("when");
   const testPlaces: TestPlace[] = [];
   const when =
@@ -137,6 +152,7 @@ function readRule(
     id,
     name: name.value ?? id,
     severity,
+    action: action.value ?? "case",
     when,
     forRuns: forRuns.value ?? 1,
     enabled: enabled.value ?? true,
@@ -163,6 +179,7 @@ function readEscalation(r: YamlReader, slot: Slot): Escalation | undefined {
   const attempts = optional(e, "unanswered_attempts", (s) =>
     r.integer(s, "unanswered_attempts", 1, 100),
   );
+  const remind = optional(e, "remind_unconfirmed_after", (s) => readReminder(r, s));
   const triggers = ["no_contact_after", "unanswered_attempts"];
   if (!triggers.some((key) => e.has(key) || r.misspeltAs(e, key))) {
     r.error(
@@ -175,5 +192,20 @@ function readEscalation(r: YamlReader, slot: Slot): Escalation | undefined {
   const escalation: Escalation = { to };
   if (after.value !== undefined) escalation.noContactAfterDays = after.value;
   if (attempts.value !== undefined) escalation.unansweredAttempts = attempts.value;
+  const remindAfter = remind.value === undefined ? DEFAULT_REMIND_UNCONFIRMED_DAYS : remind.value;
+  if (remindAfter !== null) escalation.remindUnconfirmedAfterDays = remindAfter;
   return escalation;
+}
+
+/** School days a proposed case waits before its reminder, when the policy does not say. */
+export const DEFAULT_REMIND_UNCONFIRMED_DAYS = 3;
+
+/** `remind_unconfirmed_after:` — school days, or `off` (null: no reminder). */
+function readReminder(r: YamlReader, slot: Slot): number | null | undefined {
+  const { node } = r.slot(slot);
+  if (node !== null && isScalar(node)) {
+    const v = node.value;
+    if (v === false || (typeof v === "string" && v.trim().toLowerCase() === "off")) return null;
+  }
+  return r.duration(slot, "remind_unconfirmed_after", "school days", 1, MAX_DAYS);
 }

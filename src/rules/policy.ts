@@ -10,6 +10,14 @@ export const SEVERITIES = ["low", "medium", "high"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { low: 1, medium: 2, high: 3 };
 
+/**
+ * What a rule's firing does: `case` opens a case (or adds to the student's open one);
+ * `watch` is counted and shown — in a dry run, on the student's open case — but never
+ * opens a case and never sets a case's severity.
+ */
+export const RULE_ACTIONS = ["case", "watch"] as const;
+export type RuleAction = (typeof RULE_ACTIONS)[number];
+
 export const COMPARATORS = ["below", "at_most", "above", "at_least", "equals"] as const;
 export type Comparator = (typeof COMPARATORS)[number];
 
@@ -51,6 +59,11 @@ export interface Rule {
   name: string;
   description?: string;
   severity: Severity;
+  /**
+   * `case` (the default, also when absent in a rule built in code) or `watch`: evaluated and
+   * counted like any rule, but its firing never opens a case nor raises a case's severity.
+   */
+  action?: RuleAction;
   when: Condition;
   /** Consecutive runs the condition must hold before the rule fires (1 = at once). */
   forRuns: number;
@@ -73,10 +86,21 @@ export interface Suppressions {
   firstDaysOfEnrolment: number;
 }
 
+/**
+ * When Reach's engine proposes an escalation of a confirmed case, and reminds the team of a
+ * case nobody has taken (src/cases/sweep.ts). The engine only proposes; a lead decides.
+ */
 export interface Escalation {
+  /** School days without a successful contact since confirmation (or the last one). */
   noContactAfterDays?: number;
+  /** Contact attempts in a row without an answer since the last successful contact. */
   unansweredAttempts?: number;
   to: string;
+  /**
+   * School days a proposed case may wait to be taken before one reminder in its card's
+   * thread; 3 when not written, absent when written `off`.
+   */
+  remindUnconfirmedAfterDays?: number;
 }
 
 /**

@@ -5,6 +5,9 @@
  * evaluate, then apply the findings to the store —
  * a new case for a student without an open one, new signals on an open case — with the
  * outbox entry that will put each change in front of the team, and save the rule state.
+ * A watch rule's signals (`action: watch`) never open a case: they are recorded on the
+ * student's open case (one opened by this run included) as `signal_added` events flagged
+ * `watch`, and counted on the run record (`watched`, `watched:<rule id>`).
  *
  * Safe to repeat and to resume: case ids come from (policy, student, date) and outbox
  * ids from (case, version, kind), so applying the same date again, or again after a
@@ -14,16 +17,21 @@
 
 import { buildCalendars } from "../calendar/index.ts";
 import {
+  type AuditEntry,
   applyFinding,
+  type CaseCommand,
+  type CaseCommandOf,
+  type CaseEvent,
   type CaseState,
   decide,
   ENGINE_ACTOR,
   foldCase,
+  isOpen,
   rosterOf,
 } from "../cases/index.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { type DayNumber, formatDay } from "../data/dates.ts";
-import type { DataCheck, Policy } from "../rules/index.ts";
+import type { DataCheck, Finding, Policy, Watched } from "../rules/index.ts";
 import {
   checkPolicyAgainstData,
   DataCheckFailed,
@@ -87,6 +95,8 @@ export interface ApplyRunResult {
   signalsAdded: number;
   /** Findings whose case already held every signal (or was applied before). */
   unchanged: number;
+  /** Open cases on which this run recorded watch rules' signals ("Also watching"). */
+  watchedOnCases: number;
   /** Findings the case domain refused, with why (should be none for the engine). */
   refused: { studentId: string; message: string }[];
 }
@@ -179,6 +189,7 @@ export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult
         signalsAdded: result.signalsAdded,
         unchanged: result.unchanged,
         refused: result.refused.length,
+        ...watchCounts(evaluation, result),
       },
     });
     return result;
@@ -196,6 +207,21 @@ export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult
     clearInterval(heartbeat);
     await store.releaseLease(policy.id, asOf, owner);
   }
+}
+
+/**
+ * The run record's counts of watch rules, only when the policy has any: students watched,
+ * open cases that recorded their signals, and students watched per rule (`watched:<id>`).
+ */
+function watchCounts(evaluation: Evaluation, result: ApplyRunResult): Record<string, number> {
+  const perRule = Object.entries(evaluation.counts.watchedByRule);
+  if (perRule.length === 0) return {};
+  const counts: Record<string, number> = {
+    watched: evaluation.counts.watched,
+    watchedOnCases: result.watchedOnCases,
+  };
+  for (const [ruleId, n] of perRule) counts[`watched:${ruleId}`] = n;
+  return counts;
 }
 
 /** What a run record keeps of the data check: its warnings and the data's last dates. */
@@ -251,9 +277,12 @@ async function applyFindings(
     opened: 0,
     signalsAdded: 0,
     unchanged: 0,
+    watchedOnCases: 0,
     refused: [],
   };
   const requests: AppendRequest[] = [];
+  /** Per request: whether it carries a finding's change, and watched signals. */
+  const carries: { finding: boolean; watched: boolean }[] = [];
   // An empty value (an environment variable set to "") supplies no secret.
   const secret = options.caseIdSecret || (await store.installationSecret());
   // The policy's open cases in one read: the store's work then follows what changes.
@@ -262,53 +291,115 @@ async function applyFindings(
     const state = foldCase(stored.events);
     if (state) openCases.set(state.studentId, { stored, state });
   }
-  for (const finding of evaluation.findings) {
-    const found = openCases.get(finding.studentId);
+  for (const { finding, watched } of byStudent(evaluation)) {
+    const studentId = finding?.studentId ?? (watched as Watched).studentId;
+    const found = openCases.get(studentId);
+    // Watched signals alone never open a case: without an open one there is nothing to do.
+    if (finding === undefined && found === undefined) continue;
     const open = found?.stored;
-    const state = found?.state;
-    const command = applyFinding(state, finding, at);
-    if (!command) {
-      result.unchanged++;
-      continue;
-    }
     const caseId =
       open?.caseId ??
-      caseIdFor({ policyId: policy.id, studentId: finding.studentId, asOf: finding.asOf }, secret);
-    const student = dataset.students[dataset.studentIndex.get(finding.studentId) ?? -1];
-    const decision = decide(open?.events ?? [], command, ENGINE_ACTOR, {
-      caseId,
-      student,
-      policy,
-      roster,
-    });
-    if (!decision.ok) {
-      result.refused.push({ studentId: finding.studentId, message: decision.refusal.message });
-      continue;
-    }
+      caseIdFor({ policyId: policy.id, studentId, asOf: (finding as Finding).asOf }, secret);
+    const student = dataset.students[dataset.studentIndex.get(studentId) ?? -1];
+    const context = { caseId, student, policy, roster };
+    let history: readonly CaseEvent[] = open?.events ?? [];
+    let state = found?.state;
+    const events: CaseEvent[] = [];
+    const audit: AuditEntry[] = [];
+    let kind: "case_card" | "card_update" | undefined;
+    const apply = (command: CaseCommand): boolean => {
+      const decision = decide(history, command, ENGINE_ACTOR, context);
+      if (!decision.ok) {
+        result.refused.push({ studentId, message: decision.refusal.message });
+        return false;
+      }
+      events.push(...decision.events);
+      audit.push(decision.audit);
+      history = [...history, ...decision.events];
+      state = decision.state;
+      kind ??= command.type === "open" ? "case_card" : "card_update";
+      return true;
+    };
+    const findingCommand = finding && applyFinding(state, finding, at);
+    if (finding && !findingCommand) result.unchanged++;
+    if (findingCommand && !apply(findingCommand)) continue;
+    const watchCommand = watched && watchedCommand(state, watched, at);
+    if (watchCommand) apply(watchCommand);
+    if (kind === undefined) continue; // nothing new, or refused
     const version = open?.version ?? 0;
-    const kind = command.type === "open" ? "case_card" : "card_update";
     requests.push({
       policyId: policy.id,
       caseId,
       expectedVersion: version,
-      events: decision.events,
+      events,
       outbox: [
         { id: outboxIdFor(caseId, version, kind), kind, payload: { caseId }, createdAt: at },
       ],
-      audit: [decision.audit],
+      audit,
+    });
+    carries.push({
+      finding: findingCommand !== undefined,
+      watched: events.some((e) => e.type === "signal_added" && e.signal.watch === true),
     });
   }
   const appended = await store.appendManyCaseEvents(requests);
   appended.forEach((r, i) => {
     const request = requests[i];
+    const carried = carries[i];
     if (r.ok && !r.replayed) {
       if (request.expectedVersion === 0) result.opened++;
-      else result.signalsAdded++;
-    } else {
+      else if (carried.finding) result.signalsAdded++;
+      if (carried.watched) result.watchedOnCases++;
+    } else if (carried.finding) {
       // Applied before (a repeated or resumed run), or the case moved on meanwhile: the
       // next run sees the case as it is now.
       result.unchanged++;
     }
   });
   return result;
+}
+
+/** Each student with a finding, watched signals or both, by student id (both lists are sorted). */
+function* byStudent(evaluation: Evaluation): Generator<{ finding?: Finding; watched?: Watched }> {
+  const { findings, watched } = evaluation;
+  let i = 0;
+  let j = 0;
+  while (i < findings.length || j < watched.length) {
+    const f = findings[i];
+    const w = watched[j];
+    if (w === undefined || (f !== undefined && f.studentId < w.studentId)) {
+      yield { finding: f };
+      i++;
+    } else if (f === undefined || w.studentId < f.studentId) {
+      yield { watched: w };
+      j++;
+    } else {
+      yield { finding: f, watched: w };
+      i++;
+      j++;
+    }
+  }
+}
+
+/**
+ * The watched signals an open case does not hold yet, as a command for `decide`; undefined
+ * when the case is not open (watched signals never open one) or already holds them all.
+ */
+function watchedCommand(
+  state: CaseState | undefined,
+  watched: Watched,
+  at: string,
+): CaseCommandOf<"add_signal"> | undefined {
+  if (state === undefined || !isOpen(state)) return undefined;
+  const known = new Set(state.signals.map((s) => s.signal.ruleId));
+  const signals = watched.signals.filter((s) => !known.has(s.ruleId));
+  if (signals.length === 0) return undefined;
+  return {
+    type: "add_signal",
+    version: state.version,
+    at,
+    asOf: watched.asOf,
+    signals,
+    inhibited: [],
+  };
 }

@@ -30,7 +30,13 @@ export interface RunRecord {
   startedAt: string;
   finishedAt?: string;
   status: RunStatus;
-  /** Named counts: students, findings, cases opened, signals added… */
+  /**
+   * Named counts: students, findings, cases opened, signals added… A policy with watch
+   * rules (`action: watch`) adds `watched` (students a watch rule fired for),
+   * `watchedOnCases` (open cases that recorded those signals) and `watched:<rule id>` per
+   * watch rule. Both stores keep the object as it is (SQLite as JSON, Cosmos DB in the run's
+   * document), so new names need no migration.
+   */
   counts: Record<string, number>;
   errors: string[];
   /** What the check of the policy against its data warned about (absent when nothing). */

@@ -65,8 +65,10 @@ export function renderCaseCard(input: CaseCardInput): AdaptiveCard {
   const statusLabel = labelOf(STATUS_LABELS, view.status);
   const severityLabel = labelOf(SEVERITY_LABELS, view.severity);
   const erased = view.erased || view.status === "erased";
-  const shown = view.signals.filter((s) => !s.inhibited);
-  const hidden = view.signals.length - shown.length;
+  // Watch rules' signals never explain the case: they are listed apart, "Also watching".
+  const watching = view.signals.filter((s) => s.watch === true);
+  const shown = view.signals.filter((s) => !s.inhibited && s.watch !== true);
+  const hidden = view.signals.length - shown.length - watching.length;
   const notes = [...view.notes].reverse().slice(0, CARD_LIMITS.notes);
   const earlier = view.notes.length - notes.length;
   const outcome = outcomeOf(view);
@@ -110,6 +112,8 @@ export function renderCaseCard(input: CaseCardInput): AdaptiveCard {
       hidden === 1
         ? "1 less severe signal also matched; it is recorded but not shown."
         : `${hidden} less severe signals also matched; they are recorded but not shown.`,
+    hasWatching: watching.length > 0,
+    watching: watching.map((s) => signalModel(s)),
     hasNotes: notes.length > 0,
     notes: notes.map(noteModel),
     hasEarlierNotes: earlier > 0,

@@ -44,6 +44,9 @@ export function describeEvent(event: CaseEvent, names: NameLookup): string {
         : `${actor} opened the case: ${rules.join(", ")}`;
     }
     case "signal_added":
+      if (event.signal.watch === true) {
+        return `${actor} recorded a watched signal: ${event.signal.ruleName}`;
+      }
       return event.inhibited
         ? `${actor} recorded a less severe signal: ${event.signal.ruleName}`
         : `${actor} added a signal: ${event.signal.ruleName}`;
