@@ -4,15 +4,19 @@
  * policy's channel once), import the data, and — on a school day — run the policy through
  * the same code and lease as `reach run`, at most once per policy and date across every
  * instance sharing the store. A day that is not a school day for any of the policy's
- * schools is recorded as skipped, with that reason.
+ * schools is recorded as skipped, with that reason. After its run of a school day (or the
+ * data check's refusal of it), the instance sweeps the policy's open cases for the
+ * escalations and reminders its `escalation:` block asks for (case-sweep.ts).
  */
 
 import { buildCalendars, type SchoolCalendar } from "../calendar/index.ts";
+import { rosterOf } from "../cases/index.ts";
 import type { ImportResult } from "../data/adapters/adapter.ts";
 import { type DayNumber, parseIsoDate, weekday } from "../data/dates.ts";
 import type { Logger } from "../log.ts";
 import { DataCheckFailed, formatDataProblem, type Policy } from "../rules/index.ts";
 import type { RunRecord, Store } from "../store/index.ts";
+import { sweepCases } from "./case-sweep.ts";
 import { type PolicyCatalogue, rejectedChangeText } from "./policy-catalogue.ts";
 import { AlreadyRun, importCounts, RunInProgress, runPolicy } from "./run-policy.ts";
 
@@ -107,6 +111,7 @@ export class ScheduledRuns {
         },
         "scheduled run done",
       );
+      await this.sweep(policy, request, imported);
     } catch (error) {
       if (error instanceof DataCheckFailed) {
         // Recorded as failed by the run; the policy's channel hears it once per date.
@@ -123,6 +128,8 @@ export class ScheduledRuns {
             createdAt: request.scheduledAt,
           },
         ]);
+        // Waiting cases are counted in school days, not in data: they are looked at still.
+        await this.sweep(policy, request, imported);
         return;
       }
       if (error instanceof RunInProgress || error instanceof AlreadyRun) {
@@ -135,6 +142,44 @@ export class ScheduledRuns {
       log.error(
         { policy: policy.id, asOf: request.asOf, error: String(error) },
         "scheduled run failed",
+      );
+    }
+  }
+
+  /**
+   * After this instance's run of a school day: the engine proposes the escalations the
+   * policy asks for and reminds the team of cases nobody has taken (app/case-sweep.ts).
+   * A failure is logged; the next school day's sweep sees the same cases again.
+   */
+  private async sweep(policy: Policy, request: RunRequest, imported: ImportResult): Promise<void> {
+    if (policy.escalation === undefined) return;
+    const { dataset } = imported;
+    try {
+      const schoolDays = new Map<string, ArrayLike<number>>();
+      for (const [school, calendar] of this.calendars ?? []) schoolDays.set(school, calendar.days);
+      const swept = await sweepCases({
+        store: this.options.store,
+        policy,
+        asOf: parseIsoDate(request.asOf) as DayNumber,
+        at: request.scheduledAt,
+        schoolDays,
+        studentOf: (id) => dataset.students[dataset.studentIndex.get(id) ?? -1],
+        roster: rosterOf(dataset.staff),
+      });
+      this.options.log.info(
+        {
+          policy: policy.id,
+          asOf: request.asOf,
+          escalationsProposed: swept.escalationsProposed,
+          reminders: swept.reminders,
+          passed: swept.passed.length,
+        },
+        "open cases swept",
+      );
+    } catch (error) {
+      this.options.log.error(
+        { policy: policy.id, asOf: request.asOf, error: String(error) },
+        "sweeping the open cases failed",
       );
     }
   }

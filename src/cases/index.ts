@@ -60,4 +60,12 @@ export {
 } from "./ids.ts";
 export { type CaseRead, readCase } from "./read-case.ts";
 export { REFUSAL_CODES, type Refusal, type RefusalCode } from "./refusal.ts";
+export {
+  countSchoolDays,
+  localDay,
+  planSweep,
+  type SweepAction,
+  type SweepCase,
+  type SweepInput,
+} from "./sweep.ts";
 export { ALLOWED_IN, transitionRefusal } from "./transitions.ts";
