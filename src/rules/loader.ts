@@ -304,16 +304,19 @@ export async function loadPolicyFile(path: string): Promise<PolicyLoadResult> {
 }
 
 const POLICY_FILE = /\.ya?ml$/i;
+/** A policy's tests (`reach rules test`), kept beside it: not a policy. */
+const TEST_FILE = /\.test\.ya?ml$/i;
 
 /**
- * The policy files directly inside `dir` (`*.yaml`, `*.yml`), sorted by name. Sub-folders
- * are skipped; anything else with a policy file's name (a link, a named pipe…) is listed,
- * so that loading it follows a link to a file and refuses the rest by name.
+ * The policy files directly inside `dir` (`*.yaml`, `*.yml`, but not the rule test files
+ * `*.test.yaml`), sorted by name. Sub-folders are skipped; anything else with a policy
+ * file's name (a link, a named pipe…) is listed, so that loading it follows a link to a
+ * file and refuses the rest by name.
  */
 export async function listPolicyFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   return entries
-    .filter((e) => !e.isDirectory() && POLICY_FILE.test(e.name))
+    .filter((e) => !e.isDirectory() && POLICY_FILE.test(e.name) && !TEST_FILE.test(e.name))
     .map((e) => e.name)
     .sort()
     .map((name) => join(dir, name));
