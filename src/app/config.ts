@@ -318,13 +318,11 @@ export function readDemoSettings(env: NodeJS.ProcessEnv = process.env): {
   /** `REACH_NOW`: the demo's clock starts there (e.g. a school day's noon, at a weekend). */
   clockStart?: number;
 } {
-  const parsed = EnvSchema.pick({ PORT: true, REACH_LOG_LEVEL: true, REACH_NOW: true }).safeParse(
-    {
-      PORT: env.PORT,
-      REACH_LOG_LEVEL: env.REACH_LOG_LEVEL ?? "warn",
-      REACH_NOW: env.REACH_NOW,
-    },
-  );
+  const parsed = EnvSchema.pick({ PORT: true, REACH_LOG_LEVEL: true, REACH_NOW: true }).safeParse({
+    PORT: env.PORT,
+    REACH_LOG_LEVEL: env.REACH_LOG_LEVEL ?? "warn",
+    REACH_NOW: env.REACH_NOW,
+  });
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`));
   }

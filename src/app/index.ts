@@ -3,6 +3,14 @@
  * `cli/`, the demo) parse what arrives, call these and render what comes back; who may see
  * or change what is decided here and in `cases/`, and recorded in the audit trail.
  */
+
+// Rule tests (`reach rules test`) run a policy on a test file's own rows: no store, no case.
+export {
+  describeOutcome,
+  formatTestProblem,
+  type RuleTestReport,
+  runRuleTests,
+} from "../run/index.ts";
 export {
   type ActionContext,
   type ActionOutcome,
@@ -15,7 +23,17 @@ export {
   studentOf,
 } from "./act-on-case.ts";
 export { UNATTRIBUTED } from "./audit-refusal.ts";
+export {
+  BacktestImpossible,
+  BacktestRefused,
+  type BacktestResult,
+  backtest,
+  OutcomesFileInvalid,
+  parseAtPoints,
+  type Score,
+} from "./backtest.ts";
 export { type BindingChange, bindingsOf, changeBinding } from "./bind-policy.ts";
+export { type CaseSweepOptions, type CaseSweepResult, sweepCases } from "./case-sweep.ts";
 export {
   type BotAuth,
   type BotConfig,
@@ -26,6 +44,28 @@ export {
 } from "./config.ts";
 export { buildDirectory, type Directory, DirectoryHolder } from "./directory.ts";
 export { eraseStudent } from "./erase-student.ts";
+export {
+  type CaseCount,
+  caseOpenings,
+  type DatedStudent,
+  type FairnessField,
+  type FairnessGroup,
+  type FairnessOptions,
+  type FairnessOverall,
+  type FairnessReport,
+  type FairnessResult,
+  fairnessOfPolicy,
+  fairnessReport,
+  type Quarter,
+  type QuarterFairness,
+  type QuarterFairnessInput,
+  quarterFairness,
+  quarterOf,
+  RATIO_HIGH,
+  RATIO_LOW,
+  type ShownCount,
+  SMALL_CELL,
+} from "./fairness.ts";
 export { openStore } from "./open-store.ts";
 export {
   type DraftOutcome,

@@ -298,6 +298,18 @@ const WORDS: Readonly<Record<Exclude<MetricName, "activity_vs_cohort">, MeasureW
     direction: "low_is_concern",
     ratio: false,
   },
+  active_days: {
+    label: (p) => `Days you were active ${where(p)}`,
+    value: (v) => plural(v, "day"),
+    direction: "low_is_concern",
+    ratio: false,
+  },
+  assessment_score: {
+    label: () => "Your lowest mark on the assessments due recently",
+    value: (v) => `${v} out of 100`,
+    direction: "low_is_concern",
+    ratio: false,
+  },
   absences: {
     label: (p) => (p.kind === undefined ? "Sessions missed" : `Sessions marked ${words(p.kind)}`),
     value: (v) => plural(v, "session"),

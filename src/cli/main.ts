@@ -11,6 +11,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_QUARANTINE_DIR, DEFAULT_SQLITE_PATH, readStoreSettings } from "../app/index.ts";
 import { applyCommand } from "./apply-command.ts";
+import { backtestCommand } from "./backtest-command.ts";
 import {
   type CasesArgs,
   casesExport,
@@ -20,8 +21,10 @@ import {
 } from "./cases-command.ts";
 import { bugLines, expectedProblem } from "./errors.ts";
 import { EXIT_ERROR, EXIT_OK, EXIT_SIGNAL_NOTE, exitCodeLines } from "./exit-codes.ts";
+import { FAIRNESS_OPTIONS, FAIRNESS_USAGE, fairnessCommand } from "./fairness-command.ts";
 import type { Output } from "./output.ts";
 import { rulesCheck } from "./rules-check.ts";
+import { rulesTest } from "./rules-test-command.ts";
 import { runCommand } from "./run-command.ts";
 import { runsList } from "./runs-command.ts";
 
@@ -41,6 +44,8 @@ const OPTIONS = {
   student: { type: "string" },
   "entra-id": { type: "string" },
   templates: { type: "string" },
+  at: { type: "string" },
+  outcomes: { type: "string" },
   json: { type: "boolean" },
 } as const;
 
@@ -114,6 +119,22 @@ const RULES_CHECK: Command = {
     if (values.templates !== undefined) options.templates = values.templates;
     return rulesCheck(paths, out, options);
   },
+};
+
+const RULES_TEST: Command = {
+  name: "reach rules test",
+  usage: usage(
+    ["reach rules test [--json] <file|dir>..."],
+    [
+      "run the rule tests beside the policies (*.test.yaml):",
+      "rows on a calendar, the findings expected on given",
+      "dates; PASS, or FAIL with what differs; every problem",
+      "of a test file as file:line:column",
+    ],
+  ),
+  options: ["json"],
+  positionals: { max: Number.POSITIVE_INFINITY, what: "rule test files or folders" },
+  run: (values, paths, out) => rulesTest(paths, { json: values.json ?? false }, out),
 };
 
 const DRY_RUN: Command = {
@@ -278,16 +299,54 @@ const ERASE: Command = {
   },
 };
 
+const FAIRNESS: Command = {
+  name: "reach fairness",
+  usage: usage(FAIRNESS_USAGE.synopsis, FAIRNESS_USAGE.description),
+  options: FAIRNESS_OPTIONS,
+  positionals: { max: 0, what: "" },
+  run(values, _, out, running) {
+    running.db = values.db;
+    const { policy, source, data, db } = values;
+    return fairnessCommand(
+      { policy, source, data, asOf: values["as-of"], db, json: values.json ?? false },
+      out,
+    );
+  },
+};
+
+const BACKTEST: Command = {
+  name: "reach backtest",
+  usage: usage(
+    [
+      "reach backtest --policy <file> --source <canonical|oulad|oea> --data <dir>",
+      "--at <day offsets or dates, comma-separated> [--outcomes <file>] [--json]",
+    ],
+    [
+      "replay a policy on every school day up to each point",
+      "and score its findings against outcomes: precision,",
+      "recall, lead time, cases opened (docs/backtest.md)",
+    ],
+  ),
+  options: ["policy", "source", "data", "at", "outcomes", "json"],
+  positionals: { max: 0, what: "" },
+  run(values, _, out) {
+    const { policy, source, data, at, outcomes } = values;
+    return backtestCommand({ policy, source, data, at, outcomes, json: values.json ?? false }, out);
+  },
+};
+
 /** A command of one word (in modes: `reach run`, with `--dry-run` or without), or a group. */
 type Entry = { subcommands: Record<string, Command> } | { modes: readonly Command[] };
 
 /** The commands, by their first word; a group's subcommands by the second. */
 const COMMANDS = {
-  rules: { subcommands: { check: RULES_CHECK } },
+  rules: { subcommands: { check: RULES_CHECK, test: RULES_TEST } },
   run: { modes: [DRY_RUN, REAL_RUN] },
   cases: { subcommands: { list: CASES_LIST, show: CASES_SHOW, export: CASES_EXPORT } },
   runs: { subcommands: { list: RUNS_LIST } },
   erase: { modes: [ERASE] },
+  fairness: { modes: [FAIRNESS] },
+  backtest: { modes: [BACKTEST] },
 } satisfies Record<string, Entry>;
 
 type CommandName = keyof typeof COMMANDS;

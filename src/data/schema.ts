@@ -258,6 +258,20 @@ export const ActivityRow = z
   }));
 export type ActivityEvent = z.output<typeof ActivityRow>;
 
+/** A mark from 0 to 100 (decimals allowed); a blank cell (after trimming) is `undefined`. */
+const optionalScore = text.transform((v, ctx) => {
+  if (v === "") return undefined;
+  const n = /^\d+(\.\d+)?$/.test(v) ? Number(v) : Number.NaN;
+  if (!(n >= 0 && n <= 100)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `score must be a number from 0 to 100, got "${echo(v)}"`,
+    });
+    return z.NEVER;
+  }
+  return n;
+});
+
 export const SubmissionRow = z
   .object({
     student_id: idText("student_id"),
@@ -265,6 +279,7 @@ export const SubmissionRow = z
     due_date: isoDate,
     submitted_date: optionalDate.optional(),
     late: yesNo.optional(),
+    score: optionalScore.optional(),
   })
   .transform((r) => ({
     studentId: r.student_id,
@@ -275,6 +290,8 @@ export const SubmissionRow = z
       r.submitted_date !== undefined && r.late === undefined
         ? r.submitted_date > r.due_date
         : (r.late ?? false),
+    // The mark out of 100, when the source gives one (present only then).
+    ...(r.score !== undefined ? { score: r.score } : {}),
   }));
 export type Submission = z.output<typeof SubmissionRow>;
 

@@ -1,5 +1,7 @@
 /** Dispatches a metric by name. */
+import { activeDays } from "./active-days.ts";
 import { activityChange, activityCount, daysSinceActivity } from "./activity-metrics.ts";
+import { assessmentScore } from "./assessment-metrics.ts";
 import {
   absences,
   attendanceRate,
@@ -26,6 +28,8 @@ export const METRIC_FUNCTIONS: Readonly<Record<MetricName, MetricFn>> = {
   missed_submissions: missedSubmissions,
   hybrid_engagement: hybridEngagement,
   sessions_recorded: sessionsRecorded,
+  active_days: activeDays,
+  assessment_score: assessmentScore,
 };
 
 /** The metric's value; with `withEvidence`, also the sentence that explains it. */

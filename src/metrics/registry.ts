@@ -16,6 +16,8 @@ export const METRIC_NAMES = [
   "missed_submissions",
   "hybrid_engagement",
   "sessions_recorded",
+  "active_days",
+  "assessment_score",
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -41,7 +43,7 @@ export type ParamName = "window" | "source" | "kind" | "absent_statuses" | "coho
 export interface MetricSpec {
   description: string;
   /** What the value is, for evidence and documentation. */
-  unit: "ratio" | "count" | "school days" | "percentile";
+  unit: "ratio" | "count" | "school days" | "percentile" | "mark";
   params: readonly ParamName[];
 }
 
@@ -96,6 +98,17 @@ export const METRICS: Readonly<Record<MetricName, MetricSpec>> = {
   sessions_recorded: {
     description: "attendance sessions recorded in the window (how much data there is)",
     unit: "count",
+    params: ["window"],
+  },
+  active_days: {
+    description: "days in the window with any digital activity",
+    unit: "count",
+    params: ["window", "source", "kind"],
+  },
+  assessment_score: {
+    description:
+      "the lowest mark (0–100) of the assessments due in the window and handed in with a mark",
+    unit: "mark",
     params: ["window"],
   },
 };

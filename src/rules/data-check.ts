@@ -111,6 +111,8 @@ const STREAMS_OF: Readonly<Record<MetricName, readonly StreamKind[]>> = {
   activity_vs_cohort: ["activity"],
   missed_submissions: ["submissions"],
   hybrid_engagement: ["attendance", "activity"],
+  active_days: ["activity"],
+  assessment_score: ["submissions"],
 };
 
 /** Metrics that count the policy's absent statuses (unless the test gives its own). */

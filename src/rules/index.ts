@@ -18,6 +18,7 @@ export {
   policyScope,
   type SuppressionReason,
   slotKey,
+  type Watched,
 } from "./evaluate.ts";
 export {
   formatProblem,
@@ -30,11 +31,15 @@ export {
 } from "./loader.ts";
 export {
   COMPARATORS,
+  type Escalation,
   type Policy,
   type QuietHours,
+  RULE_ACTIONS,
+  type RuleAction,
   SEVERITIES,
   SEVERITY_RANK,
   type Severity,
 } from "./policy.ts";
 export { emptyRuleState, type RuleState } from "./rule-state.ts";
 export { DEFAULT_QUIET_HOURS } from "./settings-reader.ts";
+export { nearest } from "./suggest.ts";

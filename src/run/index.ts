@@ -6,7 +6,51 @@ export {
   applyRun,
   RunInProgress,
 } from "./apply-run.ts";
+export {
+  type AtPoint,
+  BacktestImpossible,
+  type BacktestOptions,
+  type BacktestPoint,
+  BacktestRefused,
+  type BacktestResult,
+  backtest,
+  parseAtPoints,
+  type RuleScore,
+} from "./backtest.ts";
+export { OutcomesFileInvalid, readOutcomesFile } from "./backtest-outcomes.ts";
+export { type Score, type ScoredStudent, scoreFindings } from "./backtest-score.ts";
 export { type DryRunOptions, DryRunRefused, type DryRunResult, dryRun } from "./dry-run.ts";
+export {
+  type DatedStudent,
+  type FairnessField,
+  type FairnessGroup,
+  type FairnessInput,
+  type FairnessOverall,
+  type FairnessReport,
+  fairnessReport,
+  MORE_THAN_ONE,
+  NOT_RECORDED,
+  type Quarter,
+  type QuarterFairness,
+  type QuarterFairnessInput,
+  quarterFairness,
+  quarterOf,
+  RATIO_HIGH,
+  RATIO_LOW,
+  type ShownCount,
+  SMALL_CELL,
+} from "./fairness.ts";
+export {
+  type CaseResult,
+  type DateResult,
+  describeOutcome,
+  formatTestProblem,
+  type OutcomeItem,
+  type RuleTestFileResult,
+  type RuleTestReport,
+  runRuleTests,
+  type TestProblem,
+} from "./rule-tests/index.ts";
 export {
   type StudentValue,
   type StudentValues,

@@ -238,7 +238,7 @@ describe("an option a command does not use is an error naming it and the command
     [
       "--json on erase",
       ["erase", "--student", "S1", "--json"],
-      /^reach erase: --json is not an option of reach erase: it is for reach run, reach cases list, reach cases show and reach runs list$/,
+      /^reach erase: --json is not an option of reach erase: it is for reach rules test, reach run, reach cases list, reach cases show, reach runs list, reach fairness and reach backtest$/,
     ],
     [
       "--student on cases list",
@@ -327,7 +327,7 @@ describe("an option a command does not use is an error naming it and the command
       /^reach cases show: unknown option --frob \(see reach cases show --help\)$/,
     ],
     ["rules check with nothing to check", ["rules", "check"], /^reach rules check: give a policy/],
-    ["rules without a subcommand", ["rules"], /^reach rules: give a subcommand: check /],
+    ["rules without a subcommand", ["rules"], /^reach rules: give a subcommand: check, test /],
     ["an unknown subcommand", ["cases", "frob"], /^reach cases: unknown subcommand "frob"/],
     ["runs without a subcommand", ["runs"], /^reach runs: give a subcommand: list /],
   ];

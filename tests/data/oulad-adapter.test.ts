@@ -200,10 +200,12 @@ describe("OULAD adapter on the mini extract", async () => {
       dueDate: day("2013-10-20"),
       submittedDate: day("2013-10-19"),
       late: false,
+      score: 78,
     });
     expect(of("AAA-2013J-28400", "1752")).toMatchObject({
       submittedDate: day("2013-10-23"),
       late: true,
+      score: 70,
     });
     expect(of("AAA-2013J-30268", "1753")).toMatchObject({ submittedDate: undefined, late: false });
   });

@@ -75,6 +75,7 @@ describe("the example policies", () => {
       noContactAfterDays: 10,
       unansweredAttempts: 3,
       to: "attendance-officer",
+      remindUnconfirmedAfterDays: 3,
     });
 
     const byId = new Map(policy.rules.map((r) => [r.id, r]));
@@ -142,42 +143,36 @@ describe("the example policies", () => {
       policy.rules.map((r) => [r.id, [r.severity, r.forRuns, r.when]]),
     );
     expect(when).toEqual({
-      "no-vle-activity-14": [
-        "high",
-        1,
-        {
-          kind: "metric",
-          metric: "days_since_activity",
-          params: { source: "vle" },
-          op: "at_least",
-          threshold: 14,
-        },
-      ],
-      "no-vle-activity-7": [
-        "medium",
-        1,
-        {
-          kind: "metric",
-          metric: "days_since_activity",
-          params: { source: "vle" },
-          op: "at_least",
-          threshold: 7,
-        },
-      ],
       "missed-submission": [
         "medium",
-        1,
+        3,
         { kind: "metric", metric: "missed_submissions", params: {}, op: "at_least", threshold: 1 },
+      ],
+      "low-mark": [
+        "medium",
+        1,
+        { kind: "metric", metric: "assessment_score", params: {}, op: "below", threshold: 55 },
       ],
       "far-below-cohort": [
         "low",
-        2,
+        10,
         {
           kind: "metric",
           metric: "activity_vs_cohort",
-          params: { source: "vle", cohortBy: "cohort", measure: "share_of_median", windowDays: 20 },
+          params: { source: "vle", cohortBy: "cohort", measure: "percentile" },
           op: "below",
-          threshold: 0.25,
+          threshold: 10,
+        },
+      ],
+      "below-cohort-three-weeks": [
+        "low",
+        15,
+        {
+          kind: "metric",
+          metric: "activity_vs_cohort",
+          params: { source: "vle", cohortBy: "cohort", measure: "percentile" },
+          op: "below",
+          threshold: 15,
         },
       ],
     });
@@ -434,6 +429,36 @@ describe("strict loading: every mistake, each at its line and column", () => {
         "did you mean unanswered_attempts?",
       ],
     ]);
+  });
+});
+
+describe("escalation: remind_unconfirmed_after", () => {
+  const RULES = [
+    "rules:",
+    "  - id: a",
+    "    severity: low",
+    "    when: { metric: tardies, at_least: 2 }",
+  ];
+  const load = (...lines: string[]) =>
+    loadPolicyText(yaml(...HEADER, ...RULES, "escalation:", "  to: lead", ...lines), "f.yaml");
+
+  it("is 3 school days when not written, the days written, or absent when off", () => {
+    const reminder = (...lines: string[]) =>
+      policyOf(load(...lines)).escalation?.remindUnconfirmedAfterDays;
+    expect(reminder("  no_contact_after: 10 school days")).toBe(3);
+    expect(reminder("  unanswered_attempts: 2", "  remind_unconfirmed_after: 5 school days")).toBe(
+      5,
+    );
+    expect(reminder("  unanswered_attempts: 2", "  remind_unconfirmed_after: 1")).toBe(1);
+    expect(reminder("  unanswered_attempts: 2", "  remind_unconfirmed_after: off")).toBeUndefined();
+  });
+
+  it("refuses a bad value at its line and column, and is no trigger on its own", () => {
+    const bad = errorsOf(load("  unanswered_attempts: 2", "  remind_unconfirmed_after: 2 weeks"));
+    expect(bad.map((e) => [e.line, e.column, e.code])).toEqual([[14, 29, "invalid_value"]]);
+    expect(bad[0].message).toMatch(/^remind_unconfirmed_after: /);
+    const alone = errorsOf(load("  remind_unconfirmed_after: 2"));
+    expect(alone.map((e) => [e.line, e.code])).toEqual([[12, "missing_key"]]);
   });
 });
 

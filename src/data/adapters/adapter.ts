@@ -3,6 +3,7 @@
  * streaming its files and reporting every rejected row.
  */
 import type { Dataset, Monitoring } from "../dataset.ts";
+import type { DayNumber } from "../dates.ts";
 import type { ImportReport } from "../import-report.ts";
 
 export interface ImportProgress {
@@ -19,10 +20,22 @@ export interface ImportOptions {
   parallelMinBytes?: number;
 }
 
+/**
+ * What became of a student (`Withdrawn` on a date, `Fail` at the end of the module): what a
+ * backtest compares alerts with. Kept beside the data set, never in it, so no rule can read it.
+ */
+export interface Outcome {
+  studentId: string;
+  date: DayNumber;
+  outcome: string;
+}
+
 export interface ImportResult {
   dataset: Dataset;
   monitoring: Monitoring;
   report: ImportReport;
+  /** Each student's recorded result, when the source has one (OULAD's `final_result`). */
+  outcomes?: readonly Outcome[];
 }
 
 export interface Adapter {

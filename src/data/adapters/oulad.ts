@@ -29,7 +29,12 @@ import { readStudentVle } from "./oulad/student-vle.ts";
 import { readSubmissions } from "./oulad/submissions.ts";
 import { readAdviserLinks, readStaff } from "./staff-files.ts";
 
-export { OULAD_DEFAULT_KIND, OULAD_DEMOGRAPHIC_FIELDS, OULAD_SOURCE } from "./oulad/names.ts";
+export {
+  OULAD_ADVERSE_OUTCOMES,
+  OULAD_DEFAULT_KIND,
+  OULAD_DEMOGRAPHIC_FIELDS,
+  OULAD_SOURCE,
+} from "./oulad/names.ts";
 export { ouladDate, ouladStudentId, presentationStart } from "./oulad/presentation.ts";
 export { parseWholeNumber } from "./oulad/whole-number.ts";
 
@@ -47,7 +52,7 @@ export async function importOulad(dir: string, options: ImportOptions = {}): Pro
   const builder = new DatasetBuilder();
   const presentations = new Map<string, Presentation>();
   const assessments = new Map<string, Assessment>();
-  const ctx: Context = { dir, options, report, builder, unregisteredOn: [] };
+  const ctx: Context = { dir, options, report, builder, unregisteredOn: [], outcomes: [] };
 
   await readCourses(ctx, presentations);
   await readAssessments(ctx, presentations, assessments);
@@ -64,5 +69,5 @@ export async function importOulad(dir: string, options: ImportOptions = {}): Pro
 
   const { dataset, monitoring } = builder.build();
   await readAdviserLinks(side, dataset);
-  return { dataset, monitoring, report };
+  return { dataset, monitoring, report, outcomes: ctx.outcomes };
 }

@@ -7,6 +7,9 @@ export const OULAD_DEFAULT_KIND = "click";
 /** studentInfo columns loaded as demographics (monitoring only), under these field names. */
 export const OULAD_DEMOGRAPHIC_FIELDS = ["gender", "age_band", "imd_band", "disability"] as const;
 
+/** final_result values a backtest counts as the outcome an early alert should foresee. */
+export const OULAD_ADVERSE_OUTCOMES = ["Withdrawn", "Fail"] as const;
+
 export const FILES = {
   courses: "courses.csv",
   assessments: "assessments.csv",

@@ -11,7 +11,9 @@ import {
 
 /**
  * studentInfo.csv: demographics only, kept in monitoring so that rules and cards cannot see
- * them. final_result is an outcome, not an input: only its counts are noted.
+ * them. final_result is an outcome, not an input: it goes to `ctx.outcomes` (beside the data
+ * set, for a backtest), dated on the day of unregistration for a withdrawal and on the
+ * presentation's last day otherwise.
  */
 export async function readStudentInfo(
   ctx: Context,
@@ -59,6 +61,10 @@ export async function readStudentInfo(
       const finalResult = c.final_result < 0 ? "" : (fields[c.final_result] as string).trim();
       if (finalResult !== "") {
         outcomes.set(finalResult, (outcomes.get(finalResult) ?? 0) + 1);
+        const index = presentation.students.get(idStudent) as number;
+        const end = presentation.start + presentation.length;
+        const date = finalResult === "Withdrawn" ? (ctx.unregisteredOn[index] ?? end) : end;
+        ctx.outcomes.push({ studentId, date, outcome: finalResult });
       }
       tally.accept();
     },
@@ -72,7 +78,7 @@ export async function readStudentInfo(
   if (imdRepaired > 0) tally.note(`${imdRepaired} imd_band value(s) "10-20" read as "10-20%"`);
   if (outcomes.size > 0) {
     tally.note(
-      `final_result (an outcome, not loaded): ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(", ")}`,
+      `final_result (an outcome for backtests, not on the student record): ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(", ")}`,
     );
   }
 }

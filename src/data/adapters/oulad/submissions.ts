@@ -6,8 +6,8 @@ import { FILES } from "./names.ts";
 import { type Assessment, ouladStudentId, type Presentation } from "./presentation.ts";
 import { wholeField } from "./whole-number.ts";
 
-/** id_assessment → student index → submitted day. */
-type Submitted = Map<string, Map<number, number>>;
+/** id_assessment → student index → submitted day and score (when the row has one). */
+type Submitted = Map<string, Map<number, { day: number; score: number | undefined }>>;
 
 /**
  * studentAssessment.csv gives only the submissions made; Reach also needs the ones that
@@ -28,7 +28,7 @@ export async function readSubmissions(
     "submissions",
     {
       required: ["id_assessment", "id_student", "date_submitted"] as const,
-      optional: ["is_banked"] as const,
+      optional: ["is_banked", "score"] as const,
     },
     (fields, line, c, tally) => {
       const idAssessment = (fields[c.id_assessment] as string).trim();
@@ -74,7 +74,20 @@ export async function readSubmissions(
         );
         return;
       }
-      byStudent.set(student, presentation.start + offset);
+      // OULAD leaves a score blank (or "?") when none was recorded: no score, still submitted.
+      const scoreText = c.score >= 0 ? (fields[c.score] as string).trim() : "";
+      const score = /^\d+(\.\d+)?$/.test(scoreText) ? Number(scoreText) : undefined;
+      if (score !== undefined && score > 100) {
+        tally.reject(
+          line,
+          "invalid_value",
+          `score must be from 0 to 100, got ${scoreText}`,
+          "score",
+          csvLine(fields),
+        );
+        return;
+      }
+      byStudent.set(student, { day: presentation.start + offset, score });
       if (c.is_banked >= 0 && (fields[c.is_banked] as string).trim() === "1") banked++;
       if (assessment.due === undefined) undated++;
       tally.accept();
@@ -121,7 +134,8 @@ function addExpectedSubmissions(
       const studentId = ouladStudentId(presentation.module, presentation.code, idStudent);
       for (const assessment of list) {
         const dueDate = presentation.start + (assessment.due as number);
-        const submittedDate = submitted.get(assessment.id)?.get(student);
+        const handedIn = submitted.get(assessment.id)?.get(student);
+        const submittedDate = handedIn?.day;
         const submission: Submission = {
           studentId,
           assessmentId: assessment.id,
@@ -129,6 +143,7 @@ function addExpectedSubmissions(
           submittedDate,
           late: submittedDate !== undefined && submittedDate > dueDate,
         };
+        if (handedIn?.score !== undefined) submission.score = handedIn.score;
         builder.addSubmission(submission);
         expected++;
         if (submittedDate !== undefined) made++;
