@@ -19,7 +19,7 @@
 import { buildCalendars, type SchoolCalendar } from "../calendar/index.ts";
 import { auditEntry, STUDENT_ACTOR } from "../cases/index.ts";
 import type { Dataset } from "../data/dataset.ts";
-import { type DayNumber, formatDay, parseIsoDate } from "../data/dates.ts";
+import { type DayNumber, formatDay, localDate, parseIsoDate } from "../data/dates.ts";
 import type { Student } from "../data/schema.ts";
 import type { MetricName, MetricParams } from "../metrics/index.ts";
 import type { StreamEnd } from "../rules/index.ts";
@@ -476,22 +476,4 @@ function listWords(items: readonly string[]): string {
   return items.length <= 1
     ? (items[0] ?? "")
     : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
-}
-
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The calendar date (YYYY-MM-DD) of an ISO instant in an IANA time zone. */
-function localDate(at: string, timezone: string): string {
-  let format = dateFormats.get(timezone);
-  if (format === undefined) {
-    // en-CA writes dates as YYYY-MM-DD.
-    format = new Intl.DateTimeFormat("en-CA", {
-      timeZone: timezone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-    });
-    dateFormats.set(timezone, format);
-  }
-  return format.format(new Date(at));
 }

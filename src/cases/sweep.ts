@@ -23,7 +23,7 @@
  * no calendar, and any day past the last one its calendar lists (a calendar derived from
  * attendance ends with the data), count Monday to Friday.
  */
-import { type DayNumber, formatDay, parseIsoDate, weekday } from "../data/dates.ts";
+import { type DayNumber, formatDay, localDate, parseIsoDate, weekday } from "../data/dates.ts";
 import type { Escalation } from "../rules/index.ts";
 import type { CaseEvent } from "./case-events.ts";
 import { type CaseState, isSnoozed } from "./case-state.ts";
@@ -239,22 +239,9 @@ function weekdaysBetween(after: DayNumber, upTo: DayNumber): number {
   return count;
 }
 
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** The date of an ISO instant in an IANA time zone. */
 export function localDay(at: string, timezone: string): DayNumber {
-  let format = dateFormats.get(timezone);
-  if (format === undefined) {
-    // en-CA writes dates as YYYY-MM-DD.
-    format = new Intl.DateTimeFormat("en-CA", {
-      timeZone: timezone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-    });
-    dateFormats.set(timezone, format);
-  }
-  const day = parseIsoDate(format.format(new Date(at)));
+  const day = parseIsoDate(localDate(at, timezone));
   if (day === undefined) throw new Error(`not an instant: ${at}`);
   return day;
 }

@@ -65,3 +65,24 @@ function daysInMonth(y: number, m: number): number {
   if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
+
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The calendar date (YYYY-MM-DD) of an instant — epoch milliseconds, an ISO timestamp or a
+ * Date — in an IANA time zone: the policy's local date of a run, a click or an event.
+ */
+export function localDate(at: number | string | Date, timezone: string): string {
+  let format = dateFormats.get(timezone);
+  if (format === undefined) {
+    // en-CA writes dates as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat("en-CA", {
+      timeZone: timezone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    });
+    dateFormats.set(timezone, format);
+  }
+  return format.format(at instanceof Date ? at : new Date(at));
+}

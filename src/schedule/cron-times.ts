@@ -6,6 +6,7 @@
  * seconds field allows), which is exact for the schedules a school sets.
  */
 import { createTask, parse, type ScheduledTask } from "node-cron";
+import { localDate } from "../data/dates.ts";
 
 const MINUTE = 60_000;
 
@@ -71,20 +72,5 @@ export class CronTimes {
   }
 }
 
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** The calendar date (YYYY-MM-DD) of an instant in an IANA time zone. */
-export function localDate(at: number, timezone: string): string {
-  let format = dateFormats.get(timezone);
-  if (format === undefined) {
-    // en-CA writes dates as YYYY-MM-DD.
-    format = new Intl.DateTimeFormat("en-CA", {
-      timeZone: timezone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-    });
-    dateFormats.set(timezone, format);
-  }
-  return format.format(new Date(at));
-}
+export { localDate };
