@@ -51,6 +51,18 @@ export function buildDirectory(
   };
 }
 
+/**
+ * What a message or a sentence calls a student ("Hi Ben", "Ben replied: …"): the first word
+ * of the name they prefer, else of their display name; `otherwise` when they have neither.
+ */
+export function firstNameOf(
+  student: Pick<Student, "preferredName" | "displayName"> | undefined,
+  otherwise: string,
+): string {
+  const name = (student?.preferredName ?? student?.displayName ?? "").trim();
+  return name.split(/\s+/)[0] || otherwise;
+}
+
 /** Holds the current directory; `replace` swaps it atomically after a new import. */
 export class DirectoryHolder {
   constructor(private current: Directory) {}

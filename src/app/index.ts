@@ -42,7 +42,12 @@ export {
   readConfig,
   readDemoSettings,
 } from "./config.ts";
-export { buildDirectory, type Directory, DirectoryHolder } from "./directory.ts";
+export {
+  buildDirectory,
+  type Directory,
+  DirectoryHolder,
+  firstNameOf,
+} from "./directory.ts";
 export { eraseStudent } from "./erase-student.ts";
 export {
   type CaseCount,
@@ -71,6 +76,7 @@ export {
   type DraftOutcome,
   type MessageDraft,
   type OutreachContext,
+  optedOutAt,
   proposeMessage,
   sendMessage,
 } from "./outreach.ts";

@@ -38,6 +38,7 @@ import {
   type ResolvedAction,
   resolveAction,
 } from "./act-on-case.ts";
+import { firstNameOf } from "./directory.ts";
 
 export interface MessageDraft {
   caseId: string;
@@ -208,9 +209,8 @@ function namesFor(
   state: CaseState,
   ctx: OutreachContext,
 ): Names {
-  const name = student?.preferredName ?? student?.displayName ?? "";
   return {
-    firstName: name.trim().split(/\s+/)[0] || "there",
+    firstName: firstNameOf(student, "there"),
     adviserName: staff.name,
     schoolName: ctx.schoolName(student?.school ?? state.school),
   };
@@ -254,16 +254,21 @@ async function optedOutNotice(
   state: CaseState,
   firstName: string,
 ): Promise<Pick<MessageDraft, "optedOut">> {
-  const at = state.optedOut?.at ?? (await optedOutElsewhere(store, state));
+  const at = await optedOutAt(store, state);
   if (at === undefined) return {};
   return {
     optedOut: `${firstName} asked Reach not to message them (on ${at.slice(0, 10)}). Please contact them another way.`,
   };
 }
 
-async function optedOutElsewhere(store: Store, state: CaseState): Promise<string | undefined> {
-  const others = await store.listCases({ studentId: state.studentId });
-  for (const summary of others) {
+/**
+ * When the student of `state` asked Reach to stop messaging them — on this case or any
+ * other of theirs — or undefined. Checked before a draft is offered and again before a
+ * message goes (it may have waited for quiet hours meanwhile).
+ */
+export async function optedOutAt(store: Store, state: CaseState): Promise<string | undefined> {
+  if (state.optedOut !== undefined) return state.optedOut.at;
+  for (const summary of await store.listCases({ studentId: state.studentId })) {
     if (summary.caseId === state.caseId) continue;
     const stored = await store.getCase(summary.policyId, summary.caseId);
     const other = stored && foldCase(stored.events);

@@ -20,13 +20,12 @@ import { buildCalendars, type SchoolCalendar } from "../calendar/index.ts";
 import { auditEntry, STUDENT_ACTOR } from "../cases/index.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { type DayNumber, formatDay, localDate, parseIsoDate } from "../data/dates.ts";
-import type { Student } from "../data/schema.ts";
 import type { MetricName, MetricParams } from "../metrics/index.ts";
 import type { StreamEnd } from "../rules/index.ts";
 import { type StudentValue, studentValues, type ValueTest } from "../run/index.ts";
 import type { CaseSummary, Store } from "../store/index.ts";
 import { actorLabel, auditRefusal } from "./audit-refusal.ts";
-import type { Directory } from "./directory.ts";
+import { type Directory, firstNameOf } from "./directory.ts";
 
 /** How a student gets everything Reach holds about them. */
 export const HOW_TO_ASK_FOR_RECORD =
@@ -138,7 +137,7 @@ export async function myData(input: MyDataInput): Promise<MyData> {
   await auditOwnRead(store, open, at);
 
   const view: StudentDataView = {
-    firstName: firstNameOf(student),
+    firstName: firstNameOf(student, "there"),
     schoolName: input.schoolName?.(student.school) ?? schoolNameIn(dataset, student.school),
     sources: sourcesOf(streams, dataset),
     measures,
@@ -170,11 +169,6 @@ async function auditOwnRead(store: Store, open: readonly CaseSummary[], at: stri
       ),
     );
   }
-}
-
-function firstNameOf(student: Student): string {
-  const name = student.preferredName ?? student.displayName ?? "";
-  return name.trim().split(/\s+/)[0] || "there";
 }
 
 function schoolNameIn(dataset: Dataset, school: string): string {

@@ -20,11 +20,10 @@ import {
   type RefusalCode,
   STUDENT_ACTOR,
 } from "../cases/index.ts";
-import type { Student } from "../data/schema.ts";
 import { type OutboxDraft, outboxIdFor, type Store } from "../store/index.ts";
 import { caseFollowUps, studentOf } from "./act-on-case.ts";
 import { actorLabel, auditRefusal } from "./audit-refusal.ts";
-import type { Directory } from "./directory.ts";
+import { type Directory, firstNameOf } from "./directory.ts";
 
 const ReplyDataSchema = z.object({
   caseId: z.string().min(1).max(200),
@@ -151,7 +150,7 @@ export async function answerMessage(
       text: "Please write your reply in the box first.",
     };
   }
-  const firstName = firstNameOf(student);
+  const firstName = firstNameOf(student, "The student");
   const line = ctx.describe(decision.events, firstName);
   const outbox: OutboxDraft[] = [
     ...caseFollowUps(caseId, stored.version, action.at, line),
@@ -233,9 +232,4 @@ function thanks(
     title: "Your reply was sent",
     text: `Thanks, ${firstName}. ${who} will read your reply.`,
   };
-}
-
-function firstNameOf(student: Student): string {
-  const name = student.preferredName ?? student.displayName ?? "";
-  return name.trim().split(/\s+/)[0] || "The student";
 }

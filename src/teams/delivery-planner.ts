@@ -19,6 +19,8 @@
 import {
   type DeliveryOutcome,
   type DirectoryHolder,
+  firstNameOf,
+  optedOutAt,
   recordDelivery,
   unreachableReasonOf,
 } from "../app/index.ts";
@@ -192,7 +194,7 @@ export class TeamsPlanner implements Planner {
     if (message?.stage !== "approved") {
       return { op: "skip", reason: "the message's delivery is already recorded" };
     }
-    if (state.optedOut !== undefined || (await this.optedOutElsewhere(state.studentId))) {
+    if ((await optedOutAt(this.store, state)) !== undefined) {
       await this.record(entry, caseId, outreachId, { kind: "unreachable", reason: "opted_out" });
       return { op: "skip", reason: "the student asked Reach not to message them" };
     }
@@ -212,12 +214,11 @@ export class TeamsPlanner implements Planner {
     const chat = await this.personalChat(aad);
     if (typeof chat !== "string") return unreachable(chat);
     const adviser = message.approvedBy ? directory.roster.get(message.approvedBy) : undefined;
-    const name = student?.preferredName ?? student?.displayName ?? "";
     const card = this.presenter.studentMessage({
       caseId,
       policyId: entry.policyId,
       outreachId,
-      firstName: name.trim().split(/\s+/)[0] || "there",
+      firstName: firstNameOf(student, "there"),
       adviserName: adviser?.name ?? "A member of staff",
       schoolName: this.personal.schoolName(state.school),
       text: payload.text,
@@ -275,15 +276,6 @@ export class TeamsPlanner implements Planner {
       personalConversationRecord(chat, (this.personal?.now() ?? new Date()).toISOString()),
     );
     return result.chatId;
-  }
-
-  /** An opt-out on another case of the student's (a message held by quiet hours meanwhile). */
-  private async optedOutElsewhere(studentId: string): Promise<boolean> {
-    for (const summary of await this.store.listCases({ studentId })) {
-      const stored = await this.store.getCase(summary.policyId, summary.caseId);
-      if (stored && foldCase(stored.events)?.optedOut !== undefined) return true;
-    }
-    return false;
   }
 
   private async personalConversationOf(aad: string): Promise<ConversationRecord | undefined> {

@@ -6,12 +6,13 @@
  * their own data) are rendered from the few fields they show, never from a case.
  */
 
-import type {
-  DirectoryHolder,
-  MessageDraft,
-  MyCases,
-  Notice,
-  StudentDataView,
+import {
+  type DirectoryHolder,
+  firstNameOf as firstWordOf,
+  type MessageDraft,
+  type MyCases,
+  type Notice,
+  type StudentDataView,
 } from "../app/index.ts";
 import type { CaseEvent } from "../cases/index.ts";
 import { caseView, foldCase } from "../cases/index.ts";
@@ -149,8 +150,7 @@ function nameOf(student: Student): string {
   return student.preferredName ?? student.displayName ?? student.id;
 }
 
-/** What a sentence calls a student ("Ben replied: …"): the first word of their name. */
+/** What a card's sentences call a student ("Ben replied: …"). */
 export function firstNameOf(student: Pick<Student, "preferredName" | "displayName">): string {
-  const name = (student.preferredName ?? student.displayName ?? "").trim();
-  return name.split(/\s+/)[0] || "the student";
+  return firstWordOf(student, "the student");
 }
