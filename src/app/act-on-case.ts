@@ -30,10 +30,13 @@ import {
   type DecideContext,
   type Decision,
   decide,
+  ENGINE_ACTOR,
   foldCase,
+  proposalAfterAttempt,
   type RefusalCode,
   subjectOf,
 } from "../cases/index.ts";
+import { localDate, parseIsoDate } from "../data/dates.ts";
 import type { Staff, Student } from "../data/schema.ts";
 import type { Policy } from "../rules/index.ts";
 import type { OutboxDraft, Store, StoredCase } from "../store/index.ts";
@@ -242,7 +245,64 @@ export async function actOnCase(action: CaseAction, ctx: ActionContext): Promise
     ...(verb === "add_note" && { noteId: `note-${randomUUID()}` }),
   } as unknown as CaseCommand;
   const decision = decide(stored.events, command, staff.id, decideContext);
+  if (decision.ok && verb === "log_contact") {
+    const followed = escalationAfterAttempt(
+      stored,
+      decision,
+      resolved.policy,
+      decideContext,
+      action.at,
+    );
+    if (followed !== undefined) {
+      return commitDecision(ctx, resolved, decision, action.at, followed.outbox, followed);
+    }
+  }
   return commitDecision(ctx, resolved, decision, action.at);
+}
+
+/**
+ * A contact attempt that makes `unanswered_attempts` in a row without an answer: the
+ * engine proposes the policy's escalation in the same change (as the daily sweep would the
+ * next morning), with its own audit record and a line in the card's thread. The lead
+ * decides; nothing is escalated here.
+ */
+function escalationAfterAttempt(
+  stored: StoredCase,
+  decision: Extract<Decision, { ok: true }>,
+  policy: Policy,
+  context: DecideContext,
+  at: string,
+): { events: CaseEvent[]; audit: Decision["audit"]; outbox: OutboxDraft[] } | undefined {
+  const events = [...stored.events, ...decision.events];
+  const today = parseIsoDate(localDate(at, policy.timezone));
+  if (today === undefined) return undefined;
+  const action = proposalAfterAttempt(stored.caseId, events, policy.escalation, today);
+  if (action?.kind !== "propose_escalation") return undefined;
+  const command = {
+    type: "propose_escalation",
+    version: action.version,
+    at,
+    reason: action.reason,
+  } as CaseCommand;
+  const proposal = decide(events, command, ENGINE_ACTOR, context);
+  // Refused (the engine may not act on this case): the attempt stands alone, and the daily
+  // sweep records the refusal when it comes to the case.
+  if (!proposal.ok) return undefined;
+  return {
+    events: proposal.events,
+    audit: proposal.audit,
+    outbox: [
+      {
+        id: outboxIdFor(stored.caseId, action.version, "thread_reply"),
+        kind: "thread_reply",
+        payload: {
+          caseId: stored.caseId,
+          text: `Reach proposed an escalation to ${action.to}: ${action.reason}`,
+        },
+        createdAt: at,
+      },
+    ],
+  };
 }
 
 /**
@@ -255,6 +315,8 @@ export async function commitDecision(
   decision: Decision,
   at: string,
   extra: readonly OutboxDraft[] = [],
+  /** The engine's change that follows the person's in the same append (an escalation proposed). */
+  then?: { events: CaseEvent[]; audit: Decision["audit"] },
 ): Promise<ActionOutcome> {
   const { store } = ctx;
   const { staff, stored, visible } = resolved;
@@ -277,9 +339,9 @@ export async function commitDecision(
     policyId,
     caseId,
     expectedVersion: stored.version,
-    events: decision.events,
+    events: [...decision.events, ...(then?.events ?? [])],
     outbox: [...caseFollowUps(caseId, stored.version, at, line), ...extra],
-    audit: [decision.audit],
+    audit: [decision.audit, ...(then ? [then.audit] : [])],
   });
   if (!result.ok) {
     if (result.reason === "not_found") {
@@ -294,7 +356,7 @@ export async function commitDecision(
   return {
     kind: "done",
     stored: result.case,
-    events: decision.events,
+    events: [...decision.events, ...(then?.events ?? [])],
     notice: { tone: "success", text: `Done: ${line}` },
     line,
   };

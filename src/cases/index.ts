@@ -64,6 +64,7 @@ export {
   countSchoolDays,
   localDay,
   planSweep,
+  proposalAfterAttempt,
   type SweepAction,
   type SweepCase,
   type SweepInput,

@@ -181,11 +181,7 @@ function planCase(
   }
   const attempts = escalation.unansweredAttempts;
   if (attempts !== undefined && trail.unanswered >= attempts) {
-    reasons.push(
-      trail.unanswered === 1
-        ? "1 contact attempt without an answer"
-        : `${trail.unanswered} contact attempts in a row without an answer`,
-    );
+    reasons.push(unansweredReason(trail.unanswered));
   }
   if (reasons.length === 0) return undefined;
   return {
@@ -195,6 +191,44 @@ function planCase(
     reason: reasons.join("; "),
     to: escalation.to,
   };
+}
+
+/**
+ * The escalation a contact attempt just logged calls for, at once: an active case whose
+ * `unanswered_attempts`-th attempt in a row went unanswered (`events` include it). Only
+ * that trigger — the days without contact are counted by the daily sweep — and on the
+ * same terms as the sweep: once per episode, never while a proposal is pending, never on a
+ * snoozed case.
+ */
+export function proposalAfterAttempt(
+  caseId: string,
+  events: readonly CaseEvent[],
+  escalation: Escalation | undefined,
+  today: DayNumber,
+): SweepAction | undefined {
+  const attempts = escalation?.unansweredAttempts;
+  if (escalation === undefined || attempts === undefined) return undefined;
+  const last = events.at(-1);
+  if (last?.type !== "contact_attempted" || last.outcome === "reached") return undefined;
+  const trail = trailOf(events);
+  if (trail === undefined || trail.episode === undefined) return undefined;
+  const { state } = trail;
+  if (state.status !== "active" || isSnoozed(state, formatDay(today))) return undefined;
+  if (trail.proposedInEpisode || state.escalation?.status === "pending") return undefined;
+  if (trail.unanswered < attempts) return undefined;
+  return {
+    kind: "propose_escalation",
+    caseId,
+    version: state.version,
+    reason: unansweredReason(trail.unanswered),
+    to: escalation.to,
+  };
+}
+
+function unansweredReason(unanswered: number): string {
+  return unanswered === 1
+    ? "1 contact attempt without an answer"
+    : `${unanswered} contact attempts in a row without an answer`;
 }
 
 /**
