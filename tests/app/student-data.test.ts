@@ -134,6 +134,15 @@ describe("my data, for the student it is about", () => {
     ).length;
     // 30 of 45: 66.666…%, which reads (rounded down) as 66.6%.
     expect([attended, rows.length]).toEqual([30, 45]);
+    // The watch rule's 10 school days: the days with any learning-platform activity.
+    const lastTen = new Set(window.slice(-10));
+    const activeDays = new Set(
+      readCsv(data, "activity.csv")
+        .filter((r) => r.student_id === ZOE && r.source === "vle" && lastTen.has(r.date))
+        .map((r) => r.date),
+    );
+    expect(activeDays.size).toBe(1);
+    expect(window.at(-10)).toBe("2027-01-18");
     expect(window[0]).toBe("2026-11-16");
 
     // The school's name from schools.csv when the sample has one, else its id.
@@ -171,6 +180,12 @@ describe("my data, for the student it is about", () => {
           value: "5 school days",
           window: span,
           expected: "Your school gets in touch after 7 school days without activity",
+        },
+        {
+          label: "Days you were active on the learning platform",
+          value: "1 day",
+          window: "the last 10 school days (18 Jan – 29 Jan)",
+          expected: "Your school looks for 4 or more",
         },
       ],
       dataThrough: "29 Jan 2027",
@@ -348,19 +363,19 @@ rules:
     const cohort = values?.values.find((v) => v.metric === "activity_vs_cohort");
     const own = cohort?.ownActivity as number;
     const measures = result.view.measures;
-    expect(measures).toHaveLength(4 + 3);
-    expect(measures[4]).toEqual({
+    expect(measures).toHaveLength(5 + 3);
+    expect(measures[5]).toEqual({
       label: "Activity on the learning platform",
       value: `${own} ${own === 1 ? "activity" : "activities"} recorded`,
       window: "the last 45 school days (16 Nov 2026 – 29 Jan 2027)",
       expected: "Your school compares this with the usual level in your year group",
     });
-    expect(measures[5]).toMatchObject({
+    expect(measures[6]).toMatchObject({
       label: "Late arrivals",
       value: "none",
       expected: "Your school gets in touch at 5 or more late arrivals",
     });
-    expect(measures[6]).toMatchObject({
+    expect(measures[7]).toMatchObject({
       label: "Days you attended or were active online",
       value: "71.1% of school days",
       expected: "Your school looks for 80% or more",
