@@ -301,6 +301,13 @@ function escalationAfterAttempt(
         },
         createdAt: at,
       },
+      // The case card in the leads' channel, where one is linked (skipped where none is).
+      {
+        id: outboxIdFor(stored.caseId, action.version, "leads_card"),
+        kind: "leads_card",
+        payload: { caseId: stored.caseId },
+        createdAt: at,
+      },
     ],
   };
 }

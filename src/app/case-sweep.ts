@@ -10,7 +10,8 @@
  * - reminds the team, once per wait, of a case nobody has taken, in the card's thread.
  *
  * Both go to the policy's channel, in the case card's thread: that is where the team and
- * its engagement leads work on the case.
+ * its engagement leads work on the case. A proposed escalation also queues the case's card
+ * for the policy's leads' channel (`leads_card`, in the same change), where one is linked.
  *
  * Safe to repeat: a proposal is made on the case's version and is not made again while it
  * is pending; a reminder's outbox id names the case and the wait, so the store keeps one.
@@ -118,6 +119,12 @@ export async function sweepCases(options: CaseSweepOptions): Promise<CaseSweepRe
             caseId: stored.caseId,
             text: `Reach proposed an escalation to ${action.to}: ${action.reason}`,
           },
+          createdAt: at,
+        },
+        {
+          id: outboxIdFor(stored.caseId, stored.version, "leads_card"),
+          kind: "leads_card",
+          payload: { caseId: stored.caseId },
           createdAt: at,
         },
       ],

@@ -32,7 +32,13 @@ export {
   parseAtPoints,
   type Score,
 } from "./backtest.ts";
-export { type BindingChange, bindingsOf, changeBinding } from "./bind-policy.ts";
+export {
+  askForDigest,
+  type BindingChange,
+  bindingsOf,
+  changeBinding,
+  type DigestAnswer,
+} from "./bind-policy.ts";
 export { type CaseSweepOptions, type CaseSweepResult, sweepCases } from "./case-sweep.ts";
 export {
   type BotAuth,
@@ -145,3 +151,15 @@ export {
   type StudentAction,
   type StudentReplyOutcome,
 } from "./student-reply.ts";
+export {
+  type DayRange,
+  type Digest,
+  type DigestOptions,
+  digestOutboxId,
+  type HelpOutcomeRow,
+  type HelpOutcomes,
+  type HybridEngagement,
+  type HybridRow,
+  postWeeklyDigest,
+  weeklyDigest,
+} from "./weekly-digest.ts";

@@ -3,7 +3,9 @@
  * to the case store — new cases, new signals on open cases — with their outbox entries.
  * Running the same policy and date again changes nothing. A policy that does not fit the
  * data (see checkPolicyAgainstData) is recorded as a failed run with the reasons, opens no
- * case, and exits 1.
+ * case, and exits 1. After a run that succeeded, the policy's open cases are swept as the
+ * scheduler sweeps them (app/case-sweep.ts): the escalations its `escalation:` block asks
+ * for are proposed, and cases nobody has taken get their reminder.
  */
 import {
   importCounts,
@@ -12,8 +14,12 @@ import {
   readStoreSettings,
   runnerId,
   runPolicy,
+  sweepCases,
 } from "../app/index.ts";
+import { buildCalendars } from "../calendar/index.ts";
+import { rosterOf } from "../cases/index.ts";
 import { ADAPTERS } from "../data/adapters/index.ts";
+import { formatDay, localDate } from "../data/dates.ts";
 import { DataCheckFailed } from "../rules/index.ts";
 
 import type { Output } from "./output.ts";
@@ -48,18 +54,41 @@ export async function applyCommand(
     out.progress(undefined);
     reportImport(imported.report, source, asOf, args.quarantine, out);
 
+    const at = now().toISOString();
     const result = await runPolicy({
       store,
       policy,
       dataset: imported.dataset,
       asOf,
-      at: now().toISOString(),
+      at,
       owner: runnerId("cli"),
       importCounts: importCounts(imported.report),
       ...(caseIdSecret !== undefined && { caseIdSecret }),
     });
     const { evaluation, check } = result;
     printDataWarnings(check, out);
+    // As after a scheduled run: the escalations the policy's `escalation:` block asks for,
+    // and reminders of cases nobody has taken (app/case-sweep.ts). School days are counted
+    // from each case's events to the run's date, so only a run of today sweeps: a run of
+    // another date (a replay, a date ahead) would count days that have not passed.
+    const today = localDate(at, policy.timezone) === formatDay(asOf);
+    const { dataset } = imported;
+    let swept: { escalationsProposed: number; reminders: number } | null = null;
+    if (today) {
+      const schoolDays = new Map<string, ArrayLike<number>>();
+      for (const [school, calendar] of buildCalendars(dataset)) {
+        schoolDays.set(school, calendar.days);
+      }
+      swept = await sweepCases({
+        store,
+        policy,
+        asOf,
+        at,
+        schoolDays,
+        studentOf: (id) => dataset.students[dataset.studentIndex.get(id) ?? -1],
+        roster: rosterOf(dataset.staff),
+      });
+    }
     if (args.json) {
       out.write(
         `${JSON.stringify({
@@ -69,6 +98,10 @@ export async function applyCommand(
           signalsAdded: result.signalsAdded,
           unchanged: result.unchanged,
           refused: result.refused,
+          sweep: swept && {
+            escalationsProposed: swept.escalationsProposed,
+            reminders: swept.reminders,
+          },
           counts: evaluation.counts,
           warnings: check.warnings,
           dataThrough: check.streams,
@@ -88,6 +121,11 @@ export async function applyCommand(
       );
       for (const r of result.refused)
         out.error(`  not applied for student ${r.studentId}: ${r.message}`);
+      out.log(
+        swept === null
+          ? `  open cases not swept: escalations and reminders count school days up to today, and this run is of ${formatDay(asOf)}`
+          : `  open cases swept: escalations proposed ${swept.escalationsProposed}, reminders ${swept.reminders}`,
+      );
     }
     return imported.report.partial ? EXIT_PARTIAL_IMPORT : EXIT_OK;
   } catch (error) {

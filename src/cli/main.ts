@@ -19,6 +19,7 @@ import {
   casesShow,
   eraseStudent,
 } from "./cases-command.ts";
+import { DIGEST_OPTIONS, DIGEST_USAGE, digestCommand } from "./digest-command.ts";
 import { bugLines, expectedProblem } from "./errors.ts";
 import { EXIT_ERROR, EXIT_OK, EXIT_SIGNAL_NOTE, exitCodeLines } from "./exit-codes.ts";
 import { FAIRNESS_OPTIONS, FAIRNESS_USAGE, fairnessCommand } from "./fairness-command.ts";
@@ -46,6 +47,9 @@ const OPTIONS = {
   templates: { type: "string" },
   at: { type: "string" },
   outcomes: { type: "string" },
+  "policy-id": { type: "string" },
+  date: { type: "string" },
+  post: { type: "boolean" },
   json: { type: "boolean" },
 } as const;
 
@@ -335,6 +339,30 @@ const BACKTEST: Command = {
   },
 };
 
+const DIGEST: Command = {
+  name: "reach digest",
+  usage: usage(DIGEST_USAGE.synopsis, DIGEST_USAGE.description),
+  options: DIGEST_OPTIONS,
+  positionals: { max: 0, what: "" },
+  run(values, _, out, running) {
+    running.db = values.db;
+    const { policy, source, data, date, db } = values;
+    return digestCommand(
+      {
+        policy,
+        policyId: values["policy-id"],
+        source,
+        data,
+        date,
+        db,
+        json: values.json ?? false,
+        post: values.post ?? false,
+      },
+      out,
+    );
+  },
+};
+
 /** A command of one word (in modes: `reach run`, with `--dry-run` or without), or a group. */
 type Entry = { subcommands: Record<string, Command> } | { modes: readonly Command[] };
 
@@ -347,6 +375,7 @@ const COMMANDS = {
   erase: { modes: [ERASE] },
   fairness: { modes: [FAIRNESS] },
   backtest: { modes: [BACKTEST] },
+  digest: { modes: [DIGEST] },
 } satisfies Record<string, Entry>;
 
 type CommandName = keyof typeof COMMANDS;

@@ -41,5 +41,5 @@ export {
   type Severity,
 } from "./policy.ts";
 export { emptyRuleState, type RuleState } from "./rule-state.ts";
-export { DEFAULT_QUIET_HOURS } from "./settings-reader.ts";
+export { DEFAULT_DIGEST, DEFAULT_QUIET_HOURS } from "./settings-reader.ts";
 export { nearest } from "./suggest.ts";

@@ -20,6 +20,7 @@ export const POLICY_KEYS = [
   "severity_inhibition",
   "suppress",
   "quiet_hours",
+  "digest",
 ] as const;
 export const SUPPRESS_KEYS = [
   "circumstances",

@@ -136,6 +136,11 @@ export interface Policy {
   severityInhibition: boolean;
   /** When messages to students wait; null when they may go at any time (`quiet_hours: off`). */
   quietHours: QuietHours | null;
+  /**
+   * When the weekly digest is posted for the policy's leads: a cron expression in
+   * `timezone` ("0 8 * * 1", Monday 08:00, when not written); absent when `digest: off`.
+   */
+  digest?: string;
   rules: Rule[];
   escalation?: Escalation;
   file: string;

@@ -27,6 +27,8 @@ export const DEFAULT_ABSENT_STATUSES: readonly AttendanceStatus[] = [
   "excused_absence",
 ];
 export const MAX_DAYS = 365;
+/** The weekly digest for the policy's leads: Monday 08:00 in the policy's time zone. */
+export const DEFAULT_DIGEST = "0 8 * * 1";
 /** No messages to students from 18:00 to 08:00, nor on Saturday and Sunday. */
 export const DEFAULT_QUIET_HOURS: Readonly<QuietHours> = Object.freeze({
   fromMinute: 18 * 60,
@@ -74,6 +76,7 @@ export function readSettings(
   const inhibition = optional(e, "severity_inhibition", (s) => r.boolean(s, "severity_inhibition"));
   const suppress = optional(e, "suppress", (s) => readSuppressions(r, s));
   const quiet = optional(e, "quiet_hours", (s) => readQuietHours(r, s));
+  const digest = optional(e, "digest", (s) => readDigest(r, s));
 
   const window = windowDays.ok ? (windowDays.value ?? DEFAULT_WINDOW_DAYS) : undefined;
   if (r.errors.length > before || !id || !name || !schools || !timezone || !schedule) {
@@ -97,6 +100,8 @@ export function readSettings(
     places: placesOf(r, e, read?.places ?? []),
   };
   if (channel.value !== undefined) settings.channel = channel.value;
+  const digestCron = digest.value === undefined ? DEFAULT_DIGEST : digest.value;
+  if (digestCron !== null) settings.digest = digestCron;
   return { settings, windowDays: settings.windowDays };
 }
 
@@ -209,7 +214,24 @@ const CRON_FIELDS: Readonly<Record<string, [string, string]>> = {
 };
 
 function readSchedule(r: YamlReader, slot: Slot): string | undefined {
-  const expression = r.text(slot, "schedule");
+  return readCron(r, slot, "schedule", 'e.g. "0 7 * * 1-5" runs at 07:00 Monday to Friday');
+}
+
+/** `digest:` — the weekly digest's cron expression, or `off` (null). */
+function readDigest(r: YamlReader, slot: Slot): string | null | undefined {
+  const { node } = r.slot(slot);
+  if (node !== null && isScalar(node) && isOff(node.value)) return null;
+  return readCron(
+    r,
+    slot,
+    "digest",
+    'e.g. "0 8 * * 1" posts it at 08:00 on Mondays; digest: off for none',
+  );
+}
+
+/** A cron expression node-cron accepts, read in the policy's time zone. */
+function readCron(r: YamlReader, slot: Slot, key: string, example: string): string | undefined {
+  const expression = r.text(slot, key);
   if (expression === undefined) return undefined;
   let reasons: string[];
   try {
@@ -227,8 +249,8 @@ function readSchedule(r: YamlReader, slot: Slot): string | undefined {
   r.error(
     r.slot(slot).at,
     "invalid_cron",
-    `schedule "${expression}" is not a valid cron expression: ${reasons.join("; ") || "not understood"}`,
-    'e.g. "0 7 * * 1-5" runs at 07:00 Monday to Friday',
+    `${key} "${expression}" is not a valid cron expression: ${reasons.join("; ") || "not understood"}`,
+    example,
   );
   return undefined;
 }

@@ -19,6 +19,22 @@ export {
 } from "./backtest.ts";
 export { OutcomesFileInvalid, readOutcomesFile } from "./backtest-outcomes.ts";
 export { type Score, type ScoredStudent, scoreFindings } from "./backtest-score.ts";
+export {
+  type CaseWeek,
+  type CaseWeekInput,
+  type DayRange,
+  type Digest,
+  type DigestRun,
+  type DigestWeeks,
+  digestWeeks,
+  type HelpOutcomeRow,
+  type HelpOutcomes,
+  type HybridEngagement,
+  type HybridRow,
+  helpOutcomes,
+  hybridEngagement,
+  summariseCaseWeek,
+} from "./digest/index.ts";
 export { type DryRunOptions, DryRunRefused, type DryRunResult, dryRun } from "./dry-run.ts";
 export {
   type DatedStudent,

@@ -16,6 +16,9 @@
  *   runs.
  * - **Time.** All waiting goes through a `Clock`, so tests run schedules on a clock they
  *   set and advance.
+ * - **Weekly digest.** A policy with a `digest` cron has its digest posted when that fires,
+ *   dated the policy's local date, school day or not. At start, the latest digest time of
+ *   the last 7 days is posted unless the port says that date's digest exists already.
  */
 import type { Clock } from "../delivery/index.ts";
 import { CronTimes } from "./cron-times.ts";
@@ -29,6 +32,8 @@ export interface PolicySchedule {
   schedule: string;
   /** IANA time zone the expression is read in. */
   timezone: string;
+  /** When the policy's weekly digest is posted (a cron in the same time zone); absent: never. */
+  digest?: string;
 }
 
 export interface ScheduledRun {
@@ -52,6 +57,14 @@ export interface SchedulerPort {
   run(request: ScheduledRun, signal: AbortSignal): Promise<void>;
   /** Records a firing that did not run, and why. */
   skip(request: ScheduledRun, reason: string): Promise<void>;
+  /**
+   * Posts the policy's weekly digest of `date` (its local date, YYYY-MM-DD) made at `at`
+   * (ISO). Once per policy and date: a second call for the same date posts nothing new.
+   * Without it, no digest fires.
+   */
+  digest?(policyId: string, date: string, at: string): Promise<void>;
+  /** Whether the digest of this policy and date has been posted (for catch-up at start). */
+  hasDigest?(policyId: string, date: string): Promise<boolean>;
 }
 
 export interface SchedulerOptions {
@@ -59,6 +72,8 @@ export interface SchedulerOptions {
   port: SchedulerPort;
   /** How far back catch-up looks for a missed school day (default 14 days). */
   catchUpDays?: number;
+  /** How far back catch-up looks for a digest not yet posted (default 7 days). */
+  digestCatchUpDays?: number;
   /** Longest sleep between looks at the schedules (default one minute). */
   maxSleepMs?: number;
   /** Called with what went wrong in the scheduler itself (never with personal data). */
@@ -73,6 +88,8 @@ export interface PolicyTimes {
   running?: ScheduledRun;
   /** The last firing the scheduler acted on. */
   lastFired?: ScheduledRun;
+  /** The next weekly digest (ISO), if one is within eight days. */
+  nextDigestAt?: string;
 }
 
 interface Entry {
@@ -82,6 +99,12 @@ interface Entry {
   next?: number;
   running?: { request: ScheduledRun; done: Promise<void> };
   lastFired?: ScheduledRun;
+  /** The digest's times; absent when the policy has no digest. */
+  digestTimes?: CronTimes;
+  /** Cached next digest time after `cursor`. */
+  digestNext?: number;
+  /** A digest being posted. */
+  posting?: Promise<void>;
 }
 
 export class Scheduler {
@@ -111,7 +134,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.loopDone;
-    await Promise.all([...this.entries.values()].map((e) => e.running?.done));
+    await Promise.all([...this.entries.values()].flatMap((e) => [e.running?.done, e.posting]));
   }
 
   /** Each policy's next firing and what is running (for `/ready`). */
@@ -120,9 +143,11 @@ export class Scheduler {
     const now = this.clock.now();
     return [...this.entries.values()].map((e) => {
       const next = e.times.nextAfter(Math.max(now, this.cursor), 7 * DAY);
+      const digest = e.digestTimes?.nextAfter(Math.max(now, this.cursor), 8 * DAY);
       return {
         policyId: e.schedule.policyId,
         ...(next !== undefined && { nextRunAt: new Date(next).toISOString() }),
+        ...(digest !== undefined && { nextDigestAt: new Date(digest).toISOString() }),
         ...(e.running && { running: e.running.request }),
         ...(e.lastFired && { lastFired: e.lastFired }),
       };
@@ -132,9 +157,10 @@ export class Scheduler {
   /** Resolves when no run is in progress (for tests and shutdown). */
   async idle(): Promise<void> {
     for (;;) {
-      const running = [...this.entries.values()].flatMap((e) =>
-        e.running ? [e.running.done] : [],
-      );
+      const running = [...this.entries.values()].flatMap((e) => [
+        ...(e.running ? [e.running.done] : []),
+        ...(e.posting ? [e.posting] : []),
+      ]);
       if (running.length === 0) return;
       await Promise.all(running);
     }
@@ -146,22 +172,40 @@ export class Scheduler {
     for (const schedule of this.port.schedules()) {
       seen.add(schedule.policyId);
       const entry = this.entries.get(schedule.policyId);
-      if (
-        entry !== undefined &&
-        entry.schedule.schedule === schedule.schedule &&
-        entry.schedule.timezone === schedule.timezone
-      ) {
+      if (entry === undefined) {
+        this.entries.set(schedule.policyId, {
+          schedule,
+          times: new CronTimes(schedule.schedule, schedule.timezone),
+          ...this.digestTimesOf(schedule),
+        });
         continue;
       }
-      this.entries.set(schedule.policyId, {
-        schedule,
-        times: new CronTimes(schedule.schedule, schedule.timezone),
-        ...(entry?.running && { running: entry.running }),
-        ...(entry?.lastFired && { lastFired: entry.lastFired }),
-      });
+      const before = entry.schedule;
+      entry.schedule = schedule;
+      if (before.schedule !== schedule.schedule || before.timezone !== schedule.timezone) {
+        entry.times = new CronTimes(schedule.schedule, schedule.timezone);
+        entry.next = undefined;
+      }
+      if (before.digest !== schedule.digest || before.timezone !== schedule.timezone) {
+        entry.digestTimes = this.digestTimesOf(schedule).digestTimes;
+        entry.digestNext = undefined;
+      }
     }
     for (const [id, entry] of this.entries) {
-      if (!seen.has(id) && entry.running === undefined) this.entries.delete(id);
+      if (!seen.has(id) && entry.running === undefined && entry.posting === undefined) {
+        this.entries.delete(id);
+      }
+    }
+  }
+
+  /** The digest's times, when the policy has a digest and the port can post one. */
+  private digestTimesOf(schedule: PolicySchedule): { digestTimes?: CronTimes } {
+    if (schedule.digest === undefined || this.port.digest === undefined) return {};
+    try {
+      return { digestTimes: new CronTimes(schedule.digest, schedule.timezone) };
+    } catch (error) {
+      this.options.onError?.(error, schedule.policyId);
+      return {};
     }
   }
 
@@ -187,6 +231,23 @@ export class Scheduler {
         this.options.onError?.(error, policyId);
       }
     }
+    await this.catchUpDigests(now);
+  }
+
+  /** The latest digest time of the last days whose digest is not posted yet, once. */
+  private async catchUpDigests(now: number): Promise<void> {
+    const lookback = (this.options.digestCatchUpDays ?? 7) * DAY;
+    for (const entry of this.entries.values()) {
+      const { policyId } = entry.schedule;
+      try {
+        const at = entry.digestTimes?.latestAtOrBefore(now, lookback);
+        if (entry.digestTimes === undefined || at === undefined) continue;
+        const date = entry.digestTimes.localDate(at);
+        if (!(await this.port.hasDigest?.(policyId, date))) this.postDigest(entry, date);
+      } catch (error) {
+        this.options.onError?.(error, policyId);
+      }
+    }
   }
 
   private async loop(): Promise<void> {
@@ -200,6 +261,12 @@ export class Scheduler {
           entry.next = entry.times.nextAfter(this.cursor, 8 * DAY);
         }
         if (entry.next !== undefined) wake = Math.min(wake, entry.next);
+        if (entry.digestTimes !== undefined) {
+          if (entry.digestNext === undefined || entry.digestNext <= this.cursor) {
+            entry.digestNext = entry.digestTimes.nextAfter(this.cursor, 8 * DAY);
+          }
+          if (entry.digestNext !== undefined) wake = Math.min(wake, entry.digestNext);
+        }
       }
       await this.clock.sleep(Math.max(0, wake - this.clock.now()), signal);
       if (signal.aborted) break;
@@ -211,8 +278,32 @@ export class Scheduler {
         entry.next = undefined;
         this.fire(entry, latest, "scheduled");
       }
+      for (const entry of this.entries.values()) {
+        const times = entry.digestTimes;
+        if (times === undefined || entry.digestNext === undefined || entry.digestNext > now) {
+          continue;
+        }
+        // Slept through several digest times: the latest is the one worth posting.
+        const latest = times.latestAtOrBefore(now, now - this.cursor) ?? entry.digestNext;
+        entry.digestNext = undefined;
+        this.postDigest(entry, times.localDate(latest));
+      }
       this.cursor = Math.max(this.cursor, now);
     }
+  }
+
+  /** Posts the digest of `date`, made now; one at a time per policy. */
+  private postDigest(entry: Entry, date: string): void {
+    const post = this.port.digest;
+    if (post === undefined || entry.posting !== undefined) return;
+    const { policyId } = entry.schedule;
+    const posting = post
+      .call(this.port, policyId, date, new Date(this.clock.now()).toISOString())
+      .catch((error) => this.options.onError?.(error, policyId))
+      .finally(() => {
+        if (entry.posting === posting) entry.posting = undefined;
+      });
+    entry.posting = posting;
   }
 
   private fire(entry: Entry, at: number, reason: ScheduledRun["reason"]): void {

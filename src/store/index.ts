@@ -52,6 +52,8 @@ export { openSqliteStore, SqliteStore } from "./sqlite/sqlite-store.ts";
 export type { Store } from "./store.ts";
 export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./store-error.ts";
 export {
+  BINDING_PURPOSES,
+  type BindingPurpose,
   type ChannelBinding,
   CONVERSATION_KINDS,
   type ConversationFilter,

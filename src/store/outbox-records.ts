@@ -14,6 +14,10 @@ export const OUTBOX_KINDS = [
   "channel_notice",
   /** A message to one member of staff in their personal chat (a student's reply to their case). */
   "staff_message",
+  /** A policy's weekly digest (payload: the `Digest`), to its leads' channel. */
+  "digest",
+  /** A case's card in the policy's leads' channel (payload `{ caseId }`): an escalation. */
+  "leads_card",
 ] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 

@@ -35,7 +35,12 @@ import type {
   SavedRuleState,
   SaveRuleStateResult,
 } from "./run-records.ts";
-import type { ChannelBinding, ConversationFilter, ConversationRecord } from "./teams-records.ts";
+import type {
+  BindingPurpose,
+  ChannelBinding,
+  ConversationFilter,
+  ConversationRecord,
+} from "./teams-records.ts";
 
 export interface Store {
   // Cases
@@ -132,13 +137,18 @@ export interface Store {
    * a student. Answers how many were deleted.
    */
   deletePersonalConversations(userAadObjectId: string): Promise<number>;
-  /** Inserts or replaces the binding of `binding.policyId`. */
+  /** Inserts or replaces the binding of (`binding.policyId`, `binding.purpose`). */
   saveBinding(binding: ChannelBinding): Promise<void>;
-  getBinding(policyId: string): Promise<ChannelBinding | undefined>;
-  /** In policy id order; with a conversation id, the bindings of that channel. */
+  /** The policy's cases channel, or with `purpose` its channel for that purpose. */
+  getBinding(policyId: string, purpose?: BindingPurpose): Promise<ChannelBinding | undefined>;
+  /**
+   * Every purpose, in policy id order (a policy's cases binding before its leads' one);
+   * with a conversation id, the bindings of that channel. Callers that mean the cases
+   * channel keep those without a `purpose`.
+   */
   listBindings(conversationId?: string): Promise<ChannelBinding[]>;
-  /** True if there was a binding to remove. */
-  removeBinding(policyId: string): Promise<boolean>;
+  /** True if there was a binding to remove: the cases one, or the one of `purpose`. */
+  removeBinding(policyId: string, purpose?: BindingPurpose): Promise<boolean>;
 
   // The installation
 

@@ -36,9 +36,21 @@ export interface ConversationFilter {
   includeRemoved?: boolean;
 }
 
-/** A policy's cases are posted into one channel; a channel may carry several policies. */
+/**
+ * What a channel is linked for: absent, the policy's cases (its case cards, updates and
+ * notices); `leads`, its engagement leads' channel (the weekly digest and escalations).
+ */
+export const BINDING_PURPOSES = ["leads"] as const;
+export type BindingPurpose = (typeof BINDING_PURPOSES)[number];
+
+/**
+ * A policy's cases are posted into one channel, and its leads' channel is at most one more;
+ * a channel may carry several policies. Keyed by (policy, purpose).
+ */
 export interface ChannelBinding {
   policyId: string;
+  /** Absent: the policy's cases channel. */
+  purpose?: BindingPurpose;
   /** The channel's conversation id (a `ConversationRecord` of kind `channel`). */
   conversationId: string;
   teamId?: string;

@@ -7,6 +7,7 @@ import { z } from "zod/v4";
 import type { Json } from "./json.ts";
 import { StoreError, type StoreErrorCode } from "./store-error.ts";
 import {
+  BINDING_PURPOSES,
   type ChannelBinding,
   CONVERSATION_KINDS,
   type ConversationRecord,
@@ -30,6 +31,7 @@ const ConversationRecordSchema = z.object({
 
 const ChannelBindingSchema = z.object({
   policyId: Id,
+  purpose: z.enum(BINDING_PURPOSES).optional(),
   conversationId: Id,
   teamId: Id.optional(),
   boundBy: Id,

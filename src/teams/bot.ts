@@ -17,6 +17,7 @@ import {
   type ActionOutcome,
   actOnCase,
   answerMessage,
+  askForDigest,
   type CaseDisplay,
   changeBinding,
   type DirectoryHolder,
@@ -32,6 +33,7 @@ import {
   viewCase,
 } from "../app/index.ts";
 import { parseCaseId } from "../cases/index.ts";
+import type { SourceName } from "../data/adapters/index.ts";
 import type { Dataset } from "../data/dataset.ts";
 import type { Staff } from "../data/schema.ts";
 import type { Logger } from "../log.ts";
@@ -67,6 +69,8 @@ export interface BotDeps {
   schoolName: (schoolId: string) => string;
   /** The data as last imported (a student's `my data`). */
   dataset: () => Dataset | undefined;
+  /** Where a digest asked for in a channel reads the data (absent: no data folder). */
+  digestData?: { dataDir: string; source: SourceName };
 }
 
 export function createReachApp(
@@ -262,18 +266,30 @@ async function channelMessage(context: TurnContext, deps: BotDeps): Promise<void
   }
   if (command.kind === "binding") {
     const bindings = await store.listBindings(channelId);
-    if (bindings.length === 0) {
+    const line = (b: (typeof bindings)[number]) => {
+      const policy = directory.policies.get(b.policyId);
+      const by = directory.roster.get(b.boundBy)?.name ?? b.boundBy;
+      return `- **${policy?.name ?? b.policyId}** (\`${b.policyId}\`), linked by ${by} on ${b.boundAt.slice(0, 10)}`;
+    };
+    const cases = bindings.filter((b) => b.purpose === undefined).map(line);
+    const leads = bindings.filter((b) => b.purpose === "leads").map(line);
+    if (cases.length === 0 && leads.length === 0) {
       await reply(
         "No policy posts its cases here yet. An engagement lead can use `@Reach link POLICY-ID`.",
       );
       return;
     }
-    const lines = bindings.map((b) => {
-      const policy = directory.policies.get(b.policyId);
-      const by = directory.roster.get(b.boundBy)?.name ?? b.boundBy;
-      return `- **${policy?.name ?? b.policyId}** (\`${b.policyId}\`), linked by ${by} on ${b.boundAt.slice(0, 10)}`;
-    });
-    await reply(`Cases posted in this channel:\n\n${lines.join("\n")}`);
+    const parts = [
+      cases.length > 0 ? `Cases posted in this channel:\n\n${cases.join("\n")}` : undefined,
+      leads.length > 0
+        ? `The leads' channel (weekly digest and escalations) of:\n\n${leads.join("\n")}`
+        : undefined,
+    ];
+    await reply(parts.filter((p) => p !== undefined).join("\n\n"));
+    return;
+  }
+  if (command.kind === "digest") {
+    await digestCommand(context, deps, channelId, command.policyId);
     return;
   }
   if ((await store.getConversation(channelId)) === undefined) {
@@ -283,17 +299,20 @@ async function channelMessage(context: TurnContext, deps: BotDeps): Promise<void
     store,
     directory,
     command: command.kind,
+    ...(command.purpose !== undefined && { purpose: command.purpose }),
     policyId: command.policyId,
     aadObjectId: activity.from?.aadObjectId,
     channelId,
     teamId: data.team?.id,
     at: deps.now().toISOString(),
   });
+  const leads = command.purpose === "leads";
+  const suffix = leads ? " leads" : "";
   const list = (known: string[]) => known.map((p) => `\`${p}\``).join(", ") || "none loaded";
   switch (change.kind) {
     case "which_policy":
       await reply(
-        `Which policy? Say \`@Reach ${command.kind} POLICY-ID\`. Policies: ${list(change.known)}.`,
+        `Which policy? Say \`@Reach ${command.kind} POLICY-ID${suffix}\`. Policies: ${list(change.known)}.`,
       );
       return;
     case "unknown_policy":
@@ -305,26 +324,81 @@ async function channelMessage(context: TurnContext, deps: BotDeps): Promise<void
       return;
     case "not_linked_here":
       await reply(
-        `Policy \`${command.policyId ?? ""}\` doesn't post its cases here, so there is nothing to unlink.`,
+        leads
+          ? `This is not the leads' channel of policy \`${command.policyId ?? ""}\`, so there is nothing to unlink.`
+          : `Policy \`${command.policyId ?? ""}\` doesn't post its cases here, so there is nothing to unlink.`,
       );
       return;
     case "unlinked":
-      log.info({ command: command.kind }, "policy unlinked from a channel");
+      log.info({ command: command.kind, leads }, "policy unlinked from a channel");
       await reply(
-        `Unlinked: cases of **${change.policyName}** won't be posted here any more. New cards wait until the policy is linked to a channel again.`,
+        leads
+          ? `Unlinked: the weekly digest and escalations of **${change.policyName}** won't be posted here any more. The digest goes to the policy's own channel until another leads' channel is linked.`
+          : `Unlinked: cases of **${change.policyName}** won't be posted here any more. New cards wait until the policy is linked to a channel again.`,
       );
       return;
     case "linked": {
-      log.info({ command: command.kind }, "policy linked to a channel");
+      log.info({ command: command.kind, leads }, "policy linked to a channel");
       const moved = change.movedFrom
-        ? " It was posting to another channel before; new cards come here from now on."
+        ? leads
+          ? " It was going to another channel before; from now on it comes here."
+          : " It was posting to another channel before; new cards come here from now on."
         : "";
       await reply(
-        `Linked: cases of **${change.policyName}** (\`${command.policyId}\`) will be posted in this channel.${moved}`,
+        leads
+          ? `Linked: this is now the leads' channel of **${change.policyName}** (\`${command.policyId}\`): its weekly digest and escalations will be posted here.${moved}`
+          : `Linked: cases of **${change.policyName}** (\`${command.policyId}\`) will be posted in this channel.${moved}`,
       );
       deps.onQueued();
       return;
     }
+  }
+}
+
+/** `digest [POLICY-ID]` in a channel: this week's digest, for an engagement lead. */
+async function digestCommand(
+  context: TurnContext,
+  deps: BotDeps,
+  channelId: string,
+  policyId: string | undefined,
+): Promise<void> {
+  const reply = (text: string) => context.sendActivity(MessageFactory.text(text));
+  const list = (known: string[]) => known.map((p) => `\`${p}\``).join(", ") || "none loaded";
+  const answer = await askForDigest({
+    store: deps.store,
+    directory: deps.directory.get(),
+    policyId,
+    aadObjectId: context.activity.from?.aadObjectId,
+    channelId,
+    at: deps.now().toISOString(),
+    data: deps.digestData,
+  });
+  deps.log.info({ command: "digest", outcome: answer.kind }, "digest asked for");
+  switch (answer.kind) {
+    case "which_policy":
+      await reply(
+        `Which policy? Say \`@Reach digest POLICY-ID\`. Policies: ${list(answer.known)}.`,
+      );
+      return;
+    case "unknown_policy":
+      await reply(`There is no policy \`${answer.policyId}\`. Policies: ${list(answer.known)}.`);
+      return;
+    case "refused":
+      await reply(`Sorry — ${answer.why} Nothing was posted.`);
+      return;
+    case "no_data":
+      await reply(
+        "Reach has no data folder to count from here, so it can't make a digest. Nothing was posted.",
+      );
+      return;
+    case "posted":
+      await reply(
+        answer.queued
+          ? "This week's digest is posted."
+          : "This week's digest was already posted today.",
+      );
+      if (answer.queued) deps.onQueued();
+      return;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Text commands. In a channel (where Reach hears only messages that @mention it):
- * `link <policy-id>`, `binding`, `unlink [<policy-id>]`, `help` — binding a policy's
- * cases to the channel is for the policy's engagement lead. In a personal chat, for
+ * `link <policy-id> [leads]`, `binding`, `unlink [<policy-id>] [leads]`, `digest
+ * [<policy-id>]`, `help` — binding a policy's cases (or, with `leads`, its digest and
+ * escalations) to the channel and asking for the digest are for the policy's engagement lead. In a personal chat, for
  * advisers: `my cases`, `case <id>`, `help`; for students: `my data`, `help`.
  *
  * Help texts name what to type in backticks; a placeholder is written in capitals
@@ -9,9 +10,10 @@
  */
 
 export type ChannelCommand =
-  | { kind: "link"; policyId: string | undefined }
+  | { kind: "link"; policyId: string | undefined; purpose?: "leads" }
   | { kind: "binding" }
-  | { kind: "unlink"; policyId: string | undefined }
+  | { kind: "unlink"; policyId: string | undefined; purpose?: "leads" }
+  | { kind: "digest"; policyId: string | undefined }
   | { kind: "help" }
   | { kind: "unknown"; text: string };
 
@@ -32,20 +34,32 @@ export function cleanText(text: string | undefined): string {
     .trim();
 }
 
+/**
+ * A link's arguments: `POLICY-ID`, `POLICY-ID leads`, `leads` (the policy left out) or
+ * nothing. A policy id is never taken from the word `leads` after it.
+ */
+function bindingArgs(args: string[]): { policyId: string | undefined; purpose?: "leads" } {
+  const leads = args.length > 0 && args[args.length - 1].toLowerCase() === "leads";
+  const rest = leads ? args.slice(0, -1) : args;
+  return { policyId: rest[0], ...(leads && { purpose: "leads" as const }) };
+}
+
 export function parseChannelCommand(text: string | undefined): ChannelCommand {
   const clean = cleanText(text);
-  const [verb = "", arg] = clean.split(" ");
+  const [verb = "", ...args] = clean.split(" ");
   switch (verb.toLowerCase()) {
     case "link":
     case "bind":
-      return { kind: "link", policyId: arg };
+      return { kind: "link", ...bindingArgs(args) };
     case "binding":
     case "bindings":
     case "status":
       return { kind: "binding" };
     case "unlink":
     case "unbind":
-      return { kind: "unlink", policyId: arg };
+      return { kind: "unlink", ...bindingArgs(args) };
+    case "digest":
+      return { kind: "digest", policyId: args[0] };
     case "help":
     case "":
       return { kind: "help" };
@@ -73,6 +87,9 @@ export const CHANNEL_HELP = [
   "- `@Reach link POLICY-ID`: post this policy's cases here (engagement leads)",
   "- `@Reach binding`: which policies post here",
   "- `@Reach unlink POLICY-ID`: stop posting a policy's cases here (engagement leads)",
+  "- `@Reach link POLICY-ID leads`: make this the policy's leads' channel, for its weekly digest and escalations (engagement leads)",
+  "- `@Reach unlink POLICY-ID leads`: stop posting a policy's digest and escalations here (engagement leads)",
+  "- `@Reach digest POLICY-ID`: post this week's digest of the policy now; the policy can be left out where only one is linked here (engagement leads)",
   "Each case arrives as a card: confirm or dismiss it, log contacts, notes and outcomes on the card.",
 ].join("\n\n");
 

@@ -14,10 +14,16 @@
  *   no Teams account, the app or the chat blocked) is recorded on the case, which keeps
  *   the approved text to send another way; once sent, the case records the activity;
  * - `staff_message`: a line to one member of staff in their personal chat with Reach
- *   (skipped when they have none: the card in the channel says the same).
+ *   (skipped when they have none: the card in the channel says the same);
+ * - `digest`: the policy's weekly digest as a card, in its leads' channel, else in the
+ *   policy's own channel (waits until one is linked);
+ * - `leads_card`: the case's card, posted in the policy's leads' channel when an
+ *   escalation is proposed (skipped when none is linked, or when it is the policy's own
+ *   channel: the case card there carries the escalation already).
  */
 import {
   type DeliveryOutcome,
+  type Digest,
   type DirectoryHolder,
   firstNameOf,
   optedOutAt,
@@ -28,6 +34,7 @@ import { foldCase } from "../cases/index.ts";
 import type { Delivery, OutgoingActivity, Planner, Settled } from "../delivery/index.ts";
 import type { ConversationRecord, OutboxEntry, Store } from "../store/index.ts";
 import { outboxIdFor } from "../store/index.ts";
+import { renderDigestCard } from "./cards/digest-card.ts";
 import type { AppChatResult, PersonalChat } from "./graph.ts";
 import { personalConversationRecord } from "./graph.ts";
 import { CARD_CONTENT_TYPE, type Presenter } from "./presenter.ts";
@@ -84,15 +91,55 @@ export class TeamsPlanner implements Planner {
     };
   }
 
+  /** The weekly digest: to the leads' channel, else the policy's channel, else a wait. */
+  private async digest(entry: OutboxEntry): Promise<Delivery> {
+    const digest = entry.payload;
+    if (!isDigest(digest) || digest.policyId !== entry.policyId) {
+      return { op: "skip", reason: "the entry holds no digest of its policy" };
+    }
+    const leads = await this.store.getBinding(entry.policyId, "leads");
+    const channel = leads?.conversationId ?? (await this.channelOf(entry.policyId));
+    if (typeof channel !== "string") return channel;
+    return {
+      op: "post",
+      conversationId: channel,
+      activity: {
+        type: "message",
+        attachments: [{ contentType: CARD_CONTENT_TYPE, content: renderDigestCard(digest) }],
+        summary: `Weekly digest of ${digest.policyName}: ${digest.week.from} to ${digest.week.to}`,
+        channelData: { reachOutboxId: entry.id },
+      },
+    };
+  }
+
+  /** A case's card in the policy's leads' channel (an escalation proposed). */
+  private async leadsCard(entry: OutboxEntry, caseId: string): Promise<Delivery> {
+    const leads = await this.store.getBinding(entry.policyId, "leads");
+    if (leads === undefined) return { op: "skip", reason: "no leads' channel is linked" };
+    const cases = await this.store.getBinding(entry.policyId);
+    if (cases?.conversationId === leads.conversationId) {
+      return { op: "skip", reason: "the leads' channel is the policy's channel, with the card" };
+    }
+    const card = await this.card(entry.policyId, caseId);
+    if (card === undefined) return { op: "skip", reason: "the case no longer exists" };
+    return {
+      op: "post",
+      conversationId: leads.conversationId,
+      activity: { ...card, channelData: { reachOutboxId: entry.id } },
+    };
+  }
+
   async plan(entry: OutboxEntry): Promise<Delivery> {
     const payload = (entry.payload ?? {}) as { caseId?: unknown; text?: unknown };
     if (entry.kind === "channel_notice") return this.notice(entry, payload.text);
+    if (entry.kind === "digest") return this.digest(entry);
     const caseId = typeof payload.caseId === "string" ? payload.caseId : entry.caseId;
     if (caseId === undefined) return { op: "skip", reason: "the entry names no case" };
     const marker = { reachOutboxId: entry.id };
 
     if (entry.kind === "student_message") return this.studentMessage(entry, caseId);
     if (entry.kind === "staff_message") return this.staffMessage(entry);
+    if (entry.kind === "leads_card") return this.leadsCard(entry, caseId);
     if (entry.kind === "case_card") {
       const channel = await this.channelOf(entry.policyId);
       if (typeof channel !== "string") return channel;
@@ -328,4 +375,25 @@ export class TeamsPlanner implements Planner {
       summary: this.presenter.summary(stored),
     };
   }
+}
+
+/** Whether a stored payload has the shape of a `Digest` where the planner reads it. */
+function isDigest(value: unknown): value is Digest {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const d = value as Record<string, unknown>;
+  const range = (r: unknown) =>
+    typeof r === "object" &&
+    r !== null &&
+    typeof (r as Record<string, unknown>).from === "string" &&
+    typeof (r as Record<string, unknown>).to === "string";
+  return (
+    typeof d.policyId === "string" &&
+    typeof d.policyName === "string" &&
+    typeof d.date === "string" &&
+    range(d.week) &&
+    range(d.previousWeek) &&
+    typeof d.cases === "object" &&
+    d.cases !== null &&
+    typeof (d.cases as Record<string, unknown>).opened === "number"
+  );
 }

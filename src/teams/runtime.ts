@@ -11,8 +11,10 @@ import {
   buildDirectory,
   DEFAULT_OUTREACH_DIR,
   DirectoryHolder,
+  digestOutboxId,
   openStore,
   PolicyCatalogue,
+  postWeeklyDigest,
   readStoreSettings,
   runnerId,
   ScheduledRuns,
@@ -20,6 +22,7 @@ import {
 import type { ImportResult } from "../data/adapters/adapter.ts";
 import { ADAPTERS } from "../data/adapters/index.ts";
 import type { Dataset } from "../data/dataset.ts";
+import { type DayNumber, formatDay, localDate, parseIsoDate } from "../data/dates.ts";
 import {
   type Clock,
   DeliveryWorker,
@@ -29,7 +32,7 @@ import {
 import { createLogger, type Logger } from "../log.ts";
 import { loadTemplates, type Template } from "../outreach/index.ts";
 import type { Policy } from "../rules/index.ts";
-import { clockFrom, Scheduler } from "../schedule/index.ts";
+import { clockFrom, Scheduler, type SchedulerPort } from "../schedule/index.ts";
 import type { Store } from "../store/index.ts";
 import { createReachApp } from "./bot.ts";
 import { BotConnector } from "./bot-connector.ts";
@@ -203,6 +206,9 @@ export async function startReach(
     templates: () => templates,
     schoolName,
     dataset: () => dataset,
+    ...(config.dataDir !== undefined && {
+      digestData: { dataDir: config.dataDir, source: config.source },
+    }),
   });
   const cardActions = new LatencyRecord();
   const http = createHttpApp({
@@ -241,11 +247,52 @@ export async function startReach(
           },
         })
       : undefined;
+  // The scheduler runs each policy through `scheduled`, and posts its weekly digest (the
+  // policy's `digest:` cron) to the leads once per date, whoever asks first.
+  const schedulerPort: SchedulerPort | undefined = scheduled && {
+    schedules: () =>
+      scheduled.schedules().map((s) => {
+        const digest = catalogue.get(s.policyId)?.digest;
+        return digest === undefined ? s : { ...s, digest };
+      }),
+    isSchoolDay: (policyId, asOf) => scheduled.isSchoolDay(policyId, asOf),
+    hasRun: (policyId, asOf) => scheduled.hasRun(policyId, asOf),
+    run: (request, signal) => scheduled.run(request, signal),
+    skip: (request, reason) => scheduled.skip(request, reason),
+    async digest(policyId, date, at) {
+      const policy = catalogue.get(policyId);
+      if (policy === undefined || dataDir === undefined) return;
+      const posted = await postWeeklyDigest({
+        store,
+        policy,
+        source: config.source,
+        dataDir,
+        date: parseIsoDate(date) as DayNumber,
+        at,
+        actor: "reach",
+      });
+      log.info({ policy: policyId, date, queued: posted.queued }, "weekly digest");
+      if (posted.queued) worker.wake();
+    },
+    // Posted, or a later one has been (asked for in Teams since): catch-up would only post
+    // an older week beside a newer one. A week holds at most seven dates to look at.
+    async hasDigest(policyId, date) {
+      const from = parseIsoDate(date);
+      if (from === undefined) return false;
+      const today = parseIsoDate(localDate(now(), catalogue.get(policyId)?.timezone ?? "UTC"));
+      const last = Math.min(today ?? from, from + 7);
+      for (let day = from; day <= Math.max(from, last); day++) {
+        const id = digestOutboxId(policyId, formatDay(day));
+        if ((await store.getOutboxEntry({ policyId, id })) !== undefined) return true;
+      }
+      return false;
+    },
+  };
   const scheduler =
-    scheduled &&
+    schedulerPort &&
     new Scheduler({
       clock,
-      port: scheduled,
+      port: schedulerPort,
       onError: (error, policyId) =>
         log.error({ policy: policyId, error: String(error) }, "scheduler error"),
     });
@@ -319,6 +366,7 @@ export async function startReach(
             schedule: p.schedule,
             timezone: p.timezone,
             ...(t?.nextRunAt !== undefined && { nextRunAt: t.nextRunAt }),
+            ...(t?.nextDigestAt !== undefined && { nextDigestAt: t.nextDigestAt }),
             ...(t?.running !== undefined && { running: t.running.asOf }),
             ...(lastRuns.has(p.id) && { lastRun: lastRuns.get(p.id) }),
           };

@@ -148,6 +148,11 @@ describe("an escalation proposed on the Nth unanswered attempt", () => {
       "Alex Wilber acted",
       "Reach proposed an escalation to engagement-lead: 2 contact attempts in a row without an answer",
     ]);
+    // The case card goes to the leads' channel too, where one is linked.
+    const leads = (await store.listOutbox({ policyId: "demo", caseId })).filter(
+      (e) => e.kind === "leads_card",
+    );
+    expect(leads.map((e) => e.payload)).toEqual([{ caseId }]);
     // Both changes audited, each by its own actor.
     const audit = await store.listAudit("demo", caseId);
     expect(audit.slice(-2).map((a) => [a.actor, a.action, a.allowed])).toEqual([

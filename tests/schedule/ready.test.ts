@@ -58,13 +58,15 @@ describe("/health and /ready", () => {
       return { status: res.status, body: (await res.json()) as Ready };
     };
     try {
+      // Catch-up at start posts Monday's weekly digest, which waits for a channel.
+      await reach.scheduler?.idle();
       const before = await get("/ready");
       expect(before.status).toBe(200);
       expect(before.body).toMatchObject({
         status: "ready",
         scheduler: "on",
         now: "2027-01-28T18:00:00.000Z",
-        outbox: { pending: 0, dead: 0 },
+        outbox: { pending: 1, dead: 0 },
       });
       expect(before.body.policies).toEqual([
         {
@@ -72,6 +74,7 @@ describe("/health and /ready", () => {
           schedule: "0 7 * * 1-5",
           timezone: "Europe/London",
           nextRunAt: "2027-01-29T07:00:00.000Z",
+          nextDigestAt: "2027-02-01T08:00:00.000Z",
           lastRun: expect.objectContaining({ asOf: "2027-01-28", status: "succeeded" }),
         },
       ]);
@@ -88,8 +91,8 @@ describe("/health and /ready", () => {
         counts: { casesOpened: 15 },
       });
       expect(after.policies[0].nextRunAt).toBe("2027-02-01T07:00:00.000Z");
-      // No channel is linked: the 15 cards wait in the outbox.
-      expect(after.outbox).toEqual({ pending: 15, dead: 0 });
+      // No channel is linked: the 15 cards and the digest wait in the outbox.
+      expect(after.outbox).toEqual({ pending: 16, dead: 0 });
 
       await store.close();
       const health = await get("/health");

@@ -205,9 +205,51 @@ describe("Cosmos DB store", () => {
       ["channel-binding", SEF.id],
       ["conversation", "~teams"],
     ]);
+    // The cases binding keeps the id every binding had before leads' channels.
+    expect(resources.find((d) => d.docType === "channel-binding")?.id).toBe("channel-binding");
     expect(resources.find((d) => d.docType === "conversation")?.id).toMatch(
       /^conversation:[0-9a-f]{64}$/,
     );
+    await store.close();
+  });
+
+  it("reads a binding written before leads' channels as the cases binding, and refuses a mixed-up one", async () => {
+    const store = await makeStore();
+    const cases = store.client.database(database).container(`cases-${stores}`);
+    const binding = {
+      policyId: SEF.id,
+      conversationId: "19:cases@thread.tacv2",
+      boundBy: "lee",
+      boundAt: "2026-11-23T09:00:00.000Z",
+    };
+    // As an earlier Reach wrote it.
+    await cases.items.create({
+      id: "channel-binding",
+      docType: "channel-binding",
+      policyId: SEF.id,
+      binding,
+    });
+    expect(await store.getBinding(SEF.id)).toStrictEqual(binding);
+    expect(await store.getBinding(SEF.id, "leads")).toBeUndefined();
+    const leads = {
+      ...binding,
+      conversationId: "19:leads@thread.tacv2",
+      purpose: "leads" as const,
+    };
+    await store.saveBinding(leads);
+    const { resources } = await cases.items
+      .query<{ id: string }>('SELECT c.id FROM c WHERE c.docType = "channel-binding"')
+      .fetchAll();
+    expect(resources.map((d) => d.id).sort()).toEqual(["channel-binding", "channel-binding:leads"]);
+    expect(await store.listBindings()).toStrictEqual([binding, leads]);
+    // A leads' binding under the cases binding's id was changed outside Reach.
+    await cases.items.upsert({
+      id: "channel-binding",
+      docType: "channel-binding",
+      policyId: SEF.id,
+      binding: leads,
+    });
+    await expect(store.getBinding(SEF.id)).rejects.toMatchObject({ code: "corrupt_record" });
     await store.close();
   });
 

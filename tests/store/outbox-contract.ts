@@ -62,6 +62,34 @@ export function outboxContract(store: () => Store): void {
     expect(entry.caseId).toBeUndefined();
   });
 
+  it("takes a digest, which names no case, and a leads' card with its case change", async () => {
+    const digest = {
+      id: "digest:sef-eng:2026-11-23",
+      policyId: SEF.id,
+      kind: "digest" as const,
+      payload: { policyId: SEF.id, date: "2026-11-23", cases: { opened: 4 } },
+      createdAt: "2026-11-23T08:00:00.000Z",
+    };
+    expect(await store().enqueueOutbox([digest, digest])).toBe(1);
+    expect(await store().getOutboxEntry({ policyId: SEF.id, id: digest.id })).toMatchObject({
+      ...digest,
+      status: "pending",
+    });
+
+    const script = new CaseScript(SEF, "stu-1");
+    await store().appendCaseEvents(script.open());
+    const change = script.next({ type: "confirm" }, "ada", ["card_update", "leads_card"]);
+    expect(await store().appendCaseEvents(change)).toMatchObject({ ok: true, replayed: false });
+    expect(await store().listOutbox({ caseId: script.caseId })).toContainEqual(
+      expect.objectContaining({
+        id: `${script.caseId}:v1:leads_card`,
+        kind: "leads_card",
+        caseId: script.caseId,
+        status: "pending",
+      }),
+    );
+  });
+
   it("enqueues entries idempotently by id", async () => {
     expect(await store().enqueueOutbox(digests(3))).toBe(3);
     expect(await store().enqueueOutbox(digests(4))).toBe(1);

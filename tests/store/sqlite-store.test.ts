@@ -114,6 +114,69 @@ describe("SQLite store", () => {
     await store.close();
   });
 
+  it("brings a database of schema 6 to 7: bindings become cases bindings, the outbox is kept", async () => {
+    const path = newFile();
+    const db = openDatabase({ path });
+    expect(migrate(db, MIGRATIONS.slice(0, 6))).toEqual([1, 2, 3, 4, 5, 6]);
+    db.prepare(`INSERT INTO channel_bindings (policy_id, conversation_id, team_id, bound_by, bound_at)
+      VALUES ('sef-eng', '19:cases@thread.tacv2', NULL, 'lee', '2026-11-23T09:00:00.000Z')`).run();
+    const insert = db.prepare(`INSERT INTO outbox (id, policy_id, kind, payload, created_at, due_at)
+      VALUES (?, 'sef-eng', ?, '{"n":0}', ?, ?)`);
+    insert.run("note-1", "staff_message", 1, 1);
+    insert.run("note-2", "channel_notice", 2, 2);
+    db.prepare("DELETE FROM outbox WHERE id = 'note-1'").run();
+    expect(() => insert.run("digest-0", "digest", 3, 3)).toThrow(/CHECK/);
+    db.close();
+
+    const store = openSqliteStore({ path });
+    expect(store.db.prepare("SELECT max(version) FROM schema_migrations").pluck().get()).toBe(7);
+    const cases = {
+      policyId: SEF.id,
+      conversationId: "19:cases@thread.tacv2",
+      boundBy: "lee",
+      boundAt: "2026-11-23T09:00:00.000Z",
+    };
+    expect(await store.listBindings()).toStrictEqual([cases]);
+    expect(await store.getBinding(SEF.id)).toStrictEqual(cases);
+    expect(await store.getBinding(SEF.id, "leads")).toBeUndefined();
+    await store.saveBinding({
+      ...cases,
+      conversationId: "19:leads@thread.tacv2",
+      purpose: "leads",
+    });
+    expect(await store.getBinding(SEF.id)).toStrictEqual(cases);
+    // Rows and sequence numbers as they were: the next entry follows the deleted one's.
+    expect((await store.listOutbox()).map((e) => [e.id, e.kind])).toEqual([
+      ["note-2", "channel_notice"],
+    ]);
+    await store.enqueueOutbox([
+      {
+        id: "digest:sef-eng:2026-11-23",
+        policyId: SEF.id,
+        kind: "digest",
+        payload: {},
+        createdAt: "2026-11-23T08:00:00.000Z",
+      },
+    ]);
+    expect(store.db.prepare("SELECT id, seq FROM outbox ORDER BY seq").all()).toEqual([
+      { id: "note-2", seq: 2 },
+      { id: "digest:sef-eng:2026-11-23", seq: 3 },
+    ]);
+    const indexes = store.db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('outbox', 'channel_bindings') AND sql IS NOT NULL ORDER BY name",
+      )
+      .pluck()
+      .all();
+    expect(indexes).toEqual([
+      "channel_bindings_by_conversation",
+      "outbox_by_case",
+      "outbox_by_policy",
+      "outbox_due",
+    ]);
+    await store.close();
+  });
+
   it("refuses to read a conversation or binding changed outside Reach", async () => {
     const store = openSqliteStore({ path: ":memory:" });
     await store.saveConversation({

@@ -1,8 +1,8 @@
 /**
  * The store contract for what Reach keeps about Teams: the conversations it may post into
  * (upserted by id, listed in id order, filtered; removed ones hidden unless asked for) and
- * each policy's channel binding (upserted by policy, listed in policy order, removable).
- * Neither is partitioned by policy.
+ * each policy's channel bindings (upserted by policy and purpose — its cases channel, and
+ * its leads' channel — listed in policy order, removable). Neither is partitioned by policy.
  */
 import { expect, it } from "vitest";
 import type { Store } from "../../src/store/store.ts";
@@ -238,12 +238,67 @@ export function teamsContract(store: () => Store): void {
     );
   });
 
+  it("keeps a policy's leads' channel apart from its cases channel", async () => {
+    const leads: ChannelBinding = { ...binding("sef-eng", GENERAL.id), purpose: "leads" };
+    await store().saveBinding(binding("sef-eng", CASES.id));
+    expect(await store().getBinding("sef-eng", "leads")).toBeUndefined();
+    await store().saveBinding(leads);
+    expect(await store().getBinding("sef-eng", "leads")).toStrictEqual(leads);
+    // The cases binding is what a caller that names no purpose gets, as before.
+    expect(await store().getBinding("sef-eng")).toStrictEqual(binding("sef-eng", CASES.id));
+    expect(await store().getBinding("sef-eng")).not.toHaveProperty("purpose");
+
+    // Moving the leads' channel replaces only the leads' binding.
+    const moved: ChannelBinding = { ...leads, conversationId: LAW_CASES.id, boundBy: "adm" };
+    await store().saveBinding(moved);
+    expect(await store().getBinding("sef-eng", "leads")).toStrictEqual(moved);
+    expect(await store().getBinding("sef-eng")).toStrictEqual(binding("sef-eng", CASES.id));
+    expect(await store().listBindings(GENERAL.id)).toEqual([]);
+    expect(await store().listBindings(LAW_CASES.id)).toStrictEqual([moved]);
+  });
+
+  it("lists both purposes, a policy's cases binding before its leads' one", async () => {
+    await store().saveBinding({ ...binding("sef-eng", CASES.id), purpose: "leads" });
+    await store().saveBinding(binding("sef-pgt", CASES.id));
+    await store().saveBinding(binding("sef-eng", CASES.id));
+    await store().saveBinding({ ...binding("adv-all", GENERAL.id), purpose: "leads" });
+    const listed = (bindings: ChannelBinding[]) =>
+      bindings.map((b) => [b.policyId, b.purpose ?? "cases", b.conversationId]);
+    expect(listed(await store().listBindings())).toEqual([
+      ["adv-all", "leads", GENERAL.id],
+      ["sef-eng", "cases", CASES.id],
+      ["sef-eng", "leads", CASES.id],
+      ["sef-pgt", "cases", CASES.id],
+    ]);
+    expect(listed(await store().listBindings(CASES.id))).toEqual([
+      ["sef-eng", "cases", CASES.id],
+      ["sef-eng", "leads", CASES.id],
+      ["sef-pgt", "cases", CASES.id],
+    ]);
+  });
+
+  it("removes one purpose's binding and leaves the other", async () => {
+    await store().saveBinding(binding("sef-eng", CASES.id));
+    await store().saveBinding({ ...binding("sef-eng", GENERAL.id), purpose: "leads" });
+    expect(await store().removeBinding("sef-eng", "leads")).toBe(true);
+    expect(await store().removeBinding("sef-eng", "leads")).toBe(false);
+    expect(await store().getBinding("sef-eng", "leads")).toBeUndefined();
+    expect(await store().getBinding("sef-eng")).toStrictEqual(binding("sef-eng", CASES.id));
+
+    await store().saveBinding({ ...binding("sef-eng", GENERAL.id), purpose: "leads" });
+    expect(await store().removeBinding("sef-eng")).toBe(true);
+    expect(await store().getBinding("sef-eng")).toBeUndefined();
+    expect((await store().listBindings()).map((b) => b.purpose)).toEqual(["leads"]);
+  });
+
   it("refuses a binding that is not one", async () => {
     const bad = [
       { ...binding("sef-eng", CASES.id), policyId: "" },
       { ...binding("sef-eng", CASES.id), conversationId: "" },
       { ...binding("sef-eng", CASES.id), boundAt: "not a time" },
-    ];
+      { ...binding("sef-eng", CASES.id), purpose: "digest" },
+      { ...binding("sef-eng", CASES.id), purpose: "" },
+    ] as ChannelBinding[];
     for (const record of bad) {
       await expect(store().saveBinding(record)).rejects.toMatchObject({
         code: "invalid_request",

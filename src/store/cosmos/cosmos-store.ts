@@ -49,7 +49,12 @@ import type {
   SaveRuleStateResult,
 } from "../run-records.ts";
 import type { Store } from "../store.ts";
-import type { ChannelBinding, ConversationFilter, ConversationRecord } from "../teams-records.ts";
+import type {
+  BindingPurpose,
+  ChannelBinding,
+  ConversationFilter,
+  ConversationRecord,
+} from "../teams-records.ts";
 import { CosmosCases, type CosmosFaults } from "./cosmos-cases.ts";
 import { installationSecret } from "./cosmos-installation.ts";
 import { CosmosOutbox } from "./cosmos-outbox.ts";
@@ -315,16 +320,16 @@ export class CosmosStore implements Store {
     return this.teams.saveBinding(binding);
   }
 
-  getBinding(policyId: string): Promise<ChannelBinding | undefined> {
-    return this.teams.getBinding(policyId);
+  getBinding(policyId: string, purpose?: BindingPurpose): Promise<ChannelBinding | undefined> {
+    return this.teams.getBinding(policyId, purpose);
   }
 
   listBindings(conversationId?: string): Promise<ChannelBinding[]> {
     return this.teams.listBindings(conversationId);
   }
 
-  removeBinding(policyId: string): Promise<boolean> {
-    return this.teams.removeBinding(policyId);
+  removeBinding(policyId: string, purpose?: BindingPurpose): Promise<boolean> {
+    return this.teams.removeBinding(policyId, purpose);
   }
 
   /** Read once per store: it never changes. */

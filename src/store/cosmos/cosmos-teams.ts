@@ -2,8 +2,10 @@
  * Teams conversations and channel bindings in Cosmos DB, in the `cases` container (partition
  * key `/policyId`), so that no container is added:
  *
- * - a **channel binding** is a policy's own: `channel-binding` in the policy's partition
- *   (a point read by policy; listing them is a cross-partition query, rare and small);
+ * - a **channel binding** is a policy's own: `channel-binding` (its cases channel; the id
+ *   every binding had before leads' channels) or `channel-binding:leads` (its leads'
+ *   channel) in the policy's partition (a point read by policy and purpose; listing them
+ *   is a cross-partition query, rare and small);
  * - a **conversation** belongs to no policy: every one is in the reserved partition
  *   `~teams`, which no policy id can be (policy ids are lower-case letters, digits and
  *   dashes). Its id is `conversation:<SHA-256 of the Teams conversation id>`, since a Teams
@@ -16,13 +18,23 @@
 import { createHash } from "node:crypto";
 import type { Container } from "@azure/cosmos";
 import { StoreError } from "../store-error.ts";
-import type { ChannelBinding, ConversationFilter, ConversationRecord } from "../teams-records.ts";
+import type {
+  BindingPurpose,
+  ChannelBinding,
+  ConversationFilter,
+  ConversationRecord,
+} from "../teams-records.ts";
 import { checkBinding, checkConversation } from "../teams-schema.ts";
 import { queryAll, readDoc, statusOf } from "./cosmos-common.ts";
 
 /** The partition of conversation documents; never a policy id. */
 export const TEAMS_PARTITION = "~teams";
 const BINDING_ID = "channel-binding";
+
+/** A binding's document id: `channel-binding` for the cases channel, else with its purpose. */
+export function bindingDocId(purpose: BindingPurpose | undefined): string {
+  return purpose === undefined ? BINDING_ID : `${BINDING_ID}:${purpose}`;
+}
 
 interface ConversationDoc {
   id: string;
@@ -34,7 +46,7 @@ interface ConversationDoc {
 }
 
 interface BindingDoc {
-  id: typeof BINDING_ID;
+  id: string;
   docType: "channel-binding";
   policyId: string;
   binding: ChannelBinding;
@@ -112,7 +124,7 @@ export class CosmosTeams {
   async saveBinding(binding: ChannelBinding): Promise<void> {
     const checked = checkBinding(binding);
     const doc: BindingDoc = {
-      id: BINDING_ID,
+      id: bindingDocId(checked.purpose),
       docType: "channel-binding",
       policyId: checked.policyId,
       binding: checked,
@@ -120,8 +132,11 @@ export class CosmosTeams {
     await this.container.items.upsert(doc);
   }
 
-  async getBinding(policyId: string): Promise<ChannelBinding | undefined> {
-    const doc = await readDoc<BindingDoc>(this.container, BINDING_ID, policyId);
+  async getBinding(
+    policyId: string,
+    purpose?: BindingPurpose,
+  ): Promise<ChannelBinding | undefined> {
+    const doc = await readDoc<BindingDoc>(this.container, bindingDocId(purpose), policyId);
     return doc?.docType === "channel-binding" ? bindingOf(doc) : undefined;
   }
 
@@ -133,12 +148,17 @@ export class CosmosTeams {
       }`,
       conversationId === undefined ? {} : { conversationId },
     );
-    return docs.map(bindingOf).sort((a, b) => compare(a.policyId, b.policyId));
+    return docs
+      .map(bindingOf)
+      .sort(
+        (a, b) =>
+          compare(a.policyId, b.policyId) || compare(a.purpose ?? "cases", b.purpose ?? "cases"),
+      );
   }
 
-  async removeBinding(policyId: string): Promise<boolean> {
+  async removeBinding(policyId: string, purpose?: BindingPurpose): Promise<boolean> {
     try {
-      await this.container.item(BINDING_ID, policyId).delete();
+      await this.container.item(bindingDocId(purpose), policyId).delete();
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;
@@ -157,6 +177,12 @@ function bindingOf(doc: BindingDoc): ChannelBinding {
     throw new StoreError(
       "corrupt_record",
       `channel binding in partition ${doc.policyId} names policy ${binding.policyId}`,
+    );
+  }
+  if (bindingDocId(binding.purpose) !== doc.id) {
+    throw new StoreError(
+      "corrupt_record",
+      `channel binding ${doc.id} of policy ${doc.policyId} names purpose ${binding.purpose ?? "cases"}`,
     );
   }
   return binding;

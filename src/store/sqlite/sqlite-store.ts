@@ -34,7 +34,12 @@ import type {
   SaveRuleStateResult,
 } from "../run-records.ts";
 import type { Store } from "../store.ts";
-import type { ChannelBinding, ConversationFilter, ConversationRecord } from "../teams-records.ts";
+import type {
+  BindingPurpose,
+  ChannelBinding,
+  ConversationFilter,
+  ConversationRecord,
+} from "../teams-records.ts";
 import { migrate, schemaVersion } from "./migrate.ts";
 import { openDatabase, type SqliteOptions } from "./open-database.ts";
 import { SqliteAudit } from "./sqlite-audit.ts";
@@ -209,16 +214,19 @@ export class SqliteStore implements Store {
     this.teams.saveBinding(binding);
   }
 
-  async getBinding(policyId: string): Promise<ChannelBinding | undefined> {
-    return this.teams.getBinding(policyId);
+  async getBinding(
+    policyId: string,
+    purpose?: BindingPurpose,
+  ): Promise<ChannelBinding | undefined> {
+    return this.teams.getBinding(policyId, purpose);
   }
 
   async listBindings(conversationId?: string): Promise<ChannelBinding[]> {
     return this.teams.listBindings(conversationId);
   }
 
-  async removeBinding(policyId: string): Promise<boolean> {
-    return this.teams.removeBinding(policyId);
+  async removeBinding(policyId: string, purpose?: BindingPurpose): Promise<boolean> {
+    return this.teams.removeBinding(policyId, purpose);
   }
 
   /** Read once per store: it never changes. */

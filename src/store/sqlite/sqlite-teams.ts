@@ -1,10 +1,13 @@
 /**
  * Teams conversations and channel bindings in SQLite (tables `conversations` and
- * `channel_bindings`, migration 2). Each write is one statement, so it commits whole.
+ * `channel_bindings`, migration 2; bindings keyed by policy and purpose since migration 7,
+ * `cases` standing for a binding without a purpose). Each write is one statement, so it
+ * commits whole.
  */
 import type Database from "better-sqlite3";
 import { StoreError } from "../store-error.ts";
 import type {
+  BindingPurpose,
   ChannelBinding,
   ConversationFilter,
   ConversationKind,
@@ -27,6 +30,7 @@ interface ConversationRow {
 
 interface BindingRow {
   policy_id: string;
+  purpose: string;
   conversation_id: string;
   team_id: string | null;
   bound_by: string;
@@ -35,7 +39,8 @@ interface BindingRow {
 
 export class SqliteTeams {
   private readonly putConversation: Database.Statement;
-  private readonly putBinding: Database.Statement;
+  /** Prepared on first use: a store over an older schema (before migration 7) still opens. */
+  private putBindingStatement: Database.Statement | undefined;
 
   constructor(private readonly db: Database.Database) {
     this.putConversation = db.prepare(`INSERT OR REPLACE INTO conversations
@@ -43,9 +48,13 @@ export class SqliteTeams {
        removed_at, updated_at)
       VALUES (@id, @kind, @tenantId, @teamId, @teamName, @name, @userAadObjectId, @reference,
        @removedAt, @updatedAt)`);
-    this.putBinding = db.prepare(`INSERT OR REPLACE INTO channel_bindings
-      (policy_id, conversation_id, team_id, bound_by, bound_at)
-      VALUES (@policyId, @conversationId, @teamId, @boundBy, @boundAt)`);
+  }
+
+  private get putBinding(): Database.Statement {
+    this.putBindingStatement ??= this.db.prepare(`INSERT OR REPLACE INTO channel_bindings
+      (policy_id, purpose, conversation_id, team_id, bound_by, bound_at)
+      VALUES (@policyId, @purpose, @conversationId, @teamId, @boundBy, @boundAt)`);
+    return this.putBindingStatement;
   }
 
   saveConversation(conversation: ConversationRecord): void {
@@ -109,31 +118,41 @@ export class SqliteTeams {
 
   saveBinding(binding: ChannelBinding): void {
     const b = checkBinding(binding);
-    this.putBinding.run({ ...b, teamId: b.teamId ?? null });
+    this.putBinding.run({
+      policyId: b.policyId,
+      purpose: purposeColumn(b.purpose),
+      conversationId: b.conversationId,
+      teamId: b.teamId ?? null,
+      boundBy: b.boundBy,
+      boundAt: b.boundAt,
+    });
   }
 
-  getBinding(policyId: string): ChannelBinding | undefined {
+  getBinding(policyId: string, purpose?: BindingPurpose): ChannelBinding | undefined {
     const row = this.db
-      .prepare("SELECT * FROM channel_bindings WHERE policy_id = ?")
-      .get(policyId) as BindingRow | undefined;
+      .prepare("SELECT * FROM channel_bindings WHERE policy_id = ? AND purpose = ?")
+      .get(policyId, purposeColumn(purpose)) as BindingRow | undefined;
     return row && bindingOf(row);
   }
 
   listBindings(conversationId?: string): ChannelBinding[] {
     const rows = (
       conversationId === undefined
-        ? this.db.prepare("SELECT * FROM channel_bindings ORDER BY policy_id").all()
+        ? this.db.prepare("SELECT * FROM channel_bindings ORDER BY policy_id, purpose").all()
         : this.db
-            .prepare("SELECT * FROM channel_bindings WHERE conversation_id = ? ORDER BY policy_id")
+            .prepare(
+              "SELECT * FROM channel_bindings WHERE conversation_id = ? ORDER BY policy_id, purpose",
+            )
             .all(conversationId)
     ) as BindingRow[];
     return rows.map(bindingOf);
   }
 
-  removeBinding(policyId: string): boolean {
+  removeBinding(policyId: string, purpose?: BindingPurpose): boolean {
     return (
-      this.db.prepare("DELETE FROM channel_bindings WHERE policy_id = ?").run(policyId).changes ===
-      1
+      this.db
+        .prepare("DELETE FROM channel_bindings WHERE policy_id = ? AND purpose = ?")
+        .run(policyId, purposeColumn(purpose)).changes === 1
     );
   }
 }
@@ -162,10 +181,16 @@ function conversationOf(row: ConversationRow): ConversationRecord {
   );
 }
 
+/** The `purpose` column: `cases` for a binding without a purpose. */
+function purposeColumn(purpose: BindingPurpose | undefined): string {
+  return purpose ?? "cases";
+}
+
 function bindingOf(row: BindingRow): ChannelBinding {
   return checkBinding(
     {
       policyId: row.policy_id,
+      purpose: row.purpose === "cases" ? undefined : row.purpose,
       conversationId: row.conversation_id,
       teamId: row.team_id ?? undefined,
       boundBy: row.bound_by,

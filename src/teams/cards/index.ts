@@ -25,6 +25,7 @@ export {
   type RecentEvent,
   recentEvents,
 } from "./describe-event.ts";
+export { formatRange, pointsChange, renderDigestCard } from "./digest-card.ts";
 export {
   formatDate,
   formatDateTime,

@@ -17,6 +17,7 @@ export const TEMPLATE_NAMES = [
   "student-message",
   "student-thanks",
   "my-data",
+  "digest",
   "forms/dismiss",
   "forms/snooze",
   "forms/contact",
