@@ -290,8 +290,56 @@ async function setUp(
   say(
     `${DEMO.users.lead.name} (engagement lead) links the policy to the ${DEMO.channelName} channel…`,
   );
-  // The Playground speaks as its signed-in user (the adviser); the lead's message is
-  // sent through its custom-activity endpoint, so the bot hears it from her.
+  await sayAsLead(pg, `link ${DEMO.policyId}`);
+  await until(
+    async () => (await store.getBinding(DEMO.policyId))?.conversationId === DEMO.channelId,
+    "the policy to be linked",
+  );
+
+  say(`Running the policy as of ${request.asOf}, as scheduled for ${request.scheduledAt}…`);
+  // The scheduler's own run: it reads the policy and the data again, and records the run.
+  await runs.run(request, signal);
+  const [run] = await store.listRuns({ policyId: DEMO.policyId, asOf: request.asOf, limit: 1 });
+  if (run?.status !== "succeeded") {
+    throw new Error(
+      `the run of ${request.asOf} did not succeed (${run?.status ?? "not recorded"}): ${run?.errors.join("; ") ?? ""}`,
+    );
+  }
+  const opened = run.counts.casesOpened ?? 0;
+  reach.worker.wake();
+  await until(
+    async () => (await store.countOutbox(DEMO.policyId)).pending === 0,
+    "the case cards to be posted",
+    120_000,
+  );
+  const counts = await store.countOutbox(DEMO.policyId);
+  say(`${opened} cases opened; ${counts.sent} cards posted, ${counts.dead} undeliverable.`);
+
+  // The weekly digest comes on the policy's `digest:` schedule; the lead asks for this
+  // week's now, so the demo shows it. No leads' channel is linked: it goes to Cases.
+  say(`${DEMO.users.lead.name} asks Reach for this week's digest…`);
+  await sayAsLead(pg, "digest");
+  await until(
+    async () => {
+      reach.worker.wake();
+      return (await store.listOutbox({ policyId: DEMO.policyId })).some(
+        (e) => e.kind === "digest" && e.status !== "pending",
+      );
+    },
+    "the weekly digest to be posted",
+    60_000,
+  );
+  // Its catch-up finds this date done: from here on it runs the policy on its schedule.
+  await reach.startScheduler();
+  return opened;
+}
+
+/**
+ * A message from the engagement lead to Reach in the Cases channel. The Playground speaks
+ * as its signed-in user (the adviser); the lead's message goes through its
+ * custom-activity endpoint, so the bot hears it from her.
+ */
+async function sayAsLead(pg: string, command: string): Promise<void> {
   const mention = `<at>${DEMO.botName}</at>`;
   await post(`${pg}/_internal/v1/customActivities`, {
     type: "message",
@@ -319,35 +367,9 @@ async function setUp(
     entities: [
       { type: "mention", mentioned: { id: DEMO.botId, name: DEMO.botName }, text: mention },
     ],
-    text: `${mention} link ${DEMO.policyId}`,
+    text: `${mention} ${command}`,
     textFormat: "plain",
   });
-  await until(
-    async () => (await store.getBinding(DEMO.policyId))?.conversationId === DEMO.channelId,
-    "the policy to be linked",
-  );
-
-  say(`Running the policy as of ${request.asOf}, as scheduled for ${request.scheduledAt}…`);
-  // The scheduler's own run: it reads the policy and the data again, and records the run.
-  await runs.run(request, signal);
-  const [run] = await store.listRuns({ policyId: DEMO.policyId, asOf: request.asOf, limit: 1 });
-  if (run?.status !== "succeeded") {
-    throw new Error(
-      `the run of ${request.asOf} did not succeed (${run?.status ?? "not recorded"}): ${run?.errors.join("; ") ?? ""}`,
-    );
-  }
-  const opened = run.counts.casesOpened ?? 0;
-  reach.worker.wake();
-  await until(
-    async () => (await store.countOutbox(DEMO.policyId)).pending === 0,
-    "the case cards to be posted",
-    120_000,
-  );
-  const counts = await store.countOutbox(DEMO.policyId);
-  say(`${opened} cases opened; ${counts.sent} cards posted, ${counts.dead} undeliverable.`);
-  // Its catch-up finds this date done: from here on it runs the policy on its schedule.
-  await reach.startScheduler();
-  return opened;
 }
 
 async function post(url: string, body: unknown): Promise<void> {

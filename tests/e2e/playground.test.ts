@@ -199,6 +199,28 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
     await page.screenshot({ path: join(ARTIFACTS, "1-case-cards.png") });
   });
 
+  it("shows the engagement lead's weekly digest in the channel: this week's cases, no student named", async () => {
+    const [entry] = (await demo.reach.store.listOutbox({ policyId: DEMO.policyId })).filter(
+      (e) => e.kind === "digest",
+    );
+    expect(entry?.status).toBe("sent");
+    const digest = entry.payload as { cases: { opened: number }; week: { to: string } };
+    // The week ends today and holds the demo's run: every case it opened.
+    expect(digest.week.to).toBe(demo.today);
+    expect(digest.cases.opened).toBe(cards);
+    const card = page.locator(".ac-adaptiveCard").filter({ hasText: "Weekly digest" }).first();
+    await expect.poll(() => card.isVisible(), { timeout: 20_000 }).toBe(true);
+    const text = (await card.textContent()) ?? "";
+    expect(text).toContain(`${cards} opened`);
+    const students = demo.reach.directory.get().students;
+    for (const c of await demo.reach.store.listCases({ policyId: DEMO.policyId })) {
+      expect(text).not.toContain(students.get(c.studentId)?.displayName ?? c.studentId);
+      expect(text).not.toContain(c.studentId);
+    }
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, "1b-digest.png") });
+  });
+
   it("an adviser confirms a case: the card shows it active and assigned to them", async () => {
     const [target] = await proposed();
     const card = cardOf(target.name);
@@ -246,6 +268,61 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
     });
     await card.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ARTIFACTS, "3-contact-logged.png") });
+  });
+
+  it("a second unanswered attempt: Reach proposes an escalation, and the engagement lead accepts it", async () => {
+    const active = await demo.reach.store.listCases({ policyId: DEMO.policyId, status: "active" });
+    expect(active).toHaveLength(1);
+    const caseId = active[0].caseId;
+    const card = cardOf(nameOf(active[0].studentId));
+    await card.getByRole("button", { name: "Log contact…" }).click();
+    await card.getByRole("combobox", { name: "How did you try to reach the student?" }).click();
+    await page.getByRole("option", { name: "Email", exact: true }).click();
+    await card.getByRole("combobox", { name: "What happened?" }).click();
+    await page.getByRole("option", { name: "Left a message", exact: true }).click();
+    await card.getByRole("button", { name: "Log contact", exact: true }).click();
+    // The policy's `unanswered_attempts: 2`: Reach proposes, in the same change.
+    const reason = "2 contact attempts in a row without an answer";
+    await expect
+      .poll(() => card.textContent(), { timeout: 15_000 })
+      .toContain("Reach proposed an escalation");
+    expect(await card.textContent()).toContain(reason);
+    await expect
+      .poll(
+        () => page.getByText(`Reach proposed an escalation to engagement-lead: ${reason}`).count(),
+        { timeout: 15_000 },
+      )
+      .toBeGreaterThan(0);
+    expect((await caseOf(caseId))?.escalation?.status).toBe("pending");
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, "3a-escalation-proposed.png") });
+
+    // Only an engagement lead decides: Adele Vance, through the same card.
+    await page.route("**/_conversation/v1/invoke", async (route) => {
+      const body = JSON.parse(route.request().postData() ?? "{}");
+      body.from = { id: DEMO.users.lead.id };
+      await route.continue({ postData: JSON.stringify(body) });
+    });
+    try {
+      await card.getByRole("button", { name: "Decide escalation…" }).click();
+      await card.getByRole("radio", { name: "Accept: escalate the case" }).check();
+      await card.getByRole("button", { name: "Record decision", exact: true }).click();
+      await expect
+        .poll(() => card.textContent(), { timeout: 15_000 })
+        .toContain(`Escalation accepted by ${DEMO.users.lead.name}`);
+    } finally {
+      await page.unroute("**/_conversation/v1/invoke");
+    }
+    const state = await caseOf(caseId);
+    expect(state?.status).toBe("escalated");
+    const audit = await demo.reach.store.listAudit(DEMO.policyId, caseId);
+    expect(audit.at(-1)).toMatchObject({
+      actor: "T-ADELE",
+      action: "decide_escalation",
+      allowed: true,
+    });
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, "3b-escalation-accepted.png") });
   });
 
   it("an adviser of another school is refused, politely, and nothing changes", async () => {
