@@ -122,6 +122,7 @@ describe("studentValues on the sample school", () => {
       "sessions_recorded",
       "consecutive_absences",
       "days_since_activity",
+      "active_days", // the watch rule's: a student sees it too
     ]);
     expect(values).toMatchObject({
       policyId: "northfield",
