@@ -112,6 +112,13 @@ export {
   viewCase,
 } from "./read-case.ts";
 export {
+  POLICY_STRANGER_TEXT,
+  type PolicyRead,
+  type PolicyView,
+  READ_POLICY_ACTION,
+  readPolicy,
+} from "./read-policy.ts";
+export {
   AlreadyRun,
   type ApplyRunOptions,
   type ApplyRunResult,

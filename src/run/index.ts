@@ -57,6 +57,16 @@ export {
   SMALL_CELL,
 } from "./fairness.ts";
 export {
+  cronInWords,
+  describePolicy,
+  type PolicyDescription,
+  type RuleDescription,
+  type RuleWeek,
+  type RuleWeekRow,
+  ruleWords,
+  summariseRuleWeek,
+} from "./policy-text/index.ts";
+export {
   type CaseResult,
   type DateResult,
   describeOutcome,

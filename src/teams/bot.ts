@@ -24,7 +24,9 @@ import {
   myCases,
   myData,
   type Notice,
+  POLICY_STRANGER_TEXT,
   proposeMessage,
+  readPolicy,
   STRANGER_TEXT,
   STUDENT_VERBS,
   sendMessage,
@@ -39,6 +41,7 @@ import type { Staff } from "../data/schema.ts";
 import type { Logger } from "../log.ts";
 import type { Template } from "../outreach/index.ts";
 import type { CaseSummary, Store } from "../store/index.ts";
+import { renderPolicyCard } from "./cards/index.ts";
 import {
   CHANNEL_HELP,
   PERSONAL_HELP,
@@ -292,6 +295,10 @@ async function channelMessage(context: TurnContext, deps: BotDeps): Promise<void
     await digestCommand(context, deps, channelId, command.policyId);
     return;
   }
+  if (command.kind === "policy") {
+    await policyCommand(context, deps, channelId, command.policyId);
+    return;
+  }
   if ((await store.getConversation(channelId)) === undefined) {
     await recordConversation(context, store, deps.now().toISOString(), log);
   }
@@ -402,6 +409,54 @@ async function digestCommand(
   }
 }
 
+/**
+ * `policy [POLICY-ID]` in a channel (the policy linked there may be left out) or `policy
+ * POLICY-ID` in a personal chat: the policy in plain words, for any member of staff.
+ */
+async function policyCommand(
+  context: TurnContext,
+  deps: BotDeps,
+  channelId: string | undefined,
+  policyId: string | undefined,
+): Promise<void> {
+  const reply = (text: string) => context.sendActivity(MessageFactory.text(text));
+  // Ids go inside backticks: one in the id would end the code span.
+  const list = (ids: string[]) => ids.map((p) => `\`${p.replaceAll("`", "'")}\``).join(", ");
+  const answer = await readPolicy({
+    store: deps.store,
+    directory: deps.directory.get(),
+    policyId,
+    aadObjectId: context.activity.from?.aadObjectId,
+    ...(channelId !== undefined && { channelId }),
+    at: deps.now().toISOString(),
+    schoolName: deps.schoolName,
+  });
+  deps.log.info({ command: "policy", outcome: answer.kind }, "policy asked for");
+  const ask = channelId === undefined ? "`policy POLICY-ID`" : "`@Reach policy POLICY-ID`";
+  switch (answer.kind) {
+    case "stranger":
+      await reply(POLICY_STRANGER_TEXT);
+      return;
+    case "which_policy":
+      await reply(
+        answer.linkedHere.length > 1
+          ? `Several policies are linked to this channel: ${list(answer.linkedHere)}. Which one? Say ${ask}.`
+          : `Which policy? Say ${ask}. Policies: ${list(answer.known) || "none loaded"}.`,
+      );
+      return;
+    case "unknown_policy":
+      await reply(
+        `There is no policy ${list([answer.policyId])}. Policies: ${list(answer.known) || "none loaded"}.`,
+      );
+      return;
+    case "shown":
+      await context.sendActivity(
+        MessageFactory.attachment(CardFactory.adaptiveCard(renderPolicyCard(answer.view))),
+      );
+      return;
+  }
+}
+
 async function personalMessage(context: TurnContext, deps: BotDeps): Promise<void> {
   const { store } = deps;
   const directory = deps.directory.get();
@@ -412,6 +467,11 @@ async function personalMessage(context: TurnContext, deps: BotDeps): Promise<voi
   const command = parsePersonalCommand(activity.text);
   const send = (card: AdaptiveCard) =>
     context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+  if (command.kind === "policy") {
+    // Staff only; anyone else (a student too) is refused and audited by app/read-policy.
+    await policyCommand(context, deps, undefined, command.policyId);
+    return;
+  }
   const staff = directory.staffByAad(activity.from?.aadObjectId);
   if (staff === undefined && directory.studentByAad(activity.from?.aadObjectId) !== undefined) {
     await studentMessage(context, deps, command.kind);

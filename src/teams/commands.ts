@@ -1,9 +1,9 @@
 /**
  * Text commands. In a channel (where Reach hears only messages that @mention it):
  * `link <policy-id> [leads]`, `binding`, `unlink [<policy-id>] [leads]`, `digest
- * [<policy-id>]`, `help` — binding a policy's cases (or, with `leads`, its digest and
+ * [<policy-id>]`, `policy [<policy-id>]`, `help` — binding a policy's cases (or, with `leads`, its digest and
  * escalations) to the channel and asking for the digest are for the policy's engagement lead. In a personal chat, for
- * advisers: `my cases`, `case <id>`, `help`; for students: `my data`, `help`.
+ * advisers: `my cases`, `case <id>`, `policy <id>`, `help`; for students: `my data`, `help`.
  *
  * Help texts name what to type in backticks; a placeholder is written in capitals
  * (`case CASE-ID`), never in angle brackets, which Teams shows as `&lt;id&gt;` inside code.
@@ -14,6 +14,7 @@ export type ChannelCommand =
   | { kind: "binding" }
   | { kind: "unlink"; policyId: string | undefined; purpose?: "leads" }
   | { kind: "digest"; policyId: string | undefined }
+  | { kind: "policy"; policyId: string | undefined }
   | { kind: "help" }
   | { kind: "unknown"; text: string };
 
@@ -21,6 +22,7 @@ export type PersonalCommand =
   | { kind: "my_cases" }
   | { kind: "my_data" }
   | { kind: "case"; caseId: string | undefined }
+  | { kind: "policy"; policyId: string | undefined }
   | { kind: "help" }
   | { kind: "unknown"; text: string };
 
@@ -60,6 +62,8 @@ export function parseChannelCommand(text: string | undefined): ChannelCommand {
       return { kind: "unlink", ...bindingArgs(args) };
     case "digest":
       return { kind: "digest", policyId: args[0] };
+    case "policy":
+      return { kind: "policy", policyId: args[0] };
     case "help":
     case "":
       return { kind: "help" };
@@ -77,6 +81,8 @@ export function parsePersonalCommand(text: string | undefined): PersonalCommand 
   }
   const match = /^case\s*#?\s*(\S+)?$/i.exec(clean);
   if (match) return { kind: "case", caseId: match[1] };
+  const policy = /^policy(?:\s+(\S+))?$/i.exec(clean);
+  if (policy) return { kind: "policy", policyId: policy[1] };
   if (lower === "help" || lower === "" || lower === "hi" || lower === "hello")
     return { kind: "help" };
   return { kind: "unknown", text: clean };
@@ -90,6 +96,7 @@ export const CHANNEL_HELP = [
   "- `@Reach link POLICY-ID leads`: make this the policy's leads' channel, for its weekly digest and escalations (engagement leads)",
   "- `@Reach unlink POLICY-ID leads`: stop posting a policy's digest and escalations here (engagement leads)",
   "- `@Reach digest POLICY-ID`: post this week's digest of the policy now; the policy can be left out where only one is linked here (engagement leads)",
+  "- `@Reach policy POLICY-ID`: the policy in plain words — who it covers, when it runs, each rule as a sentence, last week's counts per rule; the policy can be left out where only one is linked here (staff)",
   "Each case arrives as a card: confirm or dismiss it, log contacts, notes and outcomes on the card.",
 ].join("\n\n");
 
@@ -97,6 +104,7 @@ export const PERSONAL_HELP = [
   "**Reach** — intervention cases from your school's engagement policy.",
   "- `my cases`: the cases assigned to you, and new cases you may take",
   "- `case CASE-ID`: one case in full, with its evidence and history (the id is on its card)",
+  "- `policy POLICY-ID`: a policy in plain words, each rule as a sentence, with last week's counts per rule",
   "- `help`: this message",
 ].join("\n\n");
 

@@ -52,6 +52,7 @@ export {
   noticeStyle,
   renderNoticeCard,
 } from "./notice-card.ts";
+export { POLICY_CARD_BUDGET, POLICY_CARD_RULES, renderPolicyCard } from "./policy-card.ts";
 export { renderProposeForm } from "./propose-form.ts";
 export {
   MAX_REPLY_LENGTH,

@@ -18,6 +18,7 @@ export const TEMPLATE_NAMES = [
   "student-thanks",
   "my-data",
   "digest",
+  "policy",
   "forms/dismiss",
   "forms/snooze",
   "forms/contact",

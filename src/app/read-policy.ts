@@ -1,0 +1,137 @@
+/**
+ * A policy, read in Teams (`@Reach policy [POLICY-ID]` in a channel, `policy POLICY-ID` in
+ * a personal chat): its settings and each rule in plain words, with last week's figures per
+ * rule. It names no student — counts only — so any member of staff on the roster may read
+ * it. Someone not on the roster is told nothing (not even which policies there are), and
+ * the refusal is audited; so is a policy id Reach does not serve. A read is audited in the
+ * policy's trail like other reads.
+ *
+ * In a channel the policy may be left out when one policy is linked there (its cases or its
+ * leads' channel); with several, the answer lists them.
+ */
+import { auditEntry, type CaseEvent } from "../cases/index.ts";
+import { type DayNumber, localDate, parseIsoDate } from "../data/dates.ts";
+import type { Policy } from "../rules/index.ts";
+import {
+  describePolicy,
+  type PolicyDescription,
+  type RuleWeek,
+  summariseRuleWeek,
+} from "../run/index.ts";
+import type { Store } from "../store/index.ts";
+import { actorLabel, auditRefusal, clip } from "./audit-refusal.ts";
+import type { Directory } from "./directory.ts";
+
+/** What someone not on the staff roster is told: the same whatever they named. */
+export const POLICY_STRANGER_TEXT =
+  "Sorry — Reach doesn't know you as a member of staff, so it can't show you the policy. If you support students, ask your engagement lead to add you to the staff roster.";
+
+/** The audit action of a policy read. */
+export const READ_POLICY_ACTION = "read_policy";
+
+/** A policy in words with last week's figures per rule; names no student. */
+export interface PolicyView {
+  policy: PolicyDescription;
+  /** Last week's figures, one row per rule in the policy's order. */
+  week: RuleWeek;
+}
+
+export type PolicyRead =
+  | { kind: "shown"; view: PolicyView }
+  /** Not on the staff roster: told nothing. */
+  | { kind: "stranger" }
+  /**
+   * No policy named, and the channel does not settle it: `linkedHere` lists the policies
+   * linked to the channel (several), `known` every policy served.
+   */
+  | { kind: "which_policy"; linkedHere: string[]; known: string[] }
+  /** `policyId` clipped and with control characters shown as "?". */
+  | { kind: "unknown_policy"; policyId: string; known: string[] };
+
+export interface PolicyReadRequest {
+  store: Store;
+  directory: Directory;
+  /** The policy named, if any (unchecked: as typed). */
+  policyId: string | undefined;
+  /** Who is asking, as Teams vouches for them. */
+  aadObjectId: string | undefined;
+  /** The channel asked in (absent in a personal chat): its linked policy may be left out. */
+  channelId?: string;
+  /** ISO instant of the request: the week ends on its date in the policy's time zone. */
+  at: string;
+  /** A school's name where the data has one, else its id. */
+  schoolName?: (schoolId: string) => string;
+}
+
+/** Runs read for the week's watch counts: a week holds a handful of runs per policy. */
+const RUNS_READ = 200;
+
+export async function readPolicy(request: PolicyReadRequest): Promise<PolicyRead> {
+  const { store, directory, at } = request;
+  const staff = directory.staffByAad(request.aadObjectId);
+  if (staff === undefined) {
+    await auditRefusal(store, directory, {
+      actor: actorLabel(request.aadObjectId),
+      at,
+      action: READ_POLICY_ACTION,
+      policyId: request.policyId,
+      why: "the Teams user is not on the staff roster",
+      refusal: "not_authorised",
+    });
+    return { kind: "stranger" };
+  }
+  const known = [...directory.policies.keys()].sort();
+  let policyId = request.policyId;
+  if (policyId === undefined) {
+    const linkedHere =
+      request.channelId === undefined
+        ? []
+        : [...new Set((await store.listBindings(request.channelId)).map((b) => b.policyId))]
+            .filter((id) => directory.policies.has(id))
+            .sort();
+    if (linkedHere.length !== 1) return { kind: "which_policy", linkedHere, known };
+    policyId = linkedHere[0];
+  }
+  const policy = directory.policies.get(policyId);
+  if (policy === undefined) {
+    await auditRefusal(store, directory, {
+      actor: staff.id,
+      at,
+      action: READ_POLICY_ACTION,
+      policyId,
+      why: "the policy is not served",
+      refusal: "invalid_input",
+    });
+    return { kind: "unknown_policy", policyId: clip(policyId, 100), known };
+  }
+
+  const date = parseIsoDate(localDate(at, policy.timezone)) as DayNumber;
+  const week = await weekOf(store, policy, date);
+  await store.appendAudit(policy.id, [
+    auditEntry(staff.id, at, READ_POLICY_ACTION, "", {
+      allowed: true,
+      why: `${staff.name} read the policy and last week's figures per rule (counts only, no student named)`,
+    }),
+  ]);
+  const described = describePolicy(
+    policy,
+    request.schoolName === undefined ? {} : { schoolName: request.schoolName },
+  );
+  return { kind: "shown", view: { policy: described, week } };
+}
+
+/** Last week's figures per rule, from the cases touched this week and the week's runs. */
+async function weekOf(store: Store, policy: Policy, date: DayNumber): Promise<RuleWeek> {
+  // Only a case with an event in the week can count: its last event is in it or later.
+  const from = summariseRuleWeek({ policy, date, cases: [], runs: [] }).week.from;
+  const summaries = (await store.listCases({ policyId: policy.id })).filter(
+    (c) => localDate(c.updatedAt, policy.timezone) >= from,
+  );
+  const cases: (readonly CaseEvent[])[] = [];
+  for (const summary of summaries) {
+    const stored = await store.getCase(policy.id, summary.caseId);
+    if (stored !== undefined) cases.push(stored.events);
+  }
+  const runs = await store.listRuns({ policyId: policy.id, limit: RUNS_READ });
+  return summariseRuleWeek({ policy, date, cases, runs });
+}
