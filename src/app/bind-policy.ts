@@ -9,6 +9,7 @@
  * An engagement lead of the policy's schools may also ask for this week's digest now
  * (`digest [POLICY-ID]`); anyone else is refused, audited the same way.
  */
+import type { ImportResult } from "../data/adapters/adapter.ts";
 import type { SourceName } from "../data/adapters/index.ts";
 import { localDate, parseIsoDate } from "../data/dates.ts";
 import type { Staff } from "../data/schema.ts";
@@ -139,7 +140,14 @@ export interface DigestRequest {
   /** Now, as an ISO time: the digest is of the policy's local date of it. */
   at: string;
   /** Where the data is read from (absent: Reach runs without a data folder). */
-  data: { dataDir: string; source: SourceName } | undefined;
+  data:
+    | {
+        dataDir: string;
+        source: SourceName;
+        /** The data as last imported, if the caller keeps it: no import on the request. */
+        imported?: () => ImportResult | undefined;
+      }
+    | undefined;
 }
 
 /**
@@ -184,7 +192,9 @@ export async function askForDigest(request: DigestRequest): Promise<DigestAnswer
   }
   if (request.data === undefined) return { kind: "no_data" };
   const date = localDate(at, policy.timezone);
+  const imported = request.data.imported?.();
   const posted = await postWeeklyDigest({
+    ...(imported !== undefined && { imported }),
     store,
     policy,
     source: request.data.source,

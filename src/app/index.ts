@@ -38,6 +38,7 @@ export {
   bindingsOf,
   changeBinding,
   type DigestAnswer,
+  type DigestRequest,
 } from "./bind-policy.ts";
 export { type CaseSweepOptions, type CaseSweepResult, sweepCases } from "./case-sweep.ts";
 export {

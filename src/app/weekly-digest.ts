@@ -60,6 +60,12 @@ export interface DigestOptions {
   onImported?: (imported: ImportResult) => void;
 }
 
+/**
+ * Lets the event loop take what is waiting (a card action, a delivery) between the digest's
+ * stages: in the bot's process, a digest of a large school is a second or two of work.
+ */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** The outbox id of a policy's digest of a date: one digest per policy and date. */
 export function digestOutboxId(policyId: string, date: string): string {
   return `digest:${policyId}:${date}`;
@@ -73,9 +79,10 @@ export async function weeklyDigest(options: DigestOptions): Promise<Digest> {
 
   const summaries = await store.listCases({ policyId: policy.id });
   const cases: CaseEvent[][] = [];
-  for (const summary of summaries) {
+  for (const [i, summary] of summaries.entries()) {
     const stored = await store.getCase(policy.id, summary.caseId);
     if (stored !== undefined && stored.events.length > 0) cases.push(stored.events);
+    if (i % 250 === 249) await breathe();
   }
   const runs = await store.listRuns({ policyId: policy.id });
   const dead = await store.listOutbox({ policyId: policy.id, status: "dead" });
@@ -84,7 +91,9 @@ export async function weeklyDigest(options: DigestOptions): Promise<Digest> {
   const { dataset, monitoring } = imported;
   const calendars = buildCalendars(dataset);
 
+  await breathe();
   const caseWeek = summariseCaseWeek({ policy, date, cases, runs, deadLetters: dead });
+  await breathe();
   const hybrid = hybridEngagement({
     dataset,
     calendars,
@@ -92,7 +101,9 @@ export async function weeklyDigest(options: DigestOptions): Promise<Digest> {
     week: { from: date - 6, to: lastDay },
     previous: { from: date - 13, to: date - 7 },
   });
+  await breathe();
   const help = helpOutcomes({ cases, dataset, calendars, policy, asOf: lastDay });
+  await breathe();
 
   let fairness: QuarterFairness | undefined;
   if (monitoring.demographics.length > 0) {

@@ -20,6 +20,7 @@ import {
   askForDigest,
   type CaseDisplay,
   changeBinding,
+  type DigestRequest,
   type DirectoryHolder,
   myCases,
   myData,
@@ -35,7 +36,6 @@ import {
   viewCase,
 } from "../app/index.ts";
 import { parseCaseId } from "../cases/index.ts";
-import type { SourceName } from "../data/adapters/index.ts";
 import type { Dataset } from "../data/dataset.ts";
 import type { Staff } from "../data/schema.ts";
 import type { Logger } from "../log.ts";
@@ -72,8 +72,11 @@ export interface BotDeps {
   schoolName: (schoolId: string) => string;
   /** The data as last imported (a student's `my data`). */
   dataset: () => Dataset | undefined;
-  /** Where a digest asked for in a channel reads the data (absent: no data folder). */
-  digestData?: { dataDir: string; source: SourceName };
+  /**
+   * Where a digest asked for in a channel reads the data (absent: no data folder), and the
+   * data as last imported, which it uses instead of importing again.
+   */
+  digestData?: DigestRequest["data"];
 }
 
 export function createReachApp(

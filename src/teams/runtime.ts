@@ -156,7 +156,10 @@ export async function startReach(
     options.clock ?? (config.clockStart !== undefined ? clockFrom(config.clockStart) : realClock);
   const now = options.now ?? (() => new Date(clock.now()));
   const catalogue = await PolicyCatalogue.open(config.policies);
-  let dataset = await loadDataset(config, log);
+  // The latest import (at start, after each scheduled run's, on reload): the bot and the
+  // digest read it instead of importing again on a request.
+  let latest = await importData(config, log);
+  let dataset = latest?.dataset;
   const empty = { staff: [], students: [] };
   const directory = new DirectoryHolder(
     buildDirectory(catalogue.policies(), dataset ?? empty, now().toISOString()),
@@ -207,7 +210,7 @@ export async function startReach(
     schoolName,
     dataset: () => dataset,
     ...(config.dataDir !== undefined && {
-      digestData: { dataDir: config.dataDir, source: config.source },
+      digestData: { dataDir: config.dataDir, source: config.source, imported: () => latest },
     }),
   });
   const cardActions = new LatencyRecord();
@@ -240,6 +243,7 @@ export async function startReach(
           ...(caseIdSecret !== undefined && { caseIdSecret }),
           log,
           onImported: (imported) => {
+            latest = imported;
             dataset = imported.dataset;
             directory.replace(
               buildDirectory(catalogue.policies(), imported.dataset, now().toISOString()),
@@ -270,6 +274,7 @@ export async function startReach(
         date: parseIsoDate(date) as DayNumber,
         at,
         actor: "reach",
+        ...(latest !== undefined && { imported: latest }),
       });
       log.info({ policy: policyId, date, queued: posted.queued }, "weekly digest");
       if (posted.queued) worker.wake();
@@ -320,7 +325,8 @@ export async function startReach(
   refresh?.unref();
   async function reload() {
     templates = await readTemplates(config, log);
-    dataset = await loadDataset(config, log);
+    latest = await importData(config, log);
+    dataset = latest?.dataset;
     directory.replace(buildDirectory(catalogue.policies(), dataset ?? empty, now().toISOString()));
   }
   /** `/ready`: the store answers, the policies and data are loaded; each policy's runs. */

@@ -9,6 +9,9 @@
  * The clock is Monday 1 February 2027, 09:00 in London; the engine ran on Friday 29
  * January, so the digest's week (26 January – 1 February) holds the 15 cases it opened.
  */
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Digest } from "../../src/app/index.ts";
 import { sweepCases } from "../../src/app/index.ts";
@@ -23,6 +26,7 @@ import {
   drained,
   GENERAL,
   type Harness,
+  localConfig,
   SAMPLE,
   startHarness,
   TEAM,
@@ -265,4 +269,27 @@ describe("the digest with no leads' channel", () => {
     const asked = await say(h, GENERAL, USERS.adele, "digest");
     expect(asked.texts.join("\n")).toContain("Which policy? Say `@Reach digest POLICY-ID`");
   });
+});
+
+describe("the digest asked for in Teams reads the data as last imported", () => {
+  it("needs no import on the request: the data folder gone since, it is still made", async () => {
+    const copy = mkdtempSync(join(tmpdir(), "reach-digest-data-"));
+    cpSync(SAMPLE.dataDir, copy, { recursive: true });
+    const h = await startHarness(localConfig({ dataDir: copy }), { clock });
+    try {
+      await h.teams.installInTeam(GENERAL, USERS.adele);
+      await h.teams.channelMessage(CASES, USERS.adele, `link ${SAMPLE.policyId}`);
+      // Importing now would fail: the folder Reach read at start is gone.
+      rmSync(copy, { recursive: true, force: true });
+      const asked = await say(h, CASES, USERS.adele, "digest");
+      expect(asked.texts.filter((t) => t !== "")).toEqual(["This week's digest is posted."]);
+      const entry = await h.store.getOutboxEntry({ policyId: SAMPLE.policyId, id: DIGEST_ID });
+      const digest = entry?.payload as { hybrid: { schools: { students: number }[] } };
+      // The hybrid figures count the students of the data imported at start.
+      expect(digest.hybrid.schools[0].students).toBeGreaterThan(0);
+    } finally {
+      await h.close();
+      rmSync(copy, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
