@@ -75,7 +75,13 @@ try {
   say(
     `You are ${DEMO.users.adviser.name}, an adviser: confirm a case, log a contact, add a note. In Personal`,
   );
-  say("Chat, try `my cases`.");
+  say("Chat, try `my cases`. Log two contact attempts without an answer on a case and Reach");
+  say(
+    `proposes an escalation for ${DEMO.users.lead.name}, the engagement lead, to decide. She also asks for this`,
+  );
+  say(
+    "week's digest, which lands in the channel; `@Reach policy` there shows the policy in words.",
+  );
   const ben = DEMO.student.preferredName;
   say(
     `${ben}'s own Teams is at ${demo.studentPlayground.url}/ (${DEMO.student.name}, a Northfield student, signed in).`,
