@@ -100,6 +100,16 @@ export {
   rejectedChangeText,
 } from "./policy-catalogue.ts";
 export {
+  type PolicyChangePreview,
+  type PolicyChangePreviewOutcome,
+  type PolicyChangePreviewRequest,
+  policyChangeRefusal,
+  previewPolicyChange,
+  type RulePreview,
+  type ShownMovement,
+  type ShownStudent,
+} from "./policy-change.ts";
+export {
   type CaseDisplay,
   listCasesForOperator,
   listRuns,

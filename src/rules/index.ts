@@ -20,6 +20,7 @@ export {
   slotKey,
   type Watched,
 } from "./evaluate.ts";
+export { type LineDiffOptions, lineDiff } from "./line-diff.ts";
 export {
   formatProblem,
   isDirectory,
@@ -27,7 +28,10 @@ export {
   loadPolicyDir,
   loadPolicyFile,
   loadPolicyFiles,
+  loadPolicyText,
+  type PolicyLoadResult,
   type PolicyProblem,
+  readPolicyFile,
 } from "./loader.ts";
 export {
   COMPARATORS,
@@ -40,6 +44,13 @@ export {
   SEVERITY_RANK,
   type Severity,
 } from "./policy.ts";
+export {
+  applyPolicyChange,
+  POLICY_CHANGE_KINDS,
+  type PolicyChange,
+  type PolicyChangeResult,
+  type PolicyChangeStage,
+} from "./policy-edit.ts";
 export { emptyRuleState, type RuleState } from "./rule-state.ts";
 export { DEFAULT_DIGEST, DEFAULT_QUIET_HOURS } from "./settings-reader.ts";
 export { nearest } from "./suggest.ts";

@@ -248,7 +248,7 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
  * `MAX_FILE_BYTES`: it is checked with stat before it is opened, checked again once open,
  * and at most one byte more than the limit is ever read.
  */
-async function readPolicyFile(
+export async function readPolicyFile(
   path: string,
 ): Promise<{ text: string } | { problem: PolicyProblem }> {
   const unreadable = (error: unknown) => ({

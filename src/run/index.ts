@@ -20,6 +20,13 @@ export {
 export { OutcomesFileInvalid, readOutcomesFile } from "./backtest-outcomes.ts";
 export { type Score, type ScoredStudent, scoreFindings } from "./backtest-score.ts";
 export {
+  type ChangePreview,
+  type ChangePreviewInput,
+  type Movement,
+  previewChange,
+  type RuleMovement,
+} from "./change-preview.ts";
+export {
   type CaseWeek,
   type CaseWeekInput,
   type DayRange,
