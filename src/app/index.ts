@@ -55,6 +55,23 @@ export {
   DirectoryHolder,
   firstNameOf,
 } from "./directory.ts";
+export {
+  AUDIT_DIFF_LENGTH,
+  changeWords,
+  MAX_REASON_LENGTH,
+  POLICY_CHANGE_ACTION,
+  POLICY_PREVIEW_ACTION,
+  POLICY_PREVIEW_VERB,
+  POLICY_SAVE_VERB,
+  POLICY_SHOW_VERB,
+  type PolicyEditFields,
+  type PolicyEditOutcome,
+  type PolicyEditPreview,
+  type PolicyEditRequest,
+  type PolicySavePayload,
+  previewPolicyEdit,
+  savePolicyEdit,
+} from "./edit-policy.ts";
 export { eraseStudent } from "./erase-student.ts";
 export {
   type CaseCount,
@@ -104,6 +121,7 @@ export {
   type PolicyChangePreviewOutcome,
   type PolicyChangePreviewRequest,
   policyChangeRefusal,
+  policyTextHash,
   previewPolicyChange,
   type RulePreview,
   type ShownMovement,
@@ -123,9 +141,13 @@ export {
   viewCase,
 } from "./read-case.ts";
 export {
+  type EditableRule,
+  type EditableValues,
+  editableValues,
   POLICY_STRANGER_TEXT,
   type PolicyRead,
   type PolicyView,
+  policyView,
   READ_POLICY_ACTION,
   readPolicy,
 } from "./read-policy.ts";

@@ -11,13 +11,14 @@
  * Nothing is saved and nothing is audited here: the preview returns the new text and its
  * diff, for the step that saves it as a new version.
  */
+import { createHash } from "node:crypto";
 import { buildCalendars, type SchoolCalendar } from "../calendar/index.ts";
 import { authorise, type CaseSubject, type Roster } from "../cases/index.ts";
 import type { Dataset } from "../data/dataset.ts";
 import type { DayNumber } from "../data/dates.ts";
 import type { Staff } from "../data/schema.ts";
 import {
-  applyPolicyChange,
+  applyPolicyChanges,
   type DataCheck,
   DataCheckFailed,
   loadPolicyText,
@@ -37,7 +38,8 @@ export interface PolicyChangePreviewRequest {
   dataset: Dataset;
   /** The data's calendars; built from `dataset` when absent. */
   calendars?: Map<string, SchoolCalendar>;
-  change: PolicyChange;
+  /** One change, or several applied in turn (one form may change several fields). */
+  change: PolicyChange | readonly PolicyChange[];
   asOf: DayNumber;
   /** Who asks: a member of staff by id, and the roster they are looked up in. */
   viewer: { staffId: string; roster: Roster };
@@ -85,6 +87,8 @@ export interface PolicyChangePreview {
 export type PolicyChangePreviewOutcome =
   | {
       kind: "previewed";
+      /** SHA-256 (hex) of the file's text as read for this preview. */
+      fileHash: string;
       /** The file's text with the change: what saving would write. */
       text: string;
       /** A unified-style diff of the file; empty when the change changes nothing. */
@@ -140,7 +144,10 @@ export async function previewPolicyChange(
   if (!current.ok) return { kind: "invalid", stage: "current", problems: current.errors };
   const refusal = policyChangeRefusal(staff, current.policy);
   if (refusal !== undefined) return { kind: "refused", why: refusal };
-  const applied = applyPolicyChange(read.text, request.policyFile, request.change);
+  const changes = Array.isArray(request.change)
+    ? (request.change as readonly PolicyChange[])
+    : [request.change as PolicyChange];
+  const applied = applyPolicyChanges(read.text, request.policyFile, changes);
   if (!applied.ok) return { kind: "invalid", stage: applied.stage, problems: applied.problems };
 
   const calendars = request.calendars ?? buildCalendars(request.dataset);
@@ -177,6 +184,7 @@ export async function previewPolicyChange(
   };
   return {
     kind: "previewed",
+    fileHash: policyTextHash(read.text),
     text: applied.text,
     diff: applied.diff,
     changed: applied.changed,
@@ -197,6 +205,11 @@ export async function previewPolicyChange(
       evaluated: preview.evaluated,
     },
   };
+}
+
+/** SHA-256 (hex) of a policy file's text: what a preview saw, checked again on saving. */
+export function policyTextHash(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
 /** Whether the viewer may read a case about this student (answers kept per student). */

@@ -34,6 +34,65 @@ export interface PolicyView {
   policy: PolicyDescription;
   /** Last week's figures, one row per rule in the policy's order. */
   week: RuleWeek;
+  /** The values a lead may change from the card, as the policy has them now (no forms when absent). */
+  editable?: EditableValues;
+}
+
+/** What the card's "Change…" forms start from. */
+export interface EditableValues {
+  windowDays: number;
+  rules: EditableRule[];
+}
+
+export interface EditableRule {
+  id: string;
+  /** The rule's first metric test, when it has one: its metric, comparator and threshold. */
+  test?: { metric: string; op: string; threshold: number };
+  forRuns: number;
+  severity: Policy["rules"][number]["severity"];
+  watch: boolean;
+  enabled: boolean;
+}
+
+/** The values of `policy` a lead may change from the card. */
+export function editableValues(policy: Policy): EditableValues {
+  return {
+    windowDays: policy.windowDays,
+    rules: policy.rules.map((rule) => {
+      const test = firstMetricTest(rule.when);
+      const editable: EditableRule = {
+        id: rule.id,
+        forRuns: rule.forRuns,
+        severity: rule.severity,
+        watch: rule.action === "watch",
+        enabled: rule.enabled,
+      };
+      if (test !== undefined) {
+        editable.test = { metric: test.metric, op: test.op, threshold: test.threshold };
+      }
+      return editable;
+    }),
+  };
+}
+
+type MetricCondition = Extract<Policy["rules"][number]["when"], { kind: "metric" }>;
+
+/** The first metric test of a condition, depth first in the order written. */
+export function firstMetricTest(
+  condition: Policy["rules"][number]["when"],
+): MetricCondition | undefined {
+  switch (condition.kind) {
+    case "metric":
+      return condition;
+    case "not":
+      return firstMetricTest(condition.of);
+    default:
+      for (const part of condition.of) {
+        const found = firstMetricTest(part);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+  }
 }
 
 export type PolicyRead =
@@ -105,19 +164,26 @@ export async function readPolicy(request: PolicyReadRequest): Promise<PolicyRead
     return { kind: "unknown_policy", policyId: clip(policyId, 100), known };
   }
 
-  const date = parseIsoDate(localDate(at, policy.timezone)) as DayNumber;
-  const week = await weekOf(store, policy, date);
   await store.appendAudit(policy.id, [
     auditEntry(staff.id, at, READ_POLICY_ACTION, "", {
       allowed: true,
       why: `${staff.name} read the policy and last week's figures per rule (counts only, no student named)`,
     }),
   ]);
-  const described = describePolicy(
-    policy,
-    request.schoolName === undefined ? {} : { schoolName: request.schoolName },
-  );
-  return { kind: "shown", view: { policy: described, week } };
+  return { kind: "shown", view: await policyView(store, policy, at, request.schoolName) };
+}
+
+/** `policy` in words, with last week's figures to the date of `at` in its time zone. */
+export async function policyView(
+  store: Store,
+  policy: Policy,
+  at: string,
+  schoolName?: (schoolId: string) => string,
+): Promise<PolicyView> {
+  const date = parseIsoDate(localDate(at, policy.timezone)) as DayNumber;
+  const week = await weekOf(store, policy, date);
+  const described = describePolicy(policy, schoolName === undefined ? {} : { schoolName });
+  return { policy: described, week, editable: editableValues(policy) };
 }
 
 /** Last week's figures per rule, from the cases touched this week and the week's runs. */

@@ -46,6 +46,7 @@ export {
 } from "./policy.ts";
 export {
   applyPolicyChange,
+  applyPolicyChanges,
   POLICY_CHANGE_KINDS,
   type PolicyChange,
   type PolicyChangeResult,

@@ -108,6 +108,33 @@ export function applyPolicyChange(
   }
 }
 
+/**
+ * Applies several changes in turn (one form may change a rule's threshold and severity at
+ * once): each to the text the one before made. The first that fails is the answer, and
+ * then nothing changed; otherwise `before` is the file as it was, `policy` and `text` as
+ * all the changes leave it, and `diff` the whole difference.
+ */
+export function applyPolicyChanges(
+  text: string,
+  file: string,
+  changes: readonly PolicyChange[],
+): PolicyChangeResult {
+  let result = applyPolicyChange(text, file, changes[0] as PolicyChange);
+  if (!result.ok) return result;
+  const before = result.before;
+  for (const change of changes.slice(1)) {
+    result = applyPolicyChange(result.text, file, change);
+    if (!result.ok) return result;
+  }
+  const changed = result.text !== text;
+  return {
+    ...result,
+    before,
+    changed,
+    diff: changed ? lineDiff(text, result.text, { file }) : "",
+  };
+}
+
 function applyGuarded(text: string, file: string, change: PolicyChange): PolicyChangeResult {
   if (typeof text !== "string") {
     return refuse(file, "change", undefined, "invalid_value", "the policy text is not text");

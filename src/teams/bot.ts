@@ -25,11 +25,17 @@ import {
   myCases,
   myData,
   type Notice,
+  POLICY_PREVIEW_VERB,
+  POLICY_SAVE_VERB,
+  POLICY_SHOW_VERB,
   POLICY_STRANGER_TEXT,
+  type PolicyEditOutcome,
+  previewPolicyEdit,
   proposeMessage,
   readPolicy,
   STRANGER_TEXT,
   STUDENT_VERBS,
+  savePolicyEdit,
   sendMessage,
   showCaseTo,
   storedIds,
@@ -41,7 +47,7 @@ import type { Staff } from "../data/schema.ts";
 import type { Logger } from "../log.ts";
 import type { Template } from "../outreach/index.ts";
 import type { CaseSummary, Store } from "../store/index.ts";
-import { renderPolicyCard } from "./cards/index.ts";
+import { renderPolicyCard, renderPolicyPreview, renderPolicyProblems } from "./cards/index.ts";
 import {
   CHANNEL_HELP,
   PERSONAL_HELP,
@@ -70,6 +76,8 @@ export interface BotDeps {
   templates: () => ReadonlyMap<string, Template>;
   /** A school's name as students know it, or its id. */
   schoolName: (schoolId: string) => string;
+  /** Reads the policy files again after a lead saved a change from Teams. */
+  policiesChanged?: () => Promise<void>;
   /** The data as last imported (a student's `my data`). */
   dataset: () => Dataset | undefined;
   /**
@@ -177,6 +185,9 @@ async function cardAction(context: TurnContext, deps: BotDeps): Promise<Adaptive
   const staff = directory.staffByAad(aad);
   const at = deps.now().toISOString();
   const conversationId = activity.conversation?.id?.split(";")[0];
+  if (verb === POLICY_PREVIEW_VERB || verb === POLICY_SAVE_VERB || verb === POLICY_SHOW_VERB) {
+    return policyCardAction(verb, { aad, data, at }, deps);
+  }
   if (verb === "show" || verb === "refresh") {
     const shown = await viewCase({
       store: deps.store,
@@ -248,6 +259,130 @@ async function cardAction(context: TurnContext, deps: BotDeps): Promise<Adaptive
     return renderView(read, staff, deps, outcome.notice);
   }
   return deps.presenter.caseCard(outcome.show, null, outcome.notice);
+}
+
+/**
+ * The policy card's change forms: Preview and Save answer the clicker only (the invoke's
+ * card replaces theirs); Back shows the policy card again, as `@Reach policy` does.
+ */
+async function policyCardAction(
+  verb: string,
+  click: { aad: string | undefined; data: unknown; at: string },
+  deps: BotDeps,
+): Promise<AdaptiveCard> {
+  const directory = deps.directory.get();
+  const policyId =
+    isRecord(click.data) && typeof click.data.policyId === "string"
+      ? click.data.policyId
+      : undefined;
+  if (verb === POLICY_SHOW_VERB) {
+    const read = await readPolicy({
+      store: deps.store,
+      directory,
+      policyId,
+      aadObjectId: click.aad,
+      at: click.at,
+      schoolName: deps.schoolName,
+    });
+    if (read.kind === "shown") return renderPolicyCard(read.view);
+    if (read.kind === "stranger") {
+      return deps.presenter.notice("Policy", POLICY_STRANGER_TEXT, "refusal");
+    }
+    return deps.presenter.notice("Policy", "Reach has no such policy.", "info");
+  }
+  const request = {
+    store: deps.store,
+    directory,
+    aadObjectId: click.aad,
+    data: click.data,
+    at: click.at,
+    dataset: deps.dataset(),
+    schoolName: deps.schoolName,
+  };
+  const outcome =
+    verb === POLICY_PREVIEW_VERB ? await previewPolicyEdit(request) : await savePolicyEdit(request);
+  deps.log.info({ verb, outcome: outcome.kind }, "policy change");
+  if (outcome.kind === "saved") {
+    deps.onQueued();
+    // The bot's own view of the policies (its card, who may act) reads the saved file now,
+    // not at the next run.
+    await deps.policiesChanged?.();
+  }
+  return policyEditCard(outcome, deps);
+}
+
+function policyEditCard(outcome: PolicyEditOutcome, deps: BotDeps): AdaptiveCard {
+  const notice = (title: string, text: string, tone: Notice["tone"]) =>
+    deps.presenter.notice(title, text, tone);
+  switch (outcome.kind) {
+    case "stranger":
+      return notice(
+        "Nothing was changed",
+        "Sorry — Reach doesn't know you as a member of staff, and only an engagement lead of the policy's schools can change a policy.",
+        "refusal",
+      );
+    case "unknown_policy":
+      return notice(
+        "Nothing was changed",
+        outcome.policyId === ""
+          ? "The card named no policy."
+          : `Reach has no policy “${outcome.policyId}”.`,
+        "refusal",
+      );
+    case "refused":
+      return notice(
+        "Nothing was changed",
+        `Sorry — ${outcome.why} Nothing was changed.`,
+        "refusal",
+      );
+    case "bad_request":
+      return notice(
+        "Reach couldn't read that change",
+        `${outcome.problems.map((p) => capitalise(p)).join(". ")}. Nothing was changed.`,
+        "refusal",
+      );
+    case "no_data":
+      return notice(
+        "No data to preview on",
+        "Reach has no data imported yet, so it can't show what the change would do. Nothing was changed.",
+        "info",
+      );
+    case "unchanged":
+      return notice(
+        "Nothing to change",
+        "The values in the form are the policy's own: saving them would change nothing.",
+        "info",
+      );
+    case "invalid":
+      return renderPolicyProblems(
+        outcome.policyId,
+        "The policy check refused this change:",
+        outcome.problems,
+      );
+    case "does_not_fit":
+      return renderPolicyProblems(
+        outcome.policyId,
+        "The changed policy does not fit the data:",
+        outcome.problems,
+      );
+    case "stale":
+      return notice(
+        "Nothing was saved",
+        "The policy file changed since your preview; preview again.",
+        "stale",
+      );
+    case "previewed":
+      return renderPolicyPreview(outcome.preview);
+    case "saved":
+      return renderPolicyCard(outcome.view, {
+        tone: "success",
+        text: `Saved: ${outcome.summary}. It takes effect at the next run.`,
+      });
+  }
+}
+
+function capitalise(text: string): string {
+  return text.length === 0 ? text : text[0].toUpperCase() + text.slice(1);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -209,6 +209,12 @@ export async function startReach(
     templates: () => templates,
     schoolName,
     dataset: () => dataset,
+    async policiesChanged() {
+      await catalogue.refresh();
+      directory.replace(
+        buildDirectory(catalogue.policies(), dataset ?? empty, now().toISOString()),
+      );
+    },
     ...(config.dataDir !== undefined && {
       digestData: { dataDir: config.dataDir, source: config.source, imported: () => latest },
     }),

@@ -53,6 +53,11 @@ export {
   renderNoticeCard,
 } from "./notice-card.ts";
 export { POLICY_CARD_BUDGET, POLICY_CARD_RULES, renderPolicyCard } from "./policy-card.ts";
+export {
+  PREVIEW_DIFF_LENGTH,
+  renderPolicyPreview,
+  renderPolicyProblems,
+} from "./policy-preview.ts";
 export { renderProposeForm } from "./propose-form.ts";
 export {
   MAX_REPLY_LENGTH,

@@ -9,11 +9,13 @@
  * stays under {@link POLICY_CARD_BUDGET} bytes (and at most {@link POLICY_CARD_RULES}),
  * and counts the rest in a line.
  */
-import type { PolicyView } from "../../app/index.ts";
+import { type EditableRule, MAX_REASON_LENGTH, type PolicyView } from "../../app/index.ts";
+import { SEVERITIES } from "../../rules/index.ts";
 import type { AdaptiveCard } from "./attachment.ts";
 import { formatRange } from "./digest-card.ts";
 import { shorten } from "./format.ts";
-import { SEVERITY_LABELS } from "./labels.ts";
+import { choicesOf, SEVERITY_LABELS } from "./labels.ts";
+import { type NoticeTone, noticeStyle } from "./notice-card.ts";
 import { expandTemplate } from "./templates.ts";
 
 /** Teams' limit is about 28 KB; the card keeps clear of it. */
@@ -29,10 +31,24 @@ const SEVERITY_COLORS: Readonly<Record<string, string>> = {
   low: "default",
 };
 
-export function renderPolicyCard(view: PolicyView): AdaptiveCard {
+/**
+ * The policy card. With `view.editable`, each rule has a "Change…" form (its first metric
+ * test's threshold, runs in a row, severity, watch only, on) and the card a "Change the
+ * window…" form, each with a reason and a Preview button (`policy_preview`). The card is the
+ * same for everyone: who may change the policy is checked when Preview is pressed.
+ */
+export function renderPolicyCard(
+  view: PolicyView,
+  notice?: { tone: NoticeTone; text: string },
+): AdaptiveCard {
   let shown = Math.min(view.policy.rules.length, POLICY_CARD_RULES);
   for (;;) {
-    const card = expandTemplate("policy", policyModel(view, shown));
+    const card = expandTemplate("policy", {
+      ...policyModel(view, shown),
+      hasNotice: notice !== undefined,
+      noticeStyle: notice === undefined ? "default" : noticeStyle(notice.tone),
+      noticeText: notice?.text ?? "",
+    });
     if (shown === 0 || Buffer.byteLength(JSON.stringify(card)) <= POLICY_CARD_BUDGET) return card;
     shown = Math.floor(shown * 0.75);
   }
@@ -43,6 +59,7 @@ function policyModel(view: PolicyView, shown: number): object {
   const counts = new Map(week.rules.map((r) => [r.ruleId, r]));
   const range = formatRange(week.week.from, week.week.to);
   const hidden = policy.rules.length - shown;
+  const editable = new Map((view.editable?.rules ?? []).map((r, index) => [r.id, { r, index }]));
   return {
     fallbackText: `Policy ${policy.id} — ${shorten(policy.name, 120)}`,
     title: shorten(policy.name, TEXT_LENGTH),
@@ -72,6 +89,7 @@ function policyModel(view: PolicyView, shown: number): object {
         description: shorten(rule.description ?? "", TEXT_LENGTH),
         counts: countsWords(rule.action, row),
         ruleId: `Rule ${rule.id}`,
+        ...formOf(policy.id, editable.get(rule.id)),
       };
     }),
     hasMoreRules: hidden > 0,
@@ -84,7 +102,49 @@ function policyModel(view: PolicyView, shown: number): object {
       { title: "Quiet hours", value: capitalise(policy.quietHours) },
       { title: "Weekly digest", value: capitalise(policy.digest) },
     ],
+    hasWindowForm: view.editable !== undefined,
+    windowForm:
+      view.editable === undefined
+        ? {}
+        : expandTemplate("forms/policy-window", {
+            policyId: policy.id,
+            windowDays: view.editable.windowDays,
+            maxReasonLength: MAX_REASON_LENGTH,
+          }),
     footer: `Last week is ${range}. Flagged: students a rule newly flagged on their case; for a watch rule, students watched on the week's last run. Counts only: no student is named.`,
+  };
+}
+
+const SEVERITY_CHOICES = choicesOf(SEVERITIES, SEVERITY_LABELS);
+
+/** A rule's "Change…" form; its inputs are named `r<index>_…`, unique on the card. */
+function formOf(
+  policyId: string,
+  editable: { r: EditableRule; index: number } | undefined,
+): { hasForm: boolean; form: object } {
+  if (editable === undefined) return { hasForm: false, form: {} };
+  const { r, index } = editable;
+  const form = `r${index}`;
+  return {
+    hasForm: true,
+    form: expandTemplate("forms/policy-rule", {
+      policyId,
+      ruleId: r.id,
+      form,
+      prefix: `${form}_`,
+      hasThreshold: r.test !== undefined,
+      thresholdLabel:
+        r.test === undefined
+          ? ""
+          : `Threshold: ${r.test.metric.replaceAll("_", " ")} ${r.test.op.replaceAll("_", " ")}`,
+      threshold: r.test?.threshold ?? 0,
+      forRuns: r.forRuns,
+      severity: r.severity,
+      severities: SEVERITY_CHOICES,
+      watch: String(r.watch),
+      on: String(r.enabled),
+      maxReasonLength: MAX_REASON_LENGTH,
+    }),
   };
 }
 

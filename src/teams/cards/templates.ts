@@ -19,6 +19,7 @@ export const TEMPLATE_NAMES = [
   "my-data",
   "digest",
   "policy",
+  "policy-preview",
   "forms/dismiss",
   "forms/snooze",
   "forms/contact",
@@ -26,6 +27,8 @@ export const TEMPLATE_NAMES = [
   "forms/resolve",
   "forms/escalate",
   "forms/decide-escalation",
+  "forms/policy-rule",
+  "forms/policy-window",
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
