@@ -31,7 +31,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import {
   type BotConfig,
   PolicyCatalogue,
@@ -99,8 +99,12 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const clock = options.clock ?? realClock;
   await rm(options.workDir, { recursive: true, force: true });
   await mkdir(options.workDir, { recursive: true });
-  const policy = (await PolicyCatalogue.open(DEMO.policyPath)).get(DEMO.policyId);
-  if (policy === undefined) throw new Error(`${DEMO.policyPath} has no policy ${DEMO.policyId}`);
+  // A copy in the work folder: an engagement lead may change the policy from Teams, and
+  // that writes the file, which must not be the repository's sample.
+  const policyPath = join(options.workDir, basename(DEMO.policyPath));
+  await copyFile(DEMO.policyPath, policyPath);
+  const policy = (await PolicyCatalogue.open(policyPath)).get(DEMO.policyId);
+  if (policy === undefined) throw new Error(`${policyPath} has no policy ${DEMO.policyId}`);
   const today = localDate(clock.now(), policy.timezone);
   const dataDir = join(options.workDir, "school");
   const days = await writeShiftedSchool(DEMO.dataDir, dataDir, today);
@@ -114,7 +118,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     host: "127.0.0.1",
     dataDir,
     source: "canonical",
-    policies: DEMO.policyPath,
+    policies: policyPath,
     directoryRefreshMinutes: 0,
     store: "sqlite",
     logLevel: "warn",
