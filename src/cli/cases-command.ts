@@ -3,7 +3,6 @@
  * command line. Restricted note text is never printed here (the reader is nobody in
  * particular, as on a channel card).
  */
-import { userInfo } from "node:os";
 import {
   DEFAULT_QUARANTINE_DIR,
   eraseStudent as eraseStudentData,
@@ -15,6 +14,7 @@ import { CASE_STATUSES, parseCaseId, parsePolicyId, parseStudentId } from "../ca
 import { csvLine } from "../data/csv.ts";
 import type { CaseSummary } from "../store/index.ts";
 import { EXIT_ERROR, EXIT_OK } from "./exit-codes.ts";
+import { operatorName } from "./operator-args.ts";
 import { type Output, table } from "./output.ts";
 
 export interface CasesArgs {
@@ -40,16 +40,6 @@ const COLUMNS = [
   "updatedAt",
   "version",
 ] as const;
-
-/** Who runs the command, for the audit trail. */
-function operatorName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    // A container's user may have no passwd entry: reading or erasing must not fail for that.
-    return "unknown";
-  }
-}
 
 function statusFilter(state: string | undefined, out: Output): string | undefined | false {
   if (state === undefined) return undefined;

@@ -1,17 +1,3 @@
-/**
- * `reach digest`: a policy's weekly digest (docs/digest.md) — the week's cases, first
- * contacts, each rule's dismissals, runs and dead letters, watch rules, hybrid
- * engagement, whether the help helped and the quarter's fairness — as plain text a lead
- * can read, or one JSON object with `--json`. `--post` also queues it for the policy's
- * leads' channel in Teams, once per policy and date. In counts, rates and medians only:
- * no student is named, and no student id is printed, not even for a rejected row.
- *
- * Exit codes: 0 = done; 3 = done, but some rows or files were rejected on import; 1 =
- * nothing made (bad arguments, an invalid policy, an unknown policy id, an unreadable
- * data folder, no case store).
- */
-import { existsSync, statSync } from "node:fs";
-import { userInfo } from "node:os";
 import {
   type Digest,
   type DigestOptions,
@@ -20,7 +6,7 @@ import {
   weeklyDigest,
 } from "../app/index.ts";
 import type { ImportResult } from "../data/adapters/adapter.ts";
-import { ADAPTERS, isSourceName, type SourceName } from "../data/adapters/index.ts";
+import type { SourceName } from "../data/adapters/index.ts";
 import { type DayNumber, localDate, parseIsoDate } from "../data/dates.ts";
 import {
   formatProblem,
@@ -30,6 +16,7 @@ import {
   type Policy,
 } from "../rules/index.ts";
 import { EXIT_ERROR, EXIT_OK, EXIT_PARTIAL_IMPORT } from "./exit-codes.ts";
+import { operatorName, sourceAndDataProblems } from "./operator-args.ts";
 import { type Output, table } from "./output.ts";
 import { importProgress } from "./run-command.ts";
 
@@ -74,32 +61,14 @@ export interface DigestArgs {
   post: boolean;
 }
 
-/** Who runs the command, for the audit record of the read. */
-function operatorName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    // A container's user may have no passwd entry: the digest must not fail for that.
-    return "unknown";
-  }
-}
-
 export async function digestCommand(
   args: DigestArgs,
   out: Output,
   now: () => Date = () => new Date(),
 ): Promise<number> {
   const problems: string[] = [];
-  const sources = Object.keys(ADAPTERS).join(", ");
   if (!args.policy) problems.push("--policy <file|dir> is required");
-  if (!args.source) problems.push(`--source is required (${sources})`);
-  else if (!isSourceName(args.source)) {
-    problems.push(`--source ${args.source} is not one of ${sources}`);
-  }
-  if (!args.data) problems.push("--data <dir> is required");
-  else if (!existsSync(args.data) || !statSync(args.data).isDirectory()) {
-    problems.push(`--data ${args.data} is not a folder`);
-  }
+  problems.push(...sourceAndDataProblems(args));
   const date = args.date === undefined ? undefined : parseIsoDate(args.date);
   if (args.date !== undefined && date === undefined) {
     problems.push(`--date ${args.date} is not a date as YYYY-MM-DD`);

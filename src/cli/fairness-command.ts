@@ -8,8 +8,7 @@
  * nothing computed (bad arguments, an invalid policy, one that does not fit the data, an
  * unreadable data folder, a `--db` that is not a Reach database).
  */
-import { existsSync, statSync } from "node:fs";
-import { userInfo } from "node:os";
+import { existsSync } from "node:fs";
 import {
   type FairnessGroup,
   type FairnessResult,
@@ -21,7 +20,7 @@ import {
   type ShownCount,
   SMALL_CELL,
 } from "../app/index.ts";
-import { ADAPTERS, isSourceName, type SourceName } from "../data/adapters/index.ts";
+import type { SourceName } from "../data/adapters/index.ts";
 import { type DayNumber, formatDay, parseIsoDate } from "../data/dates.ts";
 import {
   DataCheckFailed,
@@ -31,6 +30,7 @@ import {
 } from "../rules/index.ts";
 import type { Store } from "../store/index.ts";
 import { EXIT_ERROR, EXIT_OK, EXIT_PARTIAL_IMPORT } from "./exit-codes.ts";
+import { operatorName, sourceAndDataProblems } from "./operator-args.ts";
 import type { Output } from "./output.ts";
 import { table } from "./output.ts";
 import { importProgress } from "./run-command.ts";
@@ -64,32 +64,14 @@ export interface FairnessArgs {
   json: boolean;
 }
 
-/** Who runs the command, for the audit trail of the cases it counts. */
-function operatorName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    // A container's user may have no passwd entry: counting must not fail for that.
-    return "unknown";
-  }
-}
-
 export async function fairnessCommand(
   args: FairnessArgs,
   out: Output,
   now: () => Date = () => new Date(),
 ): Promise<number> {
   const problems: string[] = [];
-  const sources = Object.keys(ADAPTERS).join(", ");
   if (!args.policy) problems.push("--policy <file> is required");
-  if (!args.source) problems.push(`--source is required (${sources})`);
-  else if (!isSourceName(args.source)) {
-    problems.push(`--source ${args.source} is not one of ${sources}`);
-  }
-  if (!args.data) problems.push("--data <dir> is required");
-  else if (!existsSync(args.data) || !statSync(args.data).isDirectory()) {
-    problems.push(`--data ${args.data} is not a folder`);
-  }
+  problems.push(...sourceAndDataProblems(args));
   const asOf = args.asOf === undefined ? undefined : parseIsoDate(args.asOf);
   if (args.asOf === undefined) problems.push("--as-of <YYYY-MM-DD> is required");
   else if (asOf === undefined) problems.push(`--as-of ${args.asOf} is not a date as YYYY-MM-DD`);
