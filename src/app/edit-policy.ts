@@ -32,6 +32,7 @@ import {
   readPolicyFile,
   SEVERITIES,
 } from "../rules/index.ts";
+import { notePolicyVersion } from "../run/index.ts";
 import type { Store } from "../store/index.ts";
 import { actorLabel, auditRefusal, clip } from "./audit-refusal.ts";
 import type { Directory } from "./directory.ts";
@@ -109,7 +110,9 @@ export type PolicyEditOutcome =
   | { kind: "previewed"; preview: PolicyEditPreview }
   /** The file changed since the preview: nothing written. */
   | { kind: "stale"; policyId: string }
-  | { kind: "saved"; view: PolicyView; summary: string };
+  /** A rollback named a version the policy's history does not have. */
+  | { kind: "no_version"; policyId: string; version: string }
+  | { kind: "saved"; view: PolicyView; summary: string; version?: number };
 
 export interface PolicyEditRequest {
   store: Store;
@@ -125,7 +128,7 @@ export interface PolicyEditRequest {
 }
 
 /** Who asks and about which policy, or the answer when they may not. */
-async function authorised(
+export async function authorised(
   request: PolicyEditRequest,
   action: string,
 ): Promise<{ staff: Staff; policy: Policy } | PolicyEditOutcome> {
@@ -282,6 +285,8 @@ export async function savePolicyEdit(request: PolicyEditRequest): Promise<Policy
   if (!applied.ok) return { kind: "invalid", policyId: policy.id, problems: applied.problems };
   if (!applied.changed) return { kind: "unchanged", policyId: policy.id };
 
+  // The text changed from is a version too (a change made in the file, or the first one).
+  await notePolicyVersion(request.store, current.policy, request.at);
   await writeAtomically(file, applied.text);
   const words = changeWords(applied.before, applied.policy, fields.ruleId);
   const summary = summaryOf(applied.policy, fields.ruleId, words);
@@ -297,6 +302,17 @@ export async function savePolicyEdit(request: PolicyEditRequest): Promise<Policy
     }),
   ]);
   const newHash = policyTextHash(applied.text);
+  const { version } = await request.store.addPolicyVersion({
+    policyId: policy.id,
+    hash: newHash,
+    text: applied.text,
+    author: staff.id,
+    authorName: staff.name,
+    at: request.at,
+    source: "teams",
+    reason,
+    diff: applied.diff,
+  });
   await request.store.enqueueOutbox([
     {
       id: `policy-change:${policy.id}:${newHash.slice(0, 32)}:${request.at}`,
@@ -311,12 +327,13 @@ export async function savePolicyEdit(request: PolicyEditRequest): Promise<Policy
   return {
     kind: "saved",
     summary,
+    version: version.version,
     view: await policyView(request.store, applied.policy, request.at, request.schoolName),
   };
 }
 
 /** The text written to a temporary file beside `file`, flushed to disk, renamed over it. */
-async function writeAtomically(file: string, text: string): Promise<void> {
+export async function writeAtomically(file: string, text: string): Promise<void> {
   const temporary = join(dirname(file), `.${basename(file)}.${randomUUID()}.tmp`);
   const mode = (await stat(file)).mode & 0o777;
   const handle = await open(temporary, "wx", mode);
@@ -514,7 +531,7 @@ function summaryOf(policy: Policy, ruleId: string | undefined, words: string[]):
   return `${what} — ${words.join("; ") || "no value"}`;
 }
 
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   return text.replace(/\s+/gu, " ").trim();
 }
 

@@ -128,6 +128,20 @@ export {
   type ShownStudent,
 } from "./policy-change.ts";
 export {
+  HISTORY_SHOWN,
+  listPolicyVersions,
+  POLICY_HISTORY_VERB,
+  POLICY_ROLLBACK_VERB,
+  type PolicyHistoryRead,
+  type PolicyHistoryView,
+  type PolicyRollbackRequest,
+  type PolicyVersionView,
+  policyHistoryView,
+  READ_POLICY_HISTORY_ACTION,
+  readPolicyHistory,
+  rollbackPolicy,
+} from "./policy-history.ts";
+export {
   type CaseDisplay,
   listCasesForOperator,
   listRuns,

@@ -11,7 +11,6 @@
  * Nothing is saved and nothing is audited here: the preview returns the new text and its
  * diff, for the step that saves it as a new version.
  */
-import { createHash } from "node:crypto";
 import { buildCalendars, type SchoolCalendar } from "../calendar/index.ts";
 import { authorise, type CaseSubject, type Roster } from "../cases/index.ts";
 import type { Dataset } from "../data/dataset.ts";
@@ -29,7 +28,9 @@ import {
   type RuleState,
   readPolicyFile,
 } from "../rules/index.ts";
-import { type ChangePreview, type Movement, previewChange } from "../run/index.ts";
+import { type ChangePreview, type Movement, policyTextHash, previewChange } from "../run/index.ts";
+
+export { policyTextHash };
 
 export interface PolicyChangePreviewRequest {
   /** The policy's file: the source of truth, read now. */
@@ -205,11 +206,6 @@ export async function previewPolicyChange(
       evaluated: preview.evaluated,
     },
   };
-}
-
-/** SHA-256 (hex) of a policy file's text: what a preview saw, checked again on saving. */
-export function policyTextHash(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
 /** Whether the viewer may read a case about this student (answers kept per student). */

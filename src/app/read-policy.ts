@@ -11,6 +11,7 @@
  */
 import { auditEntry, type CaseEvent } from "../cases/index.ts";
 import { type DayNumber, localDate, parseIsoDate } from "../data/dates.ts";
+import type { Staff } from "../data/schema.ts";
 import type { Policy } from "../rules/index.ts";
 import {
   describePolicy,
@@ -126,13 +127,37 @@ export interface PolicyReadRequest {
 const RUNS_READ = 200;
 
 export async function readPolicy(request: PolicyReadRequest): Promise<PolicyRead> {
+  const found = await policyAsked(request, READ_POLICY_ACTION);
+  if ("kind" in found) return found;
+  const { staff, policy } = found;
+  await request.store.appendAudit(policy.id, [
+    auditEntry(staff.id, request.at, READ_POLICY_ACTION, "", {
+      allowed: true,
+      why: `${staff.name} read the policy and last week's figures per rule (counts only, no student named)`,
+    }),
+  ]);
+  return {
+    kind: "shown",
+    view: await policyView(request.store, policy, request.at, request.schoolName),
+  };
+}
+
+/**
+ * The member of staff asking and the policy they named (or the one linked to the channel),
+ * or the answer when there is none: a stranger, an unknown policy, or which one? Refusals
+ * are audited under `action`.
+ */
+export async function policyAsked(
+  request: PolicyReadRequest,
+  action: string,
+): Promise<{ staff: Staff; policy: Policy } | Exclude<PolicyRead, { kind: "shown" }>> {
   const { store, directory, at } = request;
   const staff = directory.staffByAad(request.aadObjectId);
   if (staff === undefined) {
     await auditRefusal(store, directory, {
       actor: actorLabel(request.aadObjectId),
       at,
-      action: READ_POLICY_ACTION,
+      action,
       policyId: request.policyId,
       why: "the Teams user is not on the staff roster",
       refusal: "not_authorised",
@@ -156,21 +181,14 @@ export async function readPolicy(request: PolicyReadRequest): Promise<PolicyRead
     await auditRefusal(store, directory, {
       actor: staff.id,
       at,
-      action: READ_POLICY_ACTION,
+      action,
       policyId,
       why: "the policy is not served",
       refusal: "invalid_input",
     });
     return { kind: "unknown_policy", policyId: clip(policyId, 100), known };
   }
-
-  await store.appendAudit(policy.id, [
-    auditEntry(staff.id, at, READ_POLICY_ACTION, "", {
-      allowed: true,
-      why: `${staff.name} read the policy and last week's figures per rule (counts only, no student named)`,
-    }),
-  ]);
-  return { kind: "shown", view: await policyView(store, policy, at, request.schoolName) };
+  return { staff, policy };
 }
 
 /** `policy` in words, with last week's figures to the date of `at` in its time zone. */

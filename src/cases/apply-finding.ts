@@ -20,9 +20,17 @@ export function applyFinding(
   openCase: CaseState | undefined,
   finding: Finding,
   at: string,
+  /** The version of the policy the run evaluated, recorded on a case it opens. */
+  policyVersion?: number,
 ): FindingCommand | undefined {
   if (openCase === undefined || !isOpen(openCase)) {
-    return { type: "open", version: 0, at, finding };
+    return {
+      type: "open",
+      version: 0,
+      at,
+      finding,
+      ...(policyVersion !== undefined && { policyVersion }),
+    };
   }
   if (openCase.studentId !== finding.studentId || openCase.policyId !== finding.policyId) {
     throw new RangeError(

@@ -56,7 +56,11 @@ const command = <T extends string, S extends z.core.$ZodLooseShape>(type: T, sha
   z.object({ type: z.literal(type), ...base, ...shape });
 
 export const CaseCommandSchema = z.discriminatedUnion("type", [
-  command("open", { finding: FindingSchema }),
+  command("open", {
+    finding: FindingSchema,
+    /** The version of the policy (policy history) whose run opened the case, when known. */
+    policyVersion: z.number().int().positive().optional(),
+  }),
   command("add_signal", {
     asOf: IsoDateSchema,
     signals: z.array(CaseSignalSchema),

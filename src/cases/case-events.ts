@@ -47,6 +47,8 @@ export const OpenedEvent = event("opened", {
   inhibited: z.array(CaseSignalSchema),
   /** The "data as of" date of the finding. */
   asOf: IsoDateSchema,
+  /** The version of the policy (policy history) whose run opened the case, when known. */
+  policyVersion: z.number().int().positive().optional(),
 });
 
 export const SignalAddedEvent = event("signal_added", {

@@ -103,6 +103,8 @@ export interface CaseState {
   /** The "data as of" date of the newest evidence. */
   asOf: string;
   openedAt: string;
+  /** The version of the policy whose run opened the case (absent for cases opened before versions). */
+  policyVersion?: number;
   updatedAt: string;
   assignee?: string;
   /** A flag, not a status: the case keeps its status while snoozed. */

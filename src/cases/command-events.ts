@@ -72,6 +72,7 @@ function bodiesFor(
         signals: finding.signals,
         inhibited: finding.inhibited,
         asOf: finding.asOf,
+        policyVersion: command.policyVersion,
       },
     ];
   }

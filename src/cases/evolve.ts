@@ -46,6 +46,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       severity: event.severity,
       asOf: event.asOf,
       openedAt: event.at,
+      ...(event.policyVersion !== undefined && { policyVersion: event.policyVersion }),
       updatedAt: event.at,
       signals: [
         ...event.signals.map((signal) => entry(signal, false, event.asOf, event.at)),

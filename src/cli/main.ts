@@ -24,6 +24,7 @@ import { bugLines, expectedProblem } from "./errors.ts";
 import { EXIT_ERROR, EXIT_OK, EXIT_SIGNAL_NOTE, exitCodeLines } from "./exit-codes.ts";
 import { FAIRNESS_OPTIONS, FAIRNESS_USAGE, fairnessCommand } from "./fairness-command.ts";
 import type { Output } from "./output.ts";
+import { policyHistoryCommand } from "./policy-command.ts";
 import { rulesCheck } from "./rules-check.ts";
 import { rulesTest } from "./rules-test-command.ts";
 import { runCommand } from "./run-command.ts";
@@ -51,6 +52,7 @@ const OPTIONS = {
   date: { type: "string" },
   post: { type: "boolean" },
   json: { type: "boolean" },
+  diff: { type: "boolean" },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -279,6 +281,33 @@ const RUNS_LIST: Command = {
   },
 };
 
+const POLICY_HISTORY: Command = {
+  name: "reach policy history",
+  usage: usage(
+    ["reach policy history <policy-id> [--limit N] [--diff] [--json] [--db F]"],
+    [
+      "every version of a policy, newest first: when,",
+      "who, how (file, Teams, rollback) and why; --diff",
+      "adds each version's change",
+    ],
+  ),
+  options: ["limit", "diff", "json", "db"],
+  positionals: { max: 1, what: "policy id" },
+  run(values, positionals, out, running) {
+    running.db = values.db;
+    return policyHistoryCommand(
+      {
+        policyId: positionals[0],
+        limit: values.limit,
+        diff: values.diff ?? false,
+        json: values.json ?? false,
+        db: values.db,
+      },
+      out,
+    );
+  },
+};
+
 const ERASE: Command = {
   name: "reach erase",
   usage: usage(
@@ -372,6 +401,7 @@ const COMMANDS = {
   run: { modes: [DRY_RUN, REAL_RUN] },
   cases: { subcommands: { list: CASES_LIST, show: CASES_SHOW, export: CASES_EXPORT } },
   runs: { subcommands: { list: RUNS_LIST } },
+  policy: { subcommands: { history: POLICY_HISTORY } },
   erase: { modes: [ERASE] },
   fairness: { modes: [FAIRNESS] },
   backtest: { modes: [BACKTEST] },

@@ -31,6 +31,7 @@ export {
   loadPolicyText,
   type PolicyLoadResult,
   type PolicyProblem,
+  policySourceText,
   readPolicyFile,
 } from "./loader.ts";
 export {

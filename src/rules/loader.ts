@@ -60,9 +60,24 @@ export function loadPolicyText(text: string, file: string): PolicyLoadResult {
   return load(text, file).result;
 }
 
+/** The text each loaded policy came from (a policy built in code has none). */
+const sourceTexts = new WeakMap<Policy, string>();
+
+/**
+ * The file text this policy was loaded from, exactly as read: what a version of the policy
+ * records, so that the version a run used is the text it evaluated even when the file has
+ * changed since. Undefined for a policy not made by the loader.
+ */
+export function policySourceText(policy: Policy): string | undefined {
+  return sourceTexts.get(policy);
+}
+
 function load(text: string, file: string): Loaded {
   const loaded = loadGuarded(text, file);
-  if (loaded.result.ok) return loaded;
+  if (loaded.result.ok) {
+    sourceTexts.set(loaded.result.policy, text);
+    return loaded;
+  }
   return { ...loaded, result: { ...loaded.result, errors: withHints(loaded.result.errors) } };
 }
 

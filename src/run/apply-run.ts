@@ -42,6 +42,7 @@ import {
 } from "../rules/index.ts";
 import type { AppendRequest, RunRecord, Store, StoredCase } from "../store/index.ts";
 import { caseIdFor, outboxIdFor } from "../store/index.ts";
+import { notePolicyVersion } from "./policy-version.ts";
 
 export interface ApplyRunOptions {
   store: Store;
@@ -135,7 +136,7 @@ export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult
   }, ttlMs / 3);
   heartbeat.unref();
   const runId = `${policy.id}:${asOf}:${at}:${owner}`;
-  const started = {
+  const started: Omit<RunRecord, "status"> = {
     runId,
     policyId: policy.id,
     asOf,
@@ -154,6 +155,9 @@ export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult
       }
     }
     await closeAbandonedRuns(store, policy.id, asOf, runId, owner, at);
+    // The text evaluated is a version in the policy's history; the cases it opens name it.
+    const version = await notePolicyVersion(store, policy, at);
+    if (version !== undefined) started.policyVersion = version.version;
     if (check.errors.length > 0) {
       // Refused before anything is evaluated: no case opens on numbers the data cannot back.
       await store.saveRun({
@@ -167,6 +171,7 @@ export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult
     await store.saveRun({ ...started, status: "running" });
     // A run that crashed may have left follow-up writes undone: finish them first.
     await store.finishInterrupted();
+
     const saved = await store.loadRuleState(policy.id);
     const evaluation = evaluate({
       dataset,
@@ -175,7 +180,7 @@ export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult
       previous: saved?.state ?? emptyRuleState(policy.id),
       calendars,
     });
-    const result = await applyFindings(options, evaluation, check);
+    const result = await applyFindings(options, evaluation, check, version?.version);
     await store.saveRuleState(policy.id, asOf, evaluation.state);
     await store.saveRun({
       ...started,
@@ -268,6 +273,7 @@ async function applyFindings(
   options: ApplyRunOptions,
   evaluation: Evaluation,
   check: DataCheck,
+  policyVersion: number | undefined,
 ): Promise<ApplyRunResult> {
   const { store, policy, dataset, at } = options;
   const roster = rosterOf(dataset.staff);
@@ -320,7 +326,7 @@ async function applyFindings(
       kind ??= command.type === "open" ? "case_card" : "card_update";
       return true;
     };
-    const findingCommand = finding && applyFinding(state, finding, at);
+    const findingCommand = finding && applyFinding(state, finding, at, policyVersion);
     if (finding && !findingCommand) result.unchanged++;
     if (findingCommand && !apply(findingCommand)) continue;
     const watchCommand = watched && watchedCommand(state, watched, at);

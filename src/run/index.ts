@@ -73,6 +73,7 @@ export {
   ruleWords,
   summariseRuleWeek,
 } from "./policy-text/index.ts";
+export { notePolicyVersion, policyTextHash } from "./policy-version.ts";
 export {
   type CaseResult,
   type DateResult,

@@ -28,6 +28,13 @@ export {
   type OutboxStatus,
   type OutboxSubmission,
 } from "./outbox-records.ts";
+export {
+  FILE_AUTHOR,
+  POLICY_VERSION_SOURCES,
+  type PolicyVersion,
+  type PolicyVersionSource,
+  type PolicyVersionSubmission,
+} from "./policy-versions.ts";
 export { parseRuleState, RuleStateSchema } from "./rule-state-schema.ts";
 export {
   type DataThrough,

@@ -46,6 +46,8 @@ export interface RunRecord {
    * activity per source, submissions), as the run saw it; absent when not known.
    */
   dataThrough?: DataThrough[];
+  /** The version of the policy (policy history) the run evaluated, when known. */
+  policyVersion?: number;
 }
 
 export interface DataThrough {

@@ -27,6 +27,7 @@ import type {
   OutboxKey,
   OutboxSubmission,
 } from "./outbox-records.ts";
+import type { PolicyVersion, PolicyVersionSubmission } from "./policy-versions.ts";
 import type {
   LeaseRequest,
   LeaseResult,
@@ -149,6 +150,21 @@ export interface Store {
   listBindings(conversationId?: string): Promise<ChannelBinding[]>;
   /** True if there was a binding to remove: the cases one, or the one of `purpose`. */
   removeBinding(policyId: string, purpose?: BindingPurpose): Promise<boolean>;
+
+  // Policy versions (policy-versions.ts)
+
+  /**
+   * Records a version numbered one after the policy's latest. With `onlyIfNew`, nothing is
+   * written when the latest version has the same hash: the answer is that version, with
+   * `created: false` (a run or a read noticing a file that has not changed).
+   */
+  addPolicyVersion(
+    submission: PolicyVersionSubmission,
+    options?: { onlyIfNew?: boolean },
+  ): Promise<{ version: PolicyVersion; created: boolean }>;
+  /** Newest first; at most `limit`. */
+  listPolicyVersions(policyId: string, limit?: number): Promise<PolicyVersion[]>;
+  getPolicyVersion(policyId: string, version: number): Promise<PolicyVersion | undefined>;
 
   // The installation
 

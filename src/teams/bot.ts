@@ -25,7 +25,9 @@ import {
   myCases,
   myData,
   type Notice,
+  POLICY_HISTORY_VERB,
   POLICY_PREVIEW_VERB,
+  POLICY_ROLLBACK_VERB,
   POLICY_SAVE_VERB,
   POLICY_SHOW_VERB,
   POLICY_STRANGER_TEXT,
@@ -33,6 +35,8 @@ import {
   previewPolicyEdit,
   proposeMessage,
   readPolicy,
+  readPolicyHistory,
+  rollbackPolicy,
   STRANGER_TEXT,
   STUDENT_VERBS,
   savePolicyEdit,
@@ -47,7 +51,12 @@ import type { Staff } from "../data/schema.ts";
 import type { Logger } from "../log.ts";
 import type { Template } from "../outreach/index.ts";
 import type { CaseSummary, Store } from "../store/index.ts";
-import { renderPolicyCard, renderPolicyPreview, renderPolicyProblems } from "./cards/index.ts";
+import {
+  renderPolicyCard,
+  renderPolicyHistory,
+  renderPolicyPreview,
+  renderPolicyProblems,
+} from "./cards/index.ts";
 import {
   CHANNEL_HELP,
   PERSONAL_HELP,
@@ -185,7 +194,13 @@ async function cardAction(context: TurnContext, deps: BotDeps): Promise<Adaptive
   const staff = directory.staffByAad(aad);
   const at = deps.now().toISOString();
   const conversationId = activity.conversation?.id?.split(";")[0];
-  if (verb === POLICY_PREVIEW_VERB || verb === POLICY_SAVE_VERB || verb === POLICY_SHOW_VERB) {
+  if (
+    verb === POLICY_PREVIEW_VERB ||
+    verb === POLICY_SAVE_VERB ||
+    verb === POLICY_SHOW_VERB ||
+    verb === POLICY_HISTORY_VERB ||
+    verb === POLICY_ROLLBACK_VERB
+  ) {
     return policyCardAction(verb, { aad, data, at }, deps);
   }
   if (verb === "show" || verb === "refresh") {
@@ -290,6 +305,36 @@ async function policyCardAction(
     }
     return deps.presenter.notice("Policy", "Reach has no such policy.", "info");
   }
+  if (verb === POLICY_HISTORY_VERB) {
+    const read = await readPolicyHistory({
+      store: deps.store,
+      directory,
+      policyId,
+      aadObjectId: click.aad,
+      at: click.at,
+    });
+    if (read.kind === "shown") return renderPolicyHistory(read.view);
+    if (read.kind === "stranger") {
+      return deps.presenter.notice("Policy", POLICY_STRANGER_TEXT, "refusal");
+    }
+    return deps.presenter.notice("Policy", "Reach has no such policy.", "info");
+  }
+  if (verb === POLICY_ROLLBACK_VERB) {
+    const outcome = await rollbackPolicy({
+      store: deps.store,
+      directory,
+      aadObjectId: click.aad,
+      data: click.data,
+      at: click.at,
+      schoolName: deps.schoolName,
+    });
+    deps.log.info({ verb, outcome: outcome.kind }, "policy rollback");
+    if (outcome.kind === "saved") {
+      deps.onQueued();
+      await deps.policiesChanged?.();
+    }
+    return policyEditCard(outcome, deps, true);
+  }
   const request = {
     store: deps.store,
     directory,
@@ -311,7 +356,7 @@ async function policyCardAction(
   return policyEditCard(outcome, deps);
 }
 
-function policyEditCard(outcome: PolicyEditOutcome, deps: BotDeps): AdaptiveCard {
+function policyEditCard(outcome: PolicyEditOutcome, deps: BotDeps, rollback = false): AdaptiveCard {
   const notice = (title: string, text: string, tone: Notice["tone"]) =>
     deps.presenter.notice(title, text, tone);
   switch (outcome.kind) {
@@ -368,15 +413,23 @@ function policyEditCard(outcome: PolicyEditOutcome, deps: BotDeps): AdaptiveCard
     case "stale":
       return notice(
         "Nothing was saved",
-        "The policy file changed since your preview; preview again.",
+        rollback
+          ? "The policy file changed since this history was shown; ask for the history again."
+          : "The policy file changed since your preview; preview again.",
         "stale",
+      );
+    case "no_version":
+      return notice(
+        "Nothing was changed",
+        `Policy ${outcome.policyId} has no version ${outcome.version}.`,
+        "refusal",
       );
     case "previewed":
       return renderPolicyPreview(outcome.preview);
     case "saved":
       return renderPolicyCard(outcome.view, {
         tone: "success",
-        text: `Saved: ${outcome.summary}. It takes effect at the next run.`,
+        text: `Saved${outcome.version === undefined ? "" : ` as version ${outcome.version}`}: ${outcome.summary}. It takes effect at the next run.`,
       });
   }
 }
@@ -434,7 +487,7 @@ async function channelMessage(context: TurnContext, deps: BotDeps): Promise<void
     return;
   }
   if (command.kind === "policy") {
-    await policyCommand(context, deps, channelId, command.policyId);
+    await policyCommand(context, deps, channelId, command.policyId, command.history === true);
     return;
   }
   if ((await store.getConversation(channelId)) === undefined) {
@@ -556,11 +609,12 @@ async function policyCommand(
   deps: BotDeps,
   channelId: string | undefined,
   policyId: string | undefined,
+  history: boolean,
 ): Promise<void> {
   const reply = (text: string) => context.sendActivity(MessageFactory.text(text));
   // Ids go inside backticks: one in the id would end the code span.
   const list = (ids: string[]) => ids.map((p) => `\`${p.replaceAll("`", "'")}\``).join(", ");
-  const answer = await readPolicy({
+  const request = {
     store: deps.store,
     directory: deps.directory.get(),
     policyId,
@@ -568,9 +622,14 @@ async function policyCommand(
     ...(channelId !== undefined && { channelId }),
     at: deps.now().toISOString(),
     schoolName: deps.schoolName,
-  });
-  deps.log.info({ command: "policy", outcome: answer.kind }, "policy asked for");
-  const ask = channelId === undefined ? "`policy POLICY-ID`" : "`@Reach policy POLICY-ID`";
+  };
+  const answer = history ? await readPolicyHistory(request) : await readPolicy(request);
+  deps.log.info(
+    { command: history ? "policy history" : "policy", outcome: answer.kind },
+    "policy asked for",
+  );
+  const words = history ? "policy history" : "policy";
+  const ask = channelId === undefined ? `\`${words} POLICY-ID\`` : `\`@Reach ${words} POLICY-ID\``;
   switch (answer.kind) {
     case "stranger":
       await reply(POLICY_STRANGER_TEXT);
@@ -587,11 +646,14 @@ async function policyCommand(
         `There is no policy ${list([answer.policyId])}. Policies: ${list(answer.known) || "none loaded"}.`,
       );
       return;
-    case "shown":
-      await context.sendActivity(
-        MessageFactory.attachment(CardFactory.adaptiveCard(renderPolicyCard(answer.view))),
-      );
+    case "shown": {
+      const card =
+        "versions" in answer.view
+          ? renderPolicyHistory(answer.view)
+          : renderPolicyCard(answer.view);
+      await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
       return;
+    }
   }
 }
 
@@ -607,7 +669,7 @@ async function personalMessage(context: TurnContext, deps: BotDeps): Promise<voi
     context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
   if (command.kind === "policy") {
     // Staff only; anyone else (a student too) is refused and audited by app/read-policy.
-    await policyCommand(context, deps, undefined, command.policyId);
+    await policyCommand(context, deps, undefined, command.policyId, command.history === true);
     return;
   }
   const staff = directory.staffByAad(activity.from?.aadObjectId);

@@ -14,7 +14,7 @@ export type ChannelCommand =
   | { kind: "binding" }
   | { kind: "unlink"; policyId: string | undefined; purpose?: "leads" }
   | { kind: "digest"; policyId: string | undefined }
-  | { kind: "policy"; policyId: string | undefined }
+  | { kind: "policy"; policyId: string | undefined; history?: true }
   | { kind: "help" }
   | { kind: "unknown"; text: string };
 
@@ -22,7 +22,7 @@ export type PersonalCommand =
   | { kind: "my_cases" }
   | { kind: "my_data" }
   | { kind: "case"; caseId: string | undefined }
-  | { kind: "policy"; policyId: string | undefined }
+  | { kind: "policy"; policyId: string | undefined; history?: true }
   | { kind: "help" }
   | { kind: "unknown"; text: string };
 
@@ -63,7 +63,10 @@ export function parseChannelCommand(text: string | undefined): ChannelCommand {
     case "digest":
       return { kind: "digest", policyId: args[0] };
     case "policy":
-      return { kind: "policy", policyId: args[0] };
+      // `policy history [POLICY-ID]`: the policy's versions.
+      return args[0]?.toLowerCase() === "history"
+        ? { kind: "policy", policyId: args[1], history: true }
+        : { kind: "policy", policyId: args[0] };
     case "help":
     case "":
       return { kind: "help" };
@@ -81,6 +84,8 @@ export function parsePersonalCommand(text: string | undefined): PersonalCommand 
   }
   const match = /^case\s*#?\s*(\S+)?$/i.exec(clean);
   if (match) return { kind: "case", caseId: match[1] };
+  const history = /^policy\s+history(?:\s+(\S+))?$/i.exec(clean);
+  if (history) return { kind: "policy", policyId: history[1], history: true };
   const policy = /^policy(?:\s+(\S+))?$/i.exec(clean);
   if (policy) return { kind: "policy", policyId: policy[1] };
   if (lower === "help" || lower === "" || lower === "hi" || lower === "hello")
@@ -97,6 +102,7 @@ export const CHANNEL_HELP = [
   "- `@Reach unlink POLICY-ID leads`: stop posting a policy's digest and escalations here (engagement leads)",
   "- `@Reach digest POLICY-ID`: post this week's digest of the policy now; the policy can be left out where only one is linked here (engagement leads)",
   "- `@Reach policy POLICY-ID`: the policy in plain words — who it covers, when it runs, each rule as a sentence, last week's counts per rule; the policy can be left out where only one is linked here (staff)",
+  "- `@Reach policy history POLICY-ID`: every version of the policy, who changed it, when and why; an engagement lead can roll back to one (staff)",
   "Each case arrives as a card: confirm or dismiss it, log contacts, notes and outcomes on the card.",
 ].join("\n\n");
 
@@ -105,6 +111,7 @@ export const PERSONAL_HELP = [
   "- `my cases`: the cases assigned to you, and new cases you may take",
   "- `case CASE-ID`: one case in full, with its evidence and history (the id is on its card)",
   "- `policy POLICY-ID`: a policy in plain words, each rule as a sentence, with last week's counts per rule",
+  "- `policy history POLICY-ID`: every version of a policy, who changed it, when and why",
   "- `help`: this message",
 ].join("\n\n");
 

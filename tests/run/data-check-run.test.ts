@@ -85,6 +85,8 @@ describe("a real run checks its policy against the data first", () => {
           "p.yaml: attendance data ends 2026-09-18, 10 school days before 2026-10-02 (max_data_age: 3 school days) (import newer data, or evaluate a date the data reaches)",
         ],
         dataThrough: [{ stream: "attendance", last: "2026-09-18" }],
+        // The policy's text is its first version, recorded even for a run that fails.
+        policyVersion: 1,
       },
     ]);
     expect(await s.listCases({ policyId: "p" })).toEqual([]);

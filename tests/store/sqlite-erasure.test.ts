@@ -106,17 +106,22 @@ it("upgrades a database from before skipped runs and channel notices, keeping it
   const old = new SqliteStore(db);
   const script = new CaseScript(SEF, "stu-1");
   await old.appendCaseEvents(script.open());
-  await old.saveRun({
-    runId: "r1",
-    policyId: SEF.id,
-    asOf: "2026-11-23",
-    startedAt: "2026-11-23T07:00:00.000Z",
-    finishedAt: "2026-11-23T07:00:01.000Z",
-    status: "succeeded",
-    counts: { casesOpened: 1 },
-    errors: [],
-    warnings: ["a warning"],
-  });
+  // The run as a Reach of schema 4 wrote it (its columns only).
+  db.prepare(
+    `INSERT INTO runs (run_id, policy_id, as_of, started_at, finished_at, status, counts, errors,
+      warnings, data_through) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    "r1",
+    SEF.id,
+    "2026-11-23",
+    Date.parse("2026-11-23T07:00:00.000Z"),
+    Date.parse("2026-11-23T07:00:01.000Z"),
+    "succeeded",
+    JSON.stringify({ casesOpened: 1 }),
+    "[]",
+    JSON.stringify(["a warning"]),
+    "[]",
+  );
   const before = await old.listOutbox();
   await old.close();
 

@@ -9,6 +9,7 @@ import { caseContract } from "./case-contract.ts";
 import { erasureContract } from "./erasure-contract.ts";
 import { installationContract } from "./installation-contract.ts";
 import { outboxContract } from "./outbox-contract.ts";
+import { policyVersionContract } from "./policy-version-contract.ts";
 import { runContract } from "./run-contract.ts";
 import { studentMessageContract } from "./student-message-contract.ts";
 import { teamsContract } from "./teams-contract.ts";
@@ -46,6 +47,7 @@ export function storeContract(
     describe("messages to students", () => studentMessageContract(store));
     describe("runs, rule state, leases and audit", () => runContract(store));
     describe("Teams conversations and channel bindings", () => teamsContract(store));
+    describe("policy versions", () => policyVersionContract(store));
     describe("installation secret", () => installationContract(store, harness.twin));
   });
 }

@@ -259,7 +259,7 @@ describe("a lead changes the chronic-absence threshold", () => {
   it("saves: one line changes, audited, told to the channel, and the next run reads 0.85", async () => {
     const saved = await click(USERS.adele, "policy_save", saveData(preview));
     const text = textOf(saved);
-    expect(text).toContain("Saved:");
+    expect(text).toMatch(/Saved as version 2: /);
     expect(text).toContain("It takes effect at the next run.");
     const now = readFileSync(policyFile, "utf8");
     const before = original.split("\n");

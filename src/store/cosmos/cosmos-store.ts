@@ -40,6 +40,7 @@ import type {
   OutboxKey,
   OutboxSubmission,
 } from "../outbox-records.ts";
+import type { PolicyVersion, PolicyVersionSubmission } from "../policy-versions.ts";
 import type {
   LeaseRequest,
   LeaseResult,
@@ -58,6 +59,7 @@ import type {
 import { CosmosCases, type CosmosFaults } from "./cosmos-cases.ts";
 import { installationSecret } from "./cosmos-installation.ts";
 import { CosmosOutbox } from "./cosmos-outbox.ts";
+import { CosmosPolicyVersions } from "./cosmos-policy-versions.ts";
 import { CosmosAudit, CosmosRuns } from "./cosmos-runs.ts";
 import { CosmosTeams } from "./cosmos-teams.ts";
 
@@ -173,6 +175,7 @@ export class CosmosStore implements Store {
   private readonly outbox: CosmosOutbox;
   private readonly audit: CosmosAudit;
   private readonly runs: CosmosRuns;
+  private readonly policyVersions: CosmosPolicyVersions;
   private readonly teams: CosmosTeams;
 
   private secret: Promise<string> | undefined;
@@ -194,6 +197,7 @@ export class CosmosStore implements Store {
     );
     this.runs = new CosmosRuns(containers.cases);
     this.teams = new CosmosTeams(containers.cases);
+    this.policyVersions = new CosmosPolicyVersions(containers.cases);
   }
 
   getCase(policyId: string, caseId: string): Promise<StoredCase | undefined> {
@@ -330,6 +334,20 @@ export class CosmosStore implements Store {
 
   removeBinding(policyId: string, purpose?: BindingPurpose): Promise<boolean> {
     return this.teams.removeBinding(policyId, purpose);
+  }
+  async addPolicyVersion(
+    submission: PolicyVersionSubmission,
+    options: { onlyIfNew?: boolean } = {},
+  ): Promise<{ version: PolicyVersion; created: boolean }> {
+    return this.policyVersions.add(submission, options.onlyIfNew === true);
+  }
+
+  async listPolicyVersions(policyId: string, limit?: number): Promise<PolicyVersion[]> {
+    return this.policyVersions.list(policyId, limit);
+  }
+
+  async getPolicyVersion(policyId: string, version: number): Promise<PolicyVersion | undefined> {
+    return this.policyVersions.get(policyId, version);
   }
 
   /** Read once per store: it never changes. */

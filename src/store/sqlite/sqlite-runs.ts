@@ -27,6 +27,7 @@ interface RunRow {
   errors: string;
   warnings: string;
   data_through: string;
+  policy_version: number | null;
 }
 
 export class SqliteRuns {
@@ -79,8 +80,8 @@ export class SqliteRuns {
     this.db
       .prepare(`INSERT OR REPLACE INTO runs
         (run_id, policy_id, as_of, started_at, finished_at, status, counts, errors, warnings,
-        data_through)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        data_through, policy_version)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(
         run.runId,
         run.policyId,
@@ -92,6 +93,7 @@ export class SqliteRuns {
         JSON.stringify(run.errors),
         JSON.stringify(run.warnings ?? []),
         JSON.stringify(run.dataThrough ?? []),
+        run.policyVersion ?? null,
       );
   }
 
@@ -118,6 +120,7 @@ export class SqliteRuns {
       if (warnings.length > 0) run.warnings = warnings;
       const dataThrough = JSON.parse(row.data_through) as DataThrough[];
       if (dataThrough.length > 0) run.dataThrough = dataThrough;
+      if (row.policy_version !== null) run.policyVersion = row.policy_version;
       return run;
     });
   }

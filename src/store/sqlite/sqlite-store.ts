@@ -25,6 +25,7 @@ import type {
   OutboxKey,
   OutboxSubmission,
 } from "../outbox-records.ts";
+import type { PolicyVersion, PolicyVersionSubmission } from "../policy-versions.ts";
 import type {
   LeaseRequest,
   LeaseResult,
@@ -45,6 +46,7 @@ import { openDatabase, type SqliteOptions } from "./open-database.ts";
 import { SqliteAudit } from "./sqlite-audit.ts";
 import { SqliteCases } from "./sqlite-cases.ts";
 import { SqliteOutbox } from "./sqlite-outbox.ts";
+import { SqlitePolicyVersions } from "./sqlite-policy-versions.ts";
 import { SqliteRuns } from "./sqlite-runs.ts";
 import { SqliteTeams } from "./sqlite-teams.ts";
 
@@ -76,6 +78,7 @@ export class SqliteStore implements Store {
   private readonly outbox: SqliteOutbox;
   private readonly audit: SqliteAudit;
   private readonly runs: SqliteRuns;
+  private readonly policyVersions: SqlitePolicyVersions;
   private readonly teams: SqliteTeams;
   private secret: string | undefined;
 
@@ -86,6 +89,7 @@ export class SqliteStore implements Store {
     this.cases = new SqliteCases(db, this.outbox, this.audit);
     this.runs = new SqliteRuns(db);
     this.teams = new SqliteTeams(db);
+    this.policyVersions = new SqlitePolicyVersions(db);
   }
 
   async getCase(policyId: string, caseId: string): Promise<StoredCase | undefined> {
@@ -227,6 +231,21 @@ export class SqliteStore implements Store {
 
   async removeBinding(policyId: string, purpose?: BindingPurpose): Promise<boolean> {
     return this.teams.removeBinding(policyId, purpose);
+  }
+
+  async addPolicyVersion(
+    submission: PolicyVersionSubmission,
+    options: { onlyIfNew?: boolean } = {},
+  ): Promise<{ version: PolicyVersion; created: boolean }> {
+    return this.policyVersions.add(submission, options.onlyIfNew === true);
+  }
+
+  async listPolicyVersions(policyId: string, limit?: number): Promise<PolicyVersion[]> {
+    return this.policyVersions.list(policyId, limit);
+  }
+
+  async getPolicyVersion(policyId: string, version: number): Promise<PolicyVersion | undefined> {
+    return this.policyVersions.get(policyId, version);
   }
 
   /** Read once per store: it never changes. */

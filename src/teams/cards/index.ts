@@ -53,6 +53,7 @@ export {
   renderNoticeCard,
 } from "./notice-card.ts";
 export { POLICY_CARD_BUDGET, POLICY_CARD_RULES, renderPolicyCard } from "./policy-card.ts";
+export { HISTORY_CARD_BUDGET, renderPolicyHistory } from "./policy-history.ts";
 export {
   PREVIEW_DIFF_LENGTH,
   renderPolicyPreview,

@@ -62,6 +62,7 @@ function policyModel(view: PolicyView, shown: number): object {
   const editable = new Map((view.editable?.rules ?? []).map((r, index) => [r.id, { r, index }]));
   return {
     fallbackText: `Policy ${policy.id} — ${shorten(policy.name, 120)}`,
+    policyId: policy.id,
     title: shorten(policy.name, TEXT_LENGTH),
     subtitle: `Policy ${policy.id}, in plain words`,
     about: [

@@ -20,6 +20,7 @@ export const TEMPLATE_NAMES = [
   "digest",
   "policy",
   "policy-preview",
+  "policy-history",
   "forms/dismiss",
   "forms/snooze",
   "forms/contact",

@@ -9,6 +9,7 @@ import { RUN_DATA_CHECK } from "./0004-run-data-check.ts";
 import { SKIPPED_RUNS_AND_NOTICES } from "./0005-skipped-runs-and-notices.ts";
 import { STAFF_MESSAGES } from "./0006-staff-messages.ts";
 import { LEADS_AND_DIGESTS } from "./0007-leads-and-digests.ts";
+import { POLICY_VERSIONS } from "./0008-policy-versions.ts";
 
 export interface Migration {
   version: number;
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "skipped runs and channel notices", sql: SKIPPED_RUNS_AND_NOTICES },
   { version: 6, name: "messages to staff", sql: STAFF_MESSAGES },
   { version: 7, name: "leads' channels, digests and leads' cards", sql: LEADS_AND_DIGESTS },
+  { version: 8, name: "policy versions", sql: POLICY_VERSIONS },
 ];
