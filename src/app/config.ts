@@ -89,7 +89,10 @@ const EnvSchema = z.object({
   REACH_SOURCE: z
     .preprocess(
       blankAsUndefined,
-      z.string().refine(isSourceName, "must be canonical, oulad or oea").default("canonical"),
+      z
+        .string()
+        .refine(isSourceName, `must be one of ${Object.keys(ADAPTERS).join(", ")}`)
+        .default("canonical"),
     )
     .meta({
       description: "The format of the data folder.",

@@ -37,7 +37,7 @@ export const DIGEST_OPTIONS = [
 /** Its usage: the synopsis lines and the description. */
 export const DIGEST_USAGE = {
   synopsis: [
-    "reach digest --policy <file|dir> [--policy-id <id>] --source <canonical|oulad|oea>",
+    "reach digest --policy <file|dir> [--policy-id <id>] --source <source>",
     "--data <dir> [--date <YYYY-MM-DD>] [--db <file>] [--json] [--post]",
   ],
   description: [

@@ -43,7 +43,7 @@ export const FAIRNESS_OPTIONS = ["policy", "source", "data", "as-of", "db", "jso
 /** Its usage: the synopsis lines and the description. */
 export const FAIRNESS_USAGE = {
   synopsis: [
-    "reach fairness --policy <file> --source <canonical|oulad|oea> --data <dir>",
+    "reach fairness --policy <file> --source <source> --data <dir>",
     "--as-of <YYYY-MM-DD> [--db <file>] [--json]",
   ],
   description: [

@@ -10,6 +10,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_QUARANTINE_DIR, DEFAULT_SQLITE_PATH, readStoreSettings } from "../app/index.ts";
+import { ADAPTERS } from "../data/adapters/index.ts";
 import { applyCommand } from "./apply-command.ts";
 import { backtestCommand } from "./backtest-command.ts";
 import {
@@ -92,10 +93,7 @@ const STORE_NOTE = `--db <file>, else REACH_DB, else ${DEFAULT_SQLITE_PATH}`;
 const RULES_CHECK: Command = {
   name: "reach rules check",
   usage: usage(
-    [
-      "reach rules check [--data <dir> --source <canonical|oulad|oea>] [--templates <dir>]",
-      "<file|dir>...",
-    ],
+    ["reach rules check [--data <dir> --source <source>] [--templates <dir>]", "<file|dir>..."],
     [
       "check policy files; every problem as file:line:column;",
       "with --data and --source (both or neither), also",
@@ -149,7 +147,7 @@ const DRY_RUN: Command = {
   called: "a dry run (reach run --dry-run)",
   usage: usage(
     [
-      "reach run --dry-run --policy <file> --source <canonical|oulad|oea> --data <dir>",
+      "reach run --dry-run --policy <file> --source <source> --data <dir>",
       "--as-of <YYYY-MM-DD> [--runs N] [--limit N] [--quarantine <file>] [--json]",
     ],
     [
@@ -184,7 +182,7 @@ const REAL_RUN: Command = {
   called: "a real run (reach run without --dry-run)",
   usage: usage(
     [
-      "reach run --policy <file> --source <canonical|oulad|oea> --data <dir>",
+      "reach run --policy <file> --source <source> --data <dir>",
       "--as-of <YYYY-MM-DD> [--db <file>] [--quarantine <file>] [--json]",
     ],
     [
@@ -351,7 +349,7 @@ const BACKTEST: Command = {
   name: "reach backtest",
   usage: usage(
     [
-      "reach backtest --policy <file> --source <canonical|oulad|oea> --data <dir>",
+      "reach backtest --policy <file> --source <source> --data <dir>",
       "--at <day offsets or dates, comma-separated> [--outcomes <file>] [--json]",
     ],
     [
@@ -434,6 +432,8 @@ existing database: a missing file is an error ("no Reach database at …"), not 
 Rejected rows go to --quarantine <file>, else ${DEFAULT_QUARANTINE_DIR}/<source>-<date>.csv.
 With REACH_STORE=cosmos the store is Cosmos DB instead (docs/storage.md): --db is an error.`;
 
+const SOURCE_HELP = `Sources (--source), each described in docs/adapters/: ${Object.keys(ADAPTERS).join(", ")}.`;
+
 const EXIT_HELP = `Exit codes (every command):
 ${exitCodeLines().join("\n")}
 ${EXIT_SIGNAL_NOTE}`;
@@ -447,6 +447,8 @@ ${ALL.map((c) => c.usage).join("\n")}
   reach <command> [<subcommand>] --help   (or -h) the same
 
 An option a command does not use is an error, not ignored.
+
+${SOURCE_HELP}
 
 ${STORE_HELP}
 

@@ -238,7 +238,7 @@ describe("an option a command does not use is an error naming it and the command
     [
       "--json on erase",
       ["erase", "--student", "S1", "--json"],
-      /^reach erase: --json is not an option of reach erase: it is for reach rules test, reach run, reach cases list, reach cases show, reach runs list, reach fairness, reach backtest and reach digest$/,
+      /^reach erase: --json is not an option of reach erase: it is for reach rules test, reach run, reach cases list, reach cases show, reach runs list, reach policy history, reach fairness, reach backtest and reach digest$/,
     ],
     [
       "--student on cases list",

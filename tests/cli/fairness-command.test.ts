@@ -55,7 +55,7 @@ describe("reach fairness: usage and errors", () => {
   it("answers --help with its usage", async () => {
     const r = await reach("fairness", "--help");
     expect(r.code).toBe(EXIT_OK);
-    expect(r.stdout).toContain("reach fairness --policy <file> --source <canonical|oulad|oea>");
+    expect(r.stdout).toContain("reach fairness --policy <file> --source <source>");
     expect(r.stdout).toContain("--as-of <YYYY-MM-DD> [--db <file>] [--json]");
     const all = await reach("help");
     expect(all.stdout).toContain("reach fairness --policy");
@@ -66,7 +66,7 @@ describe("reach fairness: usage and errors", () => {
     expect(r.code).toBe(EXIT_ERROR);
     expect(r.stderr.trim().split("\n")).toEqual([
       "reach fairness: --policy <file> is required (see reach fairness --help)",
-      "reach fairness: --source is required (canonical, oulad, oea) (see reach fairness --help)",
+      "reach fairness: --source is required (canonical, parquet, oulad, oea, sds, oneroster, edfi, moodle, graph, combined) (see reach fairness --help)",
       "reach fairness: --data <dir> is required (see reach fairness --help)",
       "reach fairness: --as-of <YYYY-MM-DD> is required (see reach fairness --help)",
     ]);
