@@ -9,7 +9,8 @@ import { writeFileSync } from "node:fs";
 export const RESULT_MARKER = "BENCH_RESULT ";
 
 export interface ChildResult {
-  engine: "duckdb" | "reach";
+  /** `reach` reads the CSV bundle, `parquet` the same tables as Parquet (`--source parquet`). */
+  engine: "duckdb" | "reach" | "parquet";
   /** Time of the measured work inside the child: reading the files through to the counts. */
   elapsedMs: number;
   /** Reach only: the split that dryRun reports. */

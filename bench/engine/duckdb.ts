@@ -41,7 +41,8 @@ export interface DuckDbResult extends EngineCounts {
   ids?: { lowAttendance: string[]; noActivity7: string[] };
 }
 
-const SCHEMAS = {
+/** The bundle's columns and their types, as DuckDB reads them (also for the Parquet copy). */
+export const SCHEMAS = {
   students: {
     id: "VARCHAR",
     display_name: "VARCHAR",

@@ -3,7 +3,7 @@
  * activity) for the engine benchmark. Same seed and sizes → identical bytes.
  *
  *   node --import tsx bench/engine/generate.ts [--students 100000] [--days 90] [--seed 1] [--out DIR]
- *     [--staff FILE] [--student-accounts FILE] [--no-manifest]
+ *     [--staff FILE] [--student-accounts FILE] [--no-manifest] [--no-parquet]
  *
  * Without `--staff`, students' adviser ids are made up (`T0120`: no staff.csv lists them).
  * With `--staff FILE` (a staff.csv in Reach's canonical columns), each student's advisers
@@ -16,6 +16,9 @@
  * students the file lists (by id, and only if their generated name is the one it gives)
  * and empty for the others. It changes no random draw either.
  * `--no-manifest` writes no summary beside the folder (for a bundle kept in the repository).
+ * The command also writes the same four tables as Parquet, beside the folder in
+ * `<folder>-parquet/` (parquet.ts), for Reach's `parquet` source; `--no-parquet` leaves
+ * them out. `generateBundle` itself writes CSV only.
  *
  * The data is shaped like a real nightly export: rows in date order, whole-day attendance
  * for every enrolled student on every school day, a one-week half-term holiday in the
@@ -39,6 +42,7 @@ import { CsvParser, csvLine } from "../../src/data/csv.ts";
 import { headerKey, rowObject } from "../../src/data/rows.ts";
 import { StaffRow } from "../../src/data/schema.ts";
 import { formatCount, formatMs, intOption, isMain } from "./cli.ts";
+import { writeParquetCopy } from "./parquet.ts";
 import { mulberry32 } from "./prng.ts";
 
 export interface GenerateOptions {
@@ -502,6 +506,7 @@ if (isMain(import.meta.url)) {
       staff: { type: "string" },
       "student-accounts": { type: "string" },
       "no-manifest": { type: "boolean" },
+      "no-parquet": { type: "boolean" },
     },
   });
   const students = intOption(values, "students", 100_000);
@@ -520,4 +525,14 @@ if (isMain(import.meta.url)) {
     manifest: values["no-manifest"] !== true,
   });
   printResult(result);
+  if (values["no-parquet"] !== true) printParquet(await writeParquetCopy(result.out));
+}
+
+/** Prints what writeParquetCopy wrote. */
+export function printParquet(copy: Awaited<ReturnType<typeof writeParquetCopy>>): void {
+  console.log(`wrote ${copy.out} (the same tables as Parquet) in ${formatMs(copy.ms)}`);
+  for (const [table, bytes] of Object.entries(copy.bytes)) {
+    const mb = (bytes / 1024 / 1024).toFixed(1);
+    console.log(`  ${`${table}.parquet`.padEnd(19)} ${mb.padStart(7)} MiB`);
+  }
 }

@@ -1,9 +1,10 @@
 /**
  * One measured Reach run in its own process: the policy's dry run over the canonical
- * bundle, exactly what a nightly evaluation does before it touches cases.
+ * bundle (or, with `--source parquet`, its Parquet copy), exactly what a nightly
+ * evaluation does before it touches cases.
  *
  *   node --import tsx bench/engine/reach-child.ts --data DIR --as-of YYYY-MM-DD
- *        [--policy bench/engine/policy.yaml] [--ids-out FILE]
+ *        [--source canonical|parquet] [--policy bench/engine/policy.yaml] [--ids-out FILE]
  */
 import { parseArgs } from "node:util";
 import { parseIsoDate } from "../../src/data/dates.ts";
@@ -17,8 +18,10 @@ const { values } = parseArgs({
     "as-of": { type: "string" },
     policy: { type: "string", default: "bench/engine/policy.yaml" },
     "ids-out": { type: "string" },
+    source: { type: "string", default: "canonical" },
   },
 });
+const source = values.source === "parquet" ? "parquet" : "canonical";
 const asOf = values["as-of"] === undefined ? undefined : parseIsoDate(values["as-of"]);
 if (values.data === undefined || asOf === undefined) {
   console.error(
@@ -36,7 +39,7 @@ if (!loaded.ok) {
 const started = performance.now();
 const result = await dryRun({
   policy: loaded.policy,
-  source: "canonical",
+  source,
   dataDir: values.data,
   asOf,
 });
@@ -53,7 +56,7 @@ writeIds(values["ids-out"], {
   noActivity7: noActivity7.sort(),
 });
 reportResult({
-  engine: "reach",
+  engine: source === "parquet" ? "parquet" : "reach",
   elapsedMs,
   importMs: result.timings.importMs,
   evaluateMs: result.timings.evaluateMs,

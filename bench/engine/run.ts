@@ -2,9 +2,11 @@
  * The engine benchmark (Reach's engine speed target, bench/README.md): Reach's import and
  * evaluation of bench/engine/policy.yaml against DuckDB computing the same metrics from
  * the same CSV files, side by side in one run, each repetition in fresh child processes.
+ * Reach's `parquet` source over the same tables as Parquet (`<data>-parquet/`) runs
+ * beside them, reported against both.
  *
  *   npm run bench:engine -- [--students 100000] [--days 90] [--seed 1] [--reps 3]
- *                           [--data DIR] [--only duckdb|reach] [--fail-on-bar]
+ *                           [--data DIR] [--only duckdb,reach,parquet] [--fail-on-bar]
  *
  * Exit status: 0 when both sides ran and agree (the bar verdict is printed; with
  * --fail-on-bar a missed bar exits 3), 1 on a mismatch or a failed child, 2 on bad usage.
@@ -24,8 +26,10 @@ import {
   defaultOut,
   generateBundle,
   manifestPath,
+  printParquet,
   printResult,
 } from "./generate.ts";
+import { parquetDir, parquetExists, writeParquetCopy } from "./parquet.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const POLICY = "bench/engine/policy.yaml";
@@ -55,17 +59,20 @@ const students = intOption(values, "students", 100_000);
 const days = intOption(values, "days", 90);
 const seed = intOption(values, "seed", 1, 0);
 const reps = intOption(values, "reps", 3);
-const only = values.only;
-if (only !== undefined && only !== "duckdb" && only !== "reach") {
-  console.error(`--only must be duckdb or reach, got "${only}"`);
+const ENGINES: Engine[] = ["duckdb", "reach", "parquet"];
+const only = values.only?.split(",").map((e) => e.trim());
+if (only !== undefined && !only.every((e) => (ENGINES as string[]).includes(e))) {
+  console.error(
+    `--only takes duckdb, reach, parquet or a comma list of them, got "${values.only}"`,
+  );
   process.exit(2);
 }
 const dataDir = resolve(ROOT, values.data ?? defaultOut(students, days, seed));
 
 const reachAvailable = existsSync(join(ROOT, "src", "run", "dry-run.ts"));
-const engines: Engine[] = (only ? [only] : ["duckdb", "reach"]).filter(
-  (e) => e !== "reach" || reachAvailable,
-) as Engine[];
+const engines: Engine[] = ENGINES.filter(
+  (e) => (only === undefined || only.includes(e)) && (e === "duckdb" || reachAvailable),
+);
 if (!reachAvailable) {
   console.error("! src/run/dry-run.ts does not exist yet: measuring DuckDB only.");
 }
@@ -78,6 +85,10 @@ if (!bundleExists(dataDir)) {
   console.log(`generating ${students} students × ${days} school days (seed ${seed})…`);
   printResult(generateBundle({ students, days, seed, out: dataDir }));
   globalThis.gc?.();
+}
+if (engines.includes("parquet") && !parquetExists(dataDir)) {
+  console.log("writing the Parquet copy of the bundle…");
+  printParquet(await writeParquetCopy(dataDir));
 }
 const asOf = readManifest()?.asOf ?? lastSchoolDay(dataDir);
 const rows = readManifest()?.rows ?? countRows();
@@ -94,7 +105,7 @@ console.log(
       .join(" ")}\n`,
 );
 
-const results: Record<Engine, Measured[]> = { duckdb: [], reach: [] };
+const results: Record<Engine, Measured[]> = { duckdb: [], reach: [], parquet: [] };
 for (let rep = 0; rep < reps; rep++) {
   // Alternate who goes first so drift on a noisy machine hits both sides alike.
   const order = rep % 2 === 0 ? engines : [...engines].reverse();
@@ -111,7 +122,7 @@ for (let rep = 0; rep < reps; rep++) {
 
 printTable();
 const agree = checkAgreement();
-if (!agree && engines.length === 2) await diagnose();
+if (!agree && engines.includes("duckdb") && engines.length > 1) await diagnose();
 // Speed without the same answer means nothing: no verdict on a mismatch.
 const barMet = agree ? printBar() : undefined;
 console.log(
@@ -149,8 +160,10 @@ function countRows(): BundleRows {
 function runChild(engine: Engine, idsOut?: string): Promise<Measured> {
   const script =
     engine === "duckdb" ? "bench/engine/duckdb-child.ts" : "bench/engine/reach-child.ts";
-  const args = ["--import", "tsx", script, "--data", dataDir, "--as-of", asOf];
-  if (engine === "reach") args.push("--policy", POLICY);
+  const data = engine === "parquet" ? parquetDir(dataDir) : dataDir;
+  const args = ["--import", "tsx", script, "--data", data, "--as-of", asOf];
+  if (engine !== "duckdb") args.push("--policy", POLICY);
+  if (engine === "parquet") args.push("--source", "parquet");
   if (idsOut !== undefined) args.push("--ids-out", idsOut);
   const started = performance.now();
   return new Promise((resolvePromise, reject) => {
@@ -205,28 +218,33 @@ function printTable(): void {
         `${formatCount(Math.round(totalRows / (med / 1000))).padStart(13)}`,
     );
   }
-  const reach = results.reach;
-  if (reach.length > 0 && reach[0]?.importMs !== undefined) {
-    console.log(
-      `reach split (median): import ${formatMs(median(reach.map((m) => m.importMs ?? 0)))}, ` +
-        `evaluate ${formatMs(median(reach.map((m) => m.evaluateMs ?? 0)))}`,
-    );
+  for (const engine of ["reach", "parquet"] as const) {
+    const runs = results[engine];
+    if (runs.length > 0 && runs[0]?.importMs !== undefined) {
+      console.log(
+        `${engine} split (median): import ${formatMs(median(runs.map((m) => m.importMs ?? 0)))}, ` +
+          `evaluate ${formatMs(median(runs.map((m) => m.evaluateMs ?? 0)))}`,
+      );
+    }
   }
-  const start = results.duckdb[0] ?? reach[0];
+  const start = results.duckdb[0] ?? results.reach[0] ?? results.parquet[0];
   if (start)
     console.log(`(a child's RSS at start, Node + modules: ~${formatMiB(start.startRssBytes)})`);
 }
 
 function checkAgreement(): boolean {
-  const all = [...results.duckdb, ...results.reach];
+  const all = [...results.duckdb, ...results.reach, ...results.parquet];
   const first = all[0];
   if (!first) return true;
   const same = all.every(
     (m) => m.lowAttendance === first.lowAttendance && m.noActivity7 === first.noActivity7,
   );
   if (same) {
+    const names = { duckdb: "DuckDB", reach: "Reach (CSV)", parquet: "Reach (Parquet)" };
     const sides =
-      engines.length === 2 ? "DuckDB and Reach agree" : `${engines[0]} is stable across reps`;
+      engines.length > 1
+        ? `${engines.map((e) => names[e]).join(", ")} agree`
+        : `${engines[0]} is stable across reps`;
     console.log(
       `\nagreement: ${sides}: low-attendance ${formatCount(first.lowAttendance)}, ` +
         `no-activity-7 ${formatCount(first.noActivity7)}`,
@@ -234,7 +252,7 @@ function checkAgreement(): boolean {
     return true;
   }
   console.error("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
-  console.error("!!! MISMATCH: Reach and DuckDB disagree on the same data and date !!!");
+  console.error("!!! MISMATCH: the engines disagree on the same data and date        !!!");
   console.error("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
   for (const m of all) {
     console.error(
@@ -245,37 +263,54 @@ function checkAgreement(): boolean {
   return false;
 }
 
-/** Runs each side once more, untimed, writing its student ids; prints who differs. */
+/** Runs each side once more, untimed, writing its student ids; prints who differs from DuckDB. */
 async function diagnose(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "reach-bench-"));
   try {
-    const files = { duckdb: join(dir, "duckdb.json"), reach: join(dir, "reach.json") };
-    await runChild("duckdb", files.duckdb);
-    await runChild("reach", files.reach);
     type Ids = Record<"lowAttendance" | "noActivity7", string[]>;
     const read = (f: string): Ids => JSON.parse(readFileSync(f, "utf8"));
-    const duck = read(files.duckdb);
-    const reach = read(files.reach);
-    for (const [rule, key] of [
-      ["low-attendance", "lowAttendance"],
-      ["no-activity-7", "noActivity7"],
-    ] as const) {
-      const r = new Set(reach[key]);
-      const d = new Set(duck[key]);
-      const onlyDuck = duck[key].filter((id) => !r.has(id));
-      const onlyReach = reach[key].filter((id) => !d.has(id));
-      console.error(
-        `  ${rule}: ${onlyDuck.length} only in DuckDB (${onlyDuck.slice(0, 8).join(" ")}), ` +
-          `${onlyReach.length} only in Reach (${onlyReach.slice(0, 8).join(" ")})`,
-      );
+    await runChild("duckdb", join(dir, "duckdb.json"));
+    const duck = read(join(dir, "duckdb.json"));
+    for (const engine of engines.filter((e) => e !== "duckdb")) {
+      await runChild(engine, join(dir, `${engine}.json`));
+      const reach = read(join(dir, `${engine}.json`));
+      for (const [rule, key] of [
+        ["low-attendance", "lowAttendance"],
+        ["no-activity-7", "noActivity7"],
+      ] as const) {
+        const r = new Set(reach[key]);
+        const d = new Set(duck[key]);
+        const onlyDuck = duck[key].filter((id) => !r.has(id));
+        const onlyReach = reach[key].filter((id) => !d.has(id));
+        console.error(
+          `  ${engine} ${rule}: ${onlyDuck.length} only in DuckDB (${onlyDuck.slice(0, 8).join(" ")}), ` +
+            `${onlyReach.length} only in ${engine} (${onlyReach.slice(0, 8).join(" ")})`,
+        );
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Prints the verdict on Reach's engine speed target; undefined when only one side ran. */
+/** Time and peak RSS of `a` over `b` (median time, highest peak), printed on one line. */
+function printRatio(label: string, a: Engine, b: Engine): void {
+  if (results[a].length === 0 || results[b].length === 0) return;
+  const time =
+    median(results[a].map((m) => m.elapsedMs)) / median(results[b].map((m) => m.elapsedMs));
+  const peak = (e: Engine) => Math.max(...results[e].map((m) => m.maxRssBytes));
+  console.log(
+    `${label.padEnd(34)} time ${time.toFixed(2)}×   peak RSS ${(peak(a) / peak(b)).toFixed(2)}× ` +
+      `(${formatMiB(peak(a))} vs ${formatMiB(peak(b))})`,
+  );
+}
+
+/** Prints the verdict on Reach's engine speed target; undefined when DuckDB or Reach (CSV) did not run. */
 function printBar(): boolean | undefined {
+  console.log("");
+  printRatio("Reach (CSV) / DuckDB:", "reach", "duckdb");
+  printRatio("Reach (Parquet) / DuckDB:", "parquet", "duckdb");
+  printRatio("Reach (Parquet) / Reach (CSV):", "parquet", "reach");
   if (results.duckdb.length === 0 || results.reach.length === 0) return undefined;
   const ratio =
     median(results.reach.map((m) => m.elapsedMs)) / median(results.duckdb.map((m) => m.elapsedMs));
