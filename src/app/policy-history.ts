@@ -45,7 +45,7 @@ export const HISTORY_SHOWN = 10;
 export interface PolicyVersionView {
   version: number;
   at: string;
-  /** The author's name, or "a change to the file" for one made outside Reach. */
+  /** The author's name, or "the policy file" for a text Reach read from the file. */
   author: string;
   source: PolicyVersion["source"];
   reason?: string;
@@ -112,7 +112,7 @@ function versionView(v: PolicyVersion, current: number | undefined): PolicyVersi
   return {
     version: v.version,
     at: v.at,
-    author: v.author === FILE_AUTHOR ? "a change to the file" : (v.authorName ?? v.author),
+    author: v.author === FILE_AUTHOR ? "the policy file" : (v.authorName ?? v.author),
     source: v.source,
     ...(v.reason !== undefined && { reason: v.reason }),
     ...(v.restores !== undefined && { restores: v.restores }),

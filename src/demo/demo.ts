@@ -333,6 +333,18 @@ async function setUp(
     "the weekly digest to be posted",
     60_000,
   );
+  // The policy in plain words, with a Change… form per rule: the lead asks for it, so the
+  // channel shows it; she (and only she) can change a threshold from it and see its history.
+  say(`${DEMO.users.lead.name} asks Reach for the policy card…`);
+  await sayAsLead(pg, "policy");
+  await until(
+    async () =>
+      (await store.listAudit(DEMO.policyId, "")).some(
+        (a) => a.action === "read_policy" && a.actor === "T-ADELE" && a.allowed,
+      ),
+    "the policy card to be posted",
+    60_000,
+  );
   // Its catch-up finds this date done: from here on it runs the policy on its schedule.
   await reach.startScheduler();
   return opened;

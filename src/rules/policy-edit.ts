@@ -131,7 +131,7 @@ export function applyPolicyChanges(
     ...result,
     before,
     changed,
-    diff: changed ? lineDiff(text, result.text, { file }) : "",
+    diff: changed ? lineDiff(text, result.text, { file: baseName(file) }) : "",
   };
 }
 
@@ -177,7 +177,7 @@ function applyGuarded(text: string, file: string, change: PolicyChange): PolicyC
     text: next,
     policy: loaded.policy,
     before,
-    diff: lineDiff(text, next, { file }),
+    diff: lineDiff(text, next, { file: baseName(file) }),
     changed: true,
     warnings: loaded.warnings,
   };
@@ -689,4 +689,9 @@ function quote(value: unknown): string {
     }
   }
   return text.length > QUOTED_ID_LENGTH ? `${text.slice(0, QUOTED_ID_LENGTH)}…` : text;
+}
+
+/** The file's own name, for a diff's header: a card or an audit record shows no server path. */
+function baseName(file: string): string {
+  return file.split(/[\\/]/).at(-1) ?? file;
 }

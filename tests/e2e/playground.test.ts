@@ -22,16 +22,17 @@
  * Screenshots go to test-artifacts/e2e/.
  */
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dryRun } from "../../src/app/index.ts";
+import { dryRun, runnerId, runPolicy } from "../../src/app/index.ts";
 import { foldCase } from "../../src/cases/case-state.ts";
 import { formatDay, parseIsoDate, weekday } from "../../src/data/dates.ts";
 import { DEMO, type Demo, startDemo } from "../../src/demo/demo.ts";
 import { silentLogger } from "../../src/log.ts";
+import { applyPolicyChange, type Policy } from "../../src/rules/index.ts";
 import { clockFrom, localDate } from "../../src/schedule/index.ts";
 import { formatDate } from "../../src/teams/cards/format.ts";
 
@@ -208,7 +209,12 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
     // The week ends today and holds the demo's run: every case it opened.
     expect(digest.week.to).toBe(demo.today);
     expect(digest.cases.opened).toBe(cards);
-    const card = page.locator(".ac-adaptiveCard").filter({ hasText: "Weekly digest" }).first();
+    // The policy card names its "Weekly digest" setting too.
+    const card = page
+      .locator(".ac-adaptiveCard")
+      .filter({ hasText: "Weekly digest" })
+      .filter({ hasNotText: "in plain words" })
+      .first();
     await expect.poll(() => card.isVisible(), { timeout: 20_000 }).toBe(true);
     const text = (await card.textContent()) ?? "";
     expect(text).toContain(`${cards} opened`);
@@ -432,6 +438,112 @@ describe.skipIf(!haveChromium)("Reach in the Agents Playground (Chromium)", () =
     expect(stored?.events.map((e) => String(e.type))).toEqual(
       expect.arrayContaining(["outreach_approved", "outreach_sent", "student_replied"]),
     );
+  });
+
+  it("the engagement lead lowers the attendance threshold from the policy card: preview, save, the next run uses it, the history shows why", async () => {
+    const policy = demo.reach.policies.find((p) => p.id === DEMO.policyId);
+    if (policy === undefined) throw new Error(`no policy ${DEMO.policyId}`);
+    const original = await readFile(policy.file, "utf8");
+    // What the preview must say: two dry runs of the same data and date, 0.90 and 0.85.
+    const change = { kind: "threshold", ruleId: "chronic-absence", value: 0.85 } as const;
+    const applied = applyPolicyChange(original, policy.file, change);
+    if (!applied.ok) throw new Error("the change does not apply");
+    const firing = async (p: Policy) =>
+      new Set(
+        (
+          await dryRun({
+            policy: p,
+            source: "canonical",
+            dataDir: demo.dataDir,
+            asOf: parseIsoDate(demo.run.asOf) as number,
+          })
+        ).findings
+          .filter((f) => f.ruleIds.includes("chronic-absence"))
+          .map((f) => f.studentId),
+      );
+    const before = await firing(policy);
+    const after = await firing(applied.policy);
+    const lose = [...before].filter((id) => !after.has(id)).length;
+    expect(lose).toBeGreaterThan(0);
+
+    // The policy card Adele asked for is in the channel; she (not the signed-in adviser)
+    // clicks on it.
+    const cards = page.locator(".ac-adaptiveCard");
+    await expect
+      .poll(async () => (await cards.allTextContents()).some((t) => t.includes("in plain words")), {
+        timeout: 20_000,
+      })
+      .toBe(true);
+    const place = (await cards.allTextContents()).findIndex((t) => t.includes("in plain words"));
+    const card = cards.nth(place);
+    const why = "Too many cases for the team to follow up this term";
+    await page.route("**/_conversation/v1/invoke", async (route) => {
+      const body = JSON.parse(route.request().postData() ?? "{}");
+      body.from = { id: DEMO.users.lead.id };
+      await route.continue({ postData: JSON.stringify(body) });
+    });
+    try {
+      await card.getByRole("button", { name: "Change…" }).first().click();
+      const threshold = card.getByLabel("Threshold: attendance rate below").first();
+      await threshold.fill("0.85");
+      await card.getByLabel("Why?").first().fill(why);
+      await card.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ARTIFACTS, "12-policy-change-form.png") });
+      await card.getByRole("button", { name: "Preview", exact: true }).first().click();
+
+      // The preview replaces the card for Adele: the change, and who would lose a finding.
+      await expect.poll(() => card.textContent(), { timeout: 20_000 }).toContain("0.9 → 0.85");
+      expect(await card.textContent()).toContain(`${lose} would lose, 0 would gain`);
+      await card.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ARTIFACTS, "13-policy-preview.png") });
+
+      await card.getByRole("button", { name: "Save", exact: true }).click();
+      await expect
+        .poll(() => card.textContent(), { timeout: 20_000 })
+        .toContain("Saved as version 2");
+      await page.screenshot({ path: join(ARTIFACTS, "14-policy-saved.png") });
+      expect(await readFile(policy.file, "utf8")).toBe(applied.text);
+
+      // The history, from the card: version 2 is Adele's, with her reason.
+      await card.getByRole("button", { name: "History", exact: true }).click();
+      await expect.poll(() => card.textContent(), { timeout: 20_000 }).toContain("Version 2");
+      const history = (await card.textContent()) ?? "";
+      expect(history).toContain(`${DEMO.users.lead.name} · changed from Teams`);
+      expect(history).toContain(`Why: ${why}`);
+      expect(history).toContain("Version 1");
+      await card.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ARTIFACTS, "15-policy-history.png") });
+    } finally {
+      await page.unroute("**/_conversation/v1/invoke");
+    }
+    // The channel is told, by the delivery worker.
+    await expect
+      .poll(() => page.getByText(/Adele Vance changed rule .*0\.9 → 0\.85/).count(), {
+        timeout: 15_000,
+      })
+      .toBeGreaterThan(0);
+
+    // The next run reads the saved policy: it records version 2 and flags as the dry run at 0.85.
+    const saved = demo.reach.policies.find((p) => p.id === DEMO.policyId);
+    const dataset = demo.reach.dataset;
+    if (saved === undefined || dataset === undefined) throw new Error("no policy or data");
+    const result = await runPolicy({
+      store: demo.reach.store,
+      policy: saved,
+      dataset,
+      asOf: parseIsoDate(demo.run.asOf) as number,
+      at: new Date().toISOString(),
+      owner: runnerId("e2e"),
+    });
+    const flagged = result.evaluation.findings
+      .filter((f) => f.ruleIds.includes("chronic-absence"))
+      .map((f) => f.studentId)
+      .sort();
+    expect(flagged).toEqual([...after].sort());
+    const [run] = await demo.reach.store.listRuns({ policyId: DEMO.policyId, limit: 1 });
+    expect(run).toMatchObject({ status: "succeeded", policyVersion: 2 });
+    const [latest] = await demo.reach.store.listPolicyVersions(DEMO.policyId);
+    expect(latest).toMatchObject({ version: 2, author: "T-ADELE", reason: why, source: "teams" });
   });
 });
 

@@ -83,7 +83,7 @@ describe("each kind of change on the Northfield policy", () => {
     });
     expect(r.before.rules[0]?.when).toMatchObject({ of: [{ threshold: 0.9 }, { threshold: 10 }] });
     // The diff says where: a unified hunk header with the line numbers.
-    expect(r.diff).toMatch(/^--- samples\/teams-demo\/northfield-policy\.yaml\n\+\+\+ /);
+    expect(r.diff).toMatch(/^--- northfield-policy\.yaml\n\+\+\+ northfield-policy\.yaml\n/);
     expect(r.diff).toContain("@@ -17,7 +17,7 @@");
     // Loading the new text again gives the same policy.
     const again = loadPolicyText(r.text, NORTHFIELD);

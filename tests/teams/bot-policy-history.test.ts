@@ -129,7 +129,7 @@ describe("policy history", () => {
     expect(text).toContain("History of Northfield (sch1) — attendance and engagement");
     expect(text).toContain("1 version, newest first");
     expect(text).toContain("Version 1");
-    expect(text).toContain("a change to the file · seen in the file");
+    expect(text).toContain("the policy file · first read by Reach");
     expect(text).toContain("Running now");
     expect(rollbacks(card)).toEqual([]);
     expect(text).not.toContain("${");

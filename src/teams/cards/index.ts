@@ -55,7 +55,7 @@ export {
 export { POLICY_CARD_BUDGET, POLICY_CARD_RULES, renderPolicyCard } from "./policy-card.ts";
 export { HISTORY_CARD_BUDGET, renderPolicyHistory } from "./policy-history.ts";
 export {
-  PREVIEW_DIFF_LENGTH,
+  PREVIEW_DIFF_LINES,
   renderPolicyPreview,
   renderPolicyProblems,
 } from "./policy-preview.ts";

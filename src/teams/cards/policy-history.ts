@@ -7,17 +7,17 @@
  */
 import { HISTORY_SHOWN, MAX_REASON_LENGTH, type PolicyHistoryView } from "../../app/index.ts";
 import type { AdaptiveCard } from "./attachment.ts";
+import { diffLines } from "./diff-lines.ts";
 import { formatLocalTime, shorten } from "./format.ts";
 import { type NoticeTone, noticeStyle } from "./notice-card.ts";
 import { expandTemplate } from "./templates.ts";
 
 /** Teams' limit is about 28 KB; the card keeps clear of it. */
 export const HISTORY_CARD_BUDGET = 27 * 1024;
-/** Each version's diff on the card is cut to this many characters. */
-const DIFF_LENGTH = 1_500;
+/** Each version's diff on the card is cut to this many lines. */
+const DIFF_LINES = 40;
 
 const SOURCE_WORDS: Readonly<Record<string, string>> = {
-  file: "seen in the file",
   teams: "changed from Teams",
   rollback: "rolled back from Teams",
 };
@@ -26,7 +26,7 @@ export function renderPolicyHistory(
   view: PolicyHistoryView,
   notice?: { tone: NoticeTone; text: string },
 ): AdaptiveCard {
-  let diffLength = DIFF_LENGTH;
+  let diffLength = DIFF_LINES;
   for (;;) {
     const card = expandTemplate("policy-history", {
       ...historyModel(view, diffLength),
@@ -34,7 +34,7 @@ export function renderPolicyHistory(
       noticeStyle: notice === undefined ? "default" : noticeStyle(notice.tone),
       noticeText: notice?.text ?? "",
     });
-    if (diffLength < 100 || Buffer.byteLength(JSON.stringify(card)) <= HISTORY_CARD_BUDGET) {
+    if (diffLength < 4 || Buffer.byteLength(JSON.stringify(card)) <= HISTORY_CARD_BUDGET) {
       return card;
     }
     diffLength = Math.floor(diffLength / 2);
@@ -52,7 +52,11 @@ function historyModel(view: PolicyHistoryView, diffLength: number): object {
       const kind =
         v.source === "rollback" && v.restores !== undefined
           ? `rolled back to version ${v.restores} from Teams`
-          : SOURCE_WORDS[v.source];
+          : v.source === "file"
+            ? v.version === 1
+              ? "first read by Reach"
+              : "changed outside Reach"
+            : SOURCE_WORDS[v.source];
       return {
         heading: `Version ${v.version}`,
         current: v.current,
@@ -61,10 +65,7 @@ function historyModel(view: PolicyHistoryView, diffLength: number): object {
         reason: `Why: ${shorten(v.reason ?? "", 600)}`,
         hasDiff: v.diff !== "",
         diffId: `diff-${v.version}`,
-        diff:
-          v.diff.length <= diffLength
-            ? v.diff
-            : `${v.diff.slice(0, diffLength)}\n… (the change is cut here)`,
+        diffLines: diffLines(v.diff, diffLength),
         canRollBack: !v.current && view.currentHash !== undefined,
         rollbackText: `The policy's file goes back to the text of version ${v.version}, as a new version. It takes effect at the next run.`,
         whyId: `v${v.version}_why`,

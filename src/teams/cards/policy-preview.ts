@@ -9,11 +9,12 @@
 import type { PolicyEditPreview, ShownMovement } from "../../app/index.ts";
 import type { PolicyProblem } from "../../rules/index.ts";
 import type { AdaptiveCard } from "./attachment.ts";
+import { diffLines } from "./diff-lines.ts";
 import { formatDate, shorten } from "./format.ts";
 import { expandTemplate } from "./templates.ts";
 
-/** The diff shown on the card is cut to this many characters. */
-export const PREVIEW_DIFF_LENGTH = 3_000;
+/** The diff shown on the card is cut to this many lines. */
+export const PREVIEW_DIFF_LINES = 80;
 /** Names listed per rule and direction; the rest are counted. */
 const NAMES_PER_LIST = 30;
 
@@ -56,7 +57,7 @@ export function renderPolicyPreview(preview: PolicyEditPreview): AdaptiveCard {
     hasWarnings: preview.warnings.length > 0,
     warnings: preview.warnings.slice(0, 10).map((line) => ({ line: shorten(line, 300) })),
     hasDiff: preview.diff !== "",
-    diff: clipDiff(preview.diff),
+    diffLines: diffLines(preview.diff, PREVIEW_DIFF_LINES),
     footer: `Save writes this change into the policy's file, records it with your reason in the policy's audit trail and tells the policy's channel. It takes effect at the next run.`,
     canSave: true,
     save: preview.save,
@@ -98,7 +99,7 @@ export function renderPolicyProblems(
     hasWarnings: false,
     warnings: [],
     hasDiff: false,
-    diff: "",
+    diffLines: [],
     footer: "Change the values and preview again, or go back to the policy.",
     canSave: false,
     save: {},
@@ -127,12 +128,6 @@ function namesOf(r: ShownMovement): { line: string }[] {
     out.push({ line: `Would gain it: ${list(r.gainedShown, r.gainedNotShown)}` });
   }
   return out;
-}
-
-function clipDiff(diff: string): string {
-  return diff.length <= PREVIEW_DIFF_LENGTH
-    ? diff
-    : `${diff.slice(0, PREVIEW_DIFF_LENGTH)}\n… (the diff is cut here)`;
 }
 
 function capitalise(text: string): string {
