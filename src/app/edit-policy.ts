@@ -38,6 +38,8 @@ import { actorLabel, auditRefusal, clip } from "./audit-refusal.ts";
 import type { Directory } from "./directory.ts";
 import {
   type PolicyChangePreview,
+  type PolicyChangePreviewRequest,
+  type PreviewBacktest,
   policyChangeRefusal,
   policyTextHash,
   previewPolicyChange,
@@ -86,6 +88,8 @@ export interface PolicyEditPreview {
   /** One line: the rule (or the window) and what changes. */
   summary: string;
   preview: PolicyChangePreview;
+  /** Present where the data has outcome history of its own. */
+  backtest?: PreviewBacktest;
   diff: string;
   /** The loader's warnings on the changed file, formatted. */
   warnings: string[];
@@ -124,6 +128,8 @@ export interface PolicyEditRequest {
   at: string;
   /** The data as last imported (the preview's). */
   dataset?: Dataset | undefined;
+  /** The import it came from, with its source: a backtest is added where it has outcomes. */
+  imported?: PolicyChangePreviewRequest["imported"];
   schoolName?: (schoolId: string) => string;
 }
 
@@ -199,12 +205,16 @@ export async function previewPolicyEdit(request: PolicyEditRequest): Promise<Pol
   const dataset = request.dataset;
   if (dataset === undefined) return { kind: "no_data" };
   const asOf = parseIsoDate(localDate(request.at, policy.timezone)) as DayNumber;
+  const saved = await request.store.loadRuleState(policy.id);
   const outcome = await previewPolicyChange({
     policyFile: policy.file,
     dataset,
     change: changesOf(fields),
     asOf,
     viewer: { staffId: staff.id, roster: request.directory.roster },
+    // From the state the next run would start from, so `for: N runs` streaks count.
+    ...(saved !== undefined && { previousState: saved.state }),
+    ...(request.imported !== undefined && { imported: request.imported }),
   });
   switch (outcome.kind) {
     case "refused":
@@ -246,6 +256,7 @@ export async function previewPolicyEdit(request: PolicyEditRequest): Promise<Pol
       words,
       summary,
       preview: outcome.preview,
+      ...(outcome.backtest !== undefined && { backtest: outcome.backtest }),
       diff: outcome.diff,
       warnings: outcome.warnings.map((p) => formatProblem(p)),
       save: { ...fields, hash: outcome.fileHash },

@@ -120,6 +120,8 @@ export {
   type PolicyChangePreview,
   type PolicyChangePreviewOutcome,
   type PolicyChangePreviewRequest,
+  PREVIEW_BACKTEST_AT,
+  type PreviewBacktest,
   policyChangeRefusal,
   policyTextHash,
   previewPolicyChange,

@@ -13,6 +13,8 @@
  */
 import { buildCalendars, type SchoolCalendar } from "../calendar/index.ts";
 import { authorise, type CaseSubject, type Roster } from "../cases/index.ts";
+import type { ImportResult } from "../data/adapters/adapter.ts";
+import type { SourceName } from "../data/adapters/index.ts";
 import type { Dataset } from "../data/dataset.ts";
 import type { DayNumber } from "../data/dates.ts";
 import type { Staff } from "../data/schema.ts";
@@ -28,7 +30,17 @@ import {
   type RuleState,
   readPolicyFile,
 } from "../rules/index.ts";
-import { type ChangePreview, type Movement, policyTextHash, previewChange } from "../run/index.ts";
+import {
+  BacktestImpossible,
+  backtestImported,
+  type ChangePreview,
+  type Movement,
+  outcomesOfImport,
+  parseAtPoints,
+  policyTextHash,
+  previewChange,
+  type Score,
+} from "../run/index.ts";
 
 export { policyTextHash };
 
@@ -48,6 +60,23 @@ export interface PolicyChangePreviewRequest {
   previousState?: RuleState;
   /** Evaluate on this many school days ending on `asOf` (default 1). */
   runs?: number;
+  /**
+   * The import the data came from: where it has outcome history of its own (OULAD's final
+   * results), the preview adds a backtest of the policy before and after the change.
+   */
+  imported?: { source: SourceName; result: ImportResult; breathe?: () => Promise<void> };
+}
+
+/** The offset a preview's backtest scores at: day 28 after each student's start. */
+export const PREVIEW_BACKTEST_AT = "28";
+
+/** A backtest of the policy before and after the change, at one point. */
+export interface PreviewBacktest {
+  /** The point, as `--at` names it: days after each student's start. */
+  at: string;
+  outcomesFrom: string;
+  before: Score;
+  after: Score;
 }
 
 /** A student the viewer may read: shown by name. */
@@ -100,6 +129,8 @@ export type PolicyChangePreviewOutcome =
       /** The loader's warnings on the changed file. */
       warnings: PolicyProblem[];
       preview: PolicyChangePreview;
+      /** Present where the data has outcome history of its own. */
+      backtest?: PreviewBacktest;
     }
   /** The viewer may not change this policy: why, in words for them. */
   | { kind: "refused"; why: string }
@@ -168,6 +199,7 @@ export async function previewPolicyChange(
     throw error;
   }
 
+  const backtest = await previewBacktest(request, applied.before, applied.policy);
   const mayRead = readableBy(request.viewer, request.dataset, applied.policy);
   const shown = (movement: Movement): ShownMovement => {
     const gained = named(movement.gainedIds, mayRead, request.dataset);
@@ -192,6 +224,7 @@ export async function previewPolicyChange(
     before: applied.before,
     after: applied.policy,
     warnings: applied.warnings,
+    ...(backtest !== undefined && { backtest }),
     preview: {
       policyId: preview.policyId,
       asOf: preview.asOf,
@@ -206,6 +239,43 @@ export async function previewPolicyChange(
       evaluated: preview.evaluated,
     },
   };
+}
+
+/**
+ * The backtest before and after, where the import has outcome history and the change
+ * applies to it; absent otherwise (a backtest that cannot be scored says nothing here:
+ * the counts above still stand).
+ */
+async function previewBacktest(
+  request: PolicyChangePreviewRequest,
+  before: Policy,
+  after: Policy,
+): Promise<PreviewBacktest | undefined> {
+  const imported = request.imported;
+  if (imported === undefined || imported.result.dataset !== request.dataset) return undefined;
+  const outcomes = outcomesOfImport(imported.result, imported.source);
+  if (outcomes === undefined) return undefined;
+  const { points } = parseAtPoints(PREVIEW_BACKTEST_AT);
+  const score = async (policy: Policy): Promise<Score | undefined> => {
+    try {
+      const result = await backtestImported({
+        policy,
+        source: imported.source,
+        imported: imported.result,
+        at: points,
+        outcomes,
+        ...(imported.breathe !== undefined && { breathe: imported.breathe }),
+      });
+      return result.points[0]?.policy;
+    } catch (error) {
+      if (error instanceof BacktestImpossible || error instanceof DataCheckFailed) return undefined;
+      throw error;
+    }
+  };
+  const was = await score(before);
+  const is = await score(after);
+  if (was === undefined || is === undefined) return undefined;
+  return { at: PREVIEW_BACKTEST_AT, outcomesFrom: outcomes.from, before: was, after: is };
 }
 
 /** Whether the viewer may read a case about this student (answers kept per student). */

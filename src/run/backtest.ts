@@ -150,24 +150,77 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
     onProgress: options.onProgress,
   });
   const t1 = performance.now();
-
-  let outcomeRows: readonly Outcome[];
-  let outcomesFrom: string;
-  let adverse: BacktestResult["adverse"];
-  if (options.outcomesFile !== undefined) {
-    outcomeRows = await readOutcomesFile(options.outcomesFile);
-    outcomesFrom = options.outcomesFile;
-    adverse = "every row";
-  } else if (imported.outcomes !== undefined) {
-    const wanted = new Set<string>(OULAD_ADVERSE_OUTCOMES);
-    outcomeRows = imported.outcomes.filter((o) => wanted.has(o.outcome));
-    outcomesFrom = `${source} data (final_result)`;
-    adverse = [...OULAD_ADVERSE_OUTCOMES];
-  } else {
+  const outcomes =
+    options.outcomesFile !== undefined
+      ? {
+          rows: await readOutcomesFile(options.outcomesFile),
+          from: options.outcomesFile,
+          adverse: "every row" as const,
+        }
+      : outcomesOfImport(imported, source);
+  if (outcomes === undefined) {
     throw new BacktestImpossible(
       `the ${source} data has no outcomes of its own: give --outcomes <file> (student_id,outcome_date,outcome)`,
     );
   }
+  const result = await backtestImported({
+    policy,
+    source,
+    imported,
+    at,
+    outcomes,
+    ...(options.onReplay !== undefined && { onReplay: options.onReplay }),
+  });
+  const t3 = performance.now();
+  return {
+    ...result,
+    timings: { importMs: t1 - t0, replayMs: result.timings.replayMs, totalMs: t3 - t0 },
+  };
+}
+
+/** Outcomes to score against, and where they came from. */
+export interface BacktestOutcomes {
+  rows: readonly Outcome[];
+  from: string;
+  adverse: BacktestResult["adverse"];
+}
+
+/** The adverse outcomes a source's own data records (OULAD's `final_result`), if any. */
+export function outcomesOfImport(
+  imported: ImportResult,
+  source: SourceName,
+): BacktestOutcomes | undefined {
+  if (imported.outcomes === undefined) return undefined;
+  const wanted = new Set<string>(OULAD_ADVERSE_OUTCOMES);
+  return {
+    rows: imported.outcomes.filter((o) => wanted.has(o.outcome)),
+    from: `${source} data (final_result)`,
+    adverse: [...OULAD_ADVERSE_OUTCOMES],
+  };
+}
+
+export interface BacktestImportedOptions {
+  policy: Policy;
+  source: SourceName;
+  imported: ImportResult;
+  at: readonly AtPoint[];
+  outcomes: BacktestOutcomes;
+  onReplay?: (done: number, total: number) => void;
+  /**
+   * Called between evaluated days, so a long replay in a serving process lets other work
+   * in (a preview in the bot); absent, the replay runs through.
+   */
+  breathe?: () => Promise<void>;
+}
+
+/** The backtest on data already imported: replay and score (no import, no outcomes file read). */
+export async function backtestImported(options: BacktestImportedOptions): Promise<BacktestResult> {
+  const { policy, source, at, imported } = options;
+  if (at.length === 0) throw new BacktestImpossible("give at least one --at point");
+  const t1 = performance.now();
+  const outcomeRows = options.outcomes.rows;
+  const outcomesFrom = options.outcomes.from;
+  const adverse = options.outcomes.adverse;
   const outcomes = new Map(outcomeRows.map((o) => [o.studentId, o]));
 
   const { dataset } = imported;
@@ -245,6 +298,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
         for (const s of w.signals) note(firstByRule.get(s.ruleId), w.studentId, day);
       }
       options.onReplay?.(++done, totalDays);
+      await options.breathe?.();
     }
   }
   const t2 = performance.now();
@@ -298,6 +352,6 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
     })),
     evaluations: totalDays,
     points,
-    timings: { importMs: t1 - t0, replayMs: t2 - t1, totalMs: t3 - t0 },
+    timings: { importMs: 0, replayMs: t2 - t1, totalMs: t3 - t1 },
   };
 }

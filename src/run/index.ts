@@ -8,12 +8,16 @@ export {
 } from "./apply-run.ts";
 export {
   type AtPoint,
+  type BacktestImportedOptions,
   BacktestImpossible,
   type BacktestOptions,
+  type BacktestOutcomes,
   type BacktestPoint,
   BacktestRefused,
   type BacktestResult,
   backtest,
+  backtestImported,
+  outcomesOfImport,
   parseAtPoints,
   type RuleScore,
 } from "./backtest.ts";

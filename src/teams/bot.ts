@@ -32,6 +32,7 @@ import {
   POLICY_SHOW_VERB,
   POLICY_STRANGER_TEXT,
   type PolicyEditOutcome,
+  type PolicyEditRequest,
   previewPolicyEdit,
   proposeMessage,
   readPolicy,
@@ -343,6 +344,7 @@ async function policyCardAction(
     at: click.at,
     dataset: deps.dataset(),
     schoolName: deps.schoolName,
+    ...importedFor(deps),
   };
   const outcome =
     verb === POLICY_PREVIEW_VERB ? await previewPolicyEdit(request) : await savePolicyEdit(request);
@@ -354,6 +356,14 @@ async function policyCardAction(
     await deps.policiesChanged?.();
   }
   return policyEditCard(outcome, deps);
+}
+
+/** The import the bot's data came from, for a preview's backtest (where it has outcomes). */
+function importedFor(deps: BotDeps): { imported?: PolicyEditRequest["imported"] } {
+  const result = deps.digestData?.imported?.();
+  if (deps.digestData === undefined || result === undefined) return {};
+  const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+  return { imported: { source: deps.digestData.source, result, breathe } };
 }
 
 function policyEditCard(outcome: PolicyEditOutcome, deps: BotDeps, rollback = false): AdaptiveCard {

@@ -54,6 +54,7 @@ export function renderPolicyPreview(preview: PolicyEditPreview): AdaptiveCard {
     hasNames: names.length > 0,
     namesTitle: `Names you may see (${namedCount})`,
     names,
+    ...backtestModel(preview.backtest),
     hasWarnings: preview.warnings.length > 0,
     warnings: preview.warnings.slice(0, 10).map((line) => ({ line: shorten(line, 300) })),
     hasDiff: preview.diff !== "",
@@ -100,6 +101,7 @@ export function renderPolicyProblems(
     warnings: [],
     hasDiff: false,
     diffLines: [],
+    ...backtestModel(undefined),
     footer: "Change the values and preview again, or go back to the policy.",
     canSave: false,
     save: {},
@@ -132,4 +134,33 @@ function namesOf(r: ShownMovement): { line: string }[] {
 
 function capitalise(text: string): string {
   return text.length === 0 ? text : text[0].toUpperCase() + text.slice(1);
+}
+
+/** The backtest section: precision, recall, students flagged and cases, before → after. */
+function backtestModel(backtest: PolicyEditPreview["backtest"]): object {
+  if (backtest === undefined) {
+    return { hasBacktest: false, backtestHeading: "", backtest: [], backtestNote: "" };
+  }
+  const { before, after } = backtest;
+  const rate = (v: number | null) => (v === null ? "—" : v.toFixed(2));
+  const count = (v: number) => v.toLocaleString("en-GB");
+  const days = (v: number | null) => (v === null ? "—" : `${v} school days`);
+  return {
+    hasBacktest: true,
+    backtestHeading: `Backtest on the outcome history: day ${backtest.at} of each student's course`,
+    backtest: [
+      { title: "Precision", value: `${rate(before.precision)} → ${rate(after.precision)}` },
+      { title: "Recall", value: `${rate(before.recall)} → ${rate(after.recall)}` },
+      { title: "Students flagged", value: `${count(before.flagged)} → ${count(after.flagged)}` },
+      {
+        title: "Cases it would open",
+        value: `${count(before.casesOpened)} → ${count(after.casesOpened)}`,
+      },
+      {
+        title: "Median lead time",
+        value: `${days(before.medianLeadDays)} → ${days(after.medianLeadDays)}`,
+      },
+    ],
+    backtestNote: `The policy replayed over the data before and after the change, scored against ${backtest.outcomesFrom}: precision is the share of flagged students who went on to that outcome, recall the share of those students who were flagged (docs/backtest.md).`,
+  };
 }
