@@ -1,7 +1,7 @@
 /**
  * `reach policy history <policy-id>`: every version of a policy the store keeps, newest
- * first — its number, when, who (or "the file"), how (seen in the file, changed from
- * Teams, rolled back) and why; `--diff` adds each version's diff, `--json` gives the
+ * first — its number, when, who (or "the file"), how (first read by Reach, changed outside
+ * Reach, changed from Teams, rolled back) and why; `--diff` adds each version's diff, `--json` gives the
  * versions as they are stored (with their text). The read is audited as the operator's.
  */
 import { listPolicyVersions, openStore } from "../app/index.ts";
@@ -18,7 +18,6 @@ export interface PolicyHistoryArgs {
 }
 
 const HOW: Readonly<Record<string, string>> = {
-  file: "seen in the file",
   teams: "changed from Teams",
   rollback: "rolled back",
 };
@@ -57,7 +56,11 @@ export async function policyHistoryCommand(args: PolicyHistoryArgs, out: Output)
       v.authorName ?? (v.author === "file" ? "the file" : v.author),
       v.source === "rollback" && v.restores !== undefined
         ? `rolled back to version ${v.restores}`
-        : (HOW[v.source] ?? v.source),
+        : v.source === "file"
+          ? v.version === 1
+            ? "first read by Reach"
+            : "changed outside Reach"
+          : (HOW[v.source] ?? v.source),
       oneLine(v.reason ?? ""),
     ]);
     for (const line of table(["version", "at", "by", "how", "why"], rows)) out.log(line);
