@@ -171,7 +171,6 @@ export async function applyRun(options: ApplyRunOptions): Promise<ApplyRunResult
     await store.saveRun({ ...started, status: "running" });
     // A run that crashed may have left follow-up writes undone: finish them first.
     await store.finishInterrupted();
-
     const saved = await store.loadRuleState(policy.id);
     const evaluation = evaluate({
       dataset,
