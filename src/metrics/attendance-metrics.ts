@@ -19,6 +19,7 @@ import {
   plural,
   type StudentContext,
 } from "./context.ts";
+import { atContributingSchools } from "./recorded-at.ts";
 import type { MetricParams } from "./registry.ts";
 
 const TARDY = STATUS_CODE.tardy;
@@ -91,7 +92,8 @@ export function attendanceRate(
   withEvidence = false,
 ): MetricResult {
   const w = metricWindow(ctx, params.windowDays);
-  const t = tallySessions(ctx, w.from, w.to, absentMask(ctx, params));
+  const mask = absentMask(ctx, params);
+  const t = tallySessions(ctx, w.from, w.to, mask);
   if (t.sessions === 0) {
     return {
       value: Number.NaN,
@@ -104,7 +106,14 @@ export function attendanceRate(
     value: rate,
     evidence: !withEvidence
       ? ""
-      : `attended ${t.attended} of ${plural(t.sessions, "session")} (${percent(rate)}) ${between(w)}`,
+      : `attended ${t.attended} of ${plural(t.sessions, "session")} (${percent(rate)}) ${between(w)}` +
+        atContributingSchools(
+          ctx,
+          w.from,
+          w.to,
+          mask,
+          (e) => `attended ${e.sessions - e.matched} of ${plural(e.sessions, "session")}`,
+        ),
     window: w,
   };
 }
@@ -118,7 +127,10 @@ export function sessionsRecorded(
   const t = tallySessions(ctx, w.from, w.to, ctx.absentMask);
   return {
     value: t.sessions,
-    evidence: !withEvidence ? "" : `${plural(t.sessions, "session")} recorded ${between(w)}`,
+    evidence: !withEvidence
+      ? ""
+      : `${plural(t.sessions, "session")} recorded ${between(w)}` +
+        atContributingSchools(ctx, w.from, w.to, 0, (e) => plural(e.sessions, "session")),
     window: w,
   };
 }
@@ -148,7 +160,10 @@ export function absences(
     value: total,
     evidence: !withEvidence
       ? ""
-      : `${plural(total, what, params.kind !== undefined ? what : "absences")}${detail} ${between(w)}`,
+      : `${plural(total, what, params.kind !== undefined ? what : "absences")}${detail} ${between(w)}` +
+        atContributingSchools(ctx, w.from, w.to, mask, (e) =>
+          e.matched > 0 ? `${e.matched} of them` : "",
+        ),
     window: w,
   };
 }
@@ -163,7 +178,12 @@ export function tardies(
   const n = t.byStatus[TARDY];
   return {
     value: n,
-    evidence: !withEvidence ? "" : `late ${n === 1 ? "once" : `${n} times`} ${between(w)}`,
+    evidence: !withEvidence
+      ? ""
+      : `late ${n === 1 ? "once" : `${n} times`} ${between(w)}` +
+        atContributingSchools(ctx, w.from, w.to, 1 << TARDY, (e) =>
+          e.matched > 0 ? `${e.matched} of them` : "",
+        ),
     window: w,
   };
 }
@@ -219,5 +239,11 @@ export function consecutiveAbsences(
       : run === 1
         ? `absent on the latest school day (${formatDay(runTo)})`
         : `absent on each of the last ${run} school days (${formatDay(runFrom)} to ${formatDay(runTo)})`;
-  return { value: run, evidence, window: w };
+  const elsewhere =
+    !withEvidence || run === 0
+      ? ""
+      : atContributingSchools(ctx, runFrom, runTo, mask, (e) =>
+          run === 1 ? "absent from its sessions" : `absent from its sessions on ${e.days} of them`,
+        );
+  return { value: run, evidence: evidence + elsewhere, window: w };
 }
