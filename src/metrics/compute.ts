@@ -13,6 +13,7 @@ import { activityVsCohort } from "./cohort.ts";
 import type { MetricResult, StudentContext } from "./context.ts";
 import { hybridEngagement, missedSubmissions } from "./engagement-metrics.ts";
 import type { MetricName, MetricParams } from "./registry.ts";
+import { type MetricSource, tableSourceOf } from "./table/source.ts";
 
 type MetricFn = (ctx: StudentContext, params: MetricParams, withEvidence?: boolean) => MetricResult;
 
@@ -32,12 +33,26 @@ export const METRIC_FUNCTIONS: Readonly<Record<MetricName, MetricFn>> = {
   assessment_score: assessmentScore,
 };
 
-/** The metric's value; with `withEvidence`, also the sentence that explains it. */
+/** Metric values computed from the student's events: the default source. */
+export const EVENT_METRICS: MetricSource = {
+  kind: "events",
+  metric: (name, ctx, params, withEvidence) => METRIC_FUNCTIONS[name](ctx, params, withEvidence),
+};
+
+/** Where the data set's metric values come from: its metrics table, or else its events. */
+export function metricSourceOf(dataset: StudentContext["dataset"]): MetricSource {
+  return tableSourceOf(dataset) ?? EVENT_METRICS;
+}
+
+/**
+ * The metric's value; with `withEvidence`, also the sentence that explains it. Computed
+ * from the events, or read from the metrics table the data set came with (table/source.ts).
+ */
 export function computeMetric(
   name: MetricName,
   ctx: StudentContext,
   params: MetricParams,
   withEvidence = false,
 ): MetricResult {
-  return METRIC_FUNCTIONS[name](ctx, params, withEvidence);
+  return metricSourceOf(ctx.dataset).metric(name, ctx, params, withEvidence);
 }

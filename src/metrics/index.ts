@@ -1,7 +1,7 @@
 /** The metrics module's public surface. */
 export { absentMaskOf } from "./attendance-metrics.ts";
 export { CohortStats } from "./cohort.ts";
-export { computeMetric } from "./compute.ts";
+export { computeMetric, EVENT_METRICS, metricSourceOf } from "./compute.ts";
 export {
   type MetricResult,
   type StudentContext,
@@ -17,3 +17,25 @@ export {
   type MetricParams,
   type ParamName,
 } from "./registry.ts";
+export { type TableGap, tableGap } from "./table/check.ts";
+export {
+  describeDates,
+  describeMetric,
+  type HeldMetric,
+  type MetricRow,
+  MetricTable,
+} from "./table/metric-table.ts";
+export {
+  CANONICAL_KEYS,
+  canonicalParams,
+  effectiveWindow,
+  type PolicyDefaults,
+  parseParams,
+} from "./table/params.ts";
+export {
+  METRIC_TABLE,
+  type MetricSource,
+  metricTableOf,
+  TableMetricSource,
+  withMetricTable,
+} from "./table/source.ts";

@@ -10,7 +10,10 @@
  * - an activity `source` or `kind` that no activity row has (or no row of that source);
  * - a `cohort_by` grouping that no student in scope has a value for;
  * - a stream the rules use whose last date is more than `max_data_age` school days before
- *   the run's date.
+ *   the run's date;
+ * - with a metrics table (the `metrics` source) instead of events: a metric test the table
+ *   does not hold as of the run's date (checked instead of the streams), or a policy that
+ *   suppresses fewer circumstance kinds than the data has (the table counts every one out).
  * Warnings do not (the data may legitimately not have these yet): a status the policy
  * counts as absent that the attendance never records, a rule whose metric has no data for
  * any student in scope, no student in scope, no engagement lead, nobody else who may act
@@ -23,7 +26,8 @@ import type { SchoolCalendar } from "../calendar/index.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { type DayNumber, formatDay, parseIsoDate, weekday } from "../data/dates.ts";
 import { ATTENDANCE_STATUSES, type AttendanceStatus } from "../data/statuses.ts";
-import type { MetricName, MetricParams } from "../metrics/index.ts";
+import type { MetricName, MetricParams, MetricTable } from "../metrics/index.ts";
+import { absentMaskOf, metricTableOf, tableGap } from "../metrics/index.ts";
 import type { Condition, Place, Policy, Rule, TestPlace } from "./policy.ts";
 import { nearest } from "./suggest.ts";
 
@@ -34,6 +38,8 @@ export type DataCheckCode =
   | "unknown_kind"
   | "no_cohort_values"
   | "stale_data"
+  | "metric_not_in_table"
+  | "table_circumstances"
   // warnings
   | "status_not_recorded"
   | "no_data_for_metric"
@@ -310,12 +316,59 @@ export function checkPolicyAgainstData(
     );
   }
   const used = new Set<StreamId>();
-  for (const rule of policy.rules) checkRule(rule, dataset, facts, out, used);
-  checkPolicyAbsentStatuses(policy, facts, out);
+  const table = metricTableOf(dataset);
+  if (table !== undefined) checkTable(policy, dataset, table, asOf, out);
+  else {
+    for (const rule of policy.rules) checkRule(rule, dataset, facts, out, used);
+    checkPolicyAbsentStatuses(policy, facts, out);
+  }
   if (facts.scopeCount > 0) checkStaff(policy, dataset, facts, out);
   const streams = streamEnds(dataset, facts, used);
-  if (asOf !== undefined) checkFreshness(policy, calendars, facts, asOf, streams, out);
+  if (asOf !== undefined && table === undefined) {
+    checkFreshness(policy, calendars, facts, asOf, streams, out);
+  }
   return { errors: out.errors, warnings: out.warnings, streams };
+}
+
+/**
+ * With a metrics table, the values come from the table: each metric test must be in it
+ * with its canonical parameters, as of the run's date (which also says the table is
+ * fresh). The table counts the days of every approved circumstance out, as Reach does by
+ * default; a policy that suppresses fewer kinds than the data has would read other values.
+ */
+function checkTable(
+  policy: Policy,
+  dataset: Dataset,
+  table: MetricTable,
+  asOf: DayNumber | undefined,
+  out: Problems,
+): void {
+  const defaults = {
+    windowDays: policy.windowDays,
+    absentMask: absentMaskOf(policy.absentStatuses),
+  };
+  for (const rule of policy.rules) {
+    const owner = rule.enabled ? `rule ${rule.id}` : `rule ${rule.id} (disabled)`;
+    metricTests(rule.when).forEach((test, i) => {
+      const gap = tableGap(table, test.metric, test.params, defaults, asOf);
+      if (gap === undefined) return;
+      const severity = rule.enabled ? "error" : "warning";
+      const at = rule.testPlaces?.[i]?.at;
+      out.add(severity, "metric_not_in_table", at, `${owner}: ${gap.message}`, gap.hint);
+    });
+  }
+  const suppressed = new Set<string>(policy.suppress.circumstances);
+  const kinds = [...new Set(dataset.circumstances.map((c) => c.kind))].sort();
+  const counted = kinds.filter((k) => !suppressed.has(k));
+  if (counted.length > 0) {
+    out.add(
+      "error",
+      "table_circumstances",
+      undefined,
+      `the metrics table counts the days of every approved circumstance out, but this policy's suppress.circumstances leaves out ${listOf(counted)}: those days would count for or against a student`,
+      "list every kind in suppress.circumstances, or evaluate this policy from the events",
+    );
+  }
 }
 
 /** Reports unknown schools; true when every school named is unknown. */

@@ -82,7 +82,7 @@ describe("readConfig: one bad variable", () => {
     ]);
     expect(problemsOf({ REACH_STORE: "mongo" })).toEqual(["REACH_STORE must be sqlite or cosmos"]);
     expect(problemsOf({ REACH_SOURCE: "xls" })).toEqual([
-      "REACH_SOURCE must be one of canonical, parquet, oulad, oea, sds, oneroster, edfi, moodle, graph, combined",
+      "REACH_SOURCE must be one of canonical, parquet, oulad, oea, sds, oneroster, edfi, moodle, graph, combined, metrics",
     ]);
     expect(problemsOf({ REACH_LOG_LEVEL: "loud" })).toEqual([
       "REACH_LOG_LEVEL must be fatal, error, warn, info, debug, trace or silent",

@@ -102,7 +102,7 @@ describe("reach digest: usage and errors", () => {
     expect(r.code).toBe(EXIT_ERROR);
     expect(r.stderr.trim().split("\n")).toEqual([
       "reach digest: --policy <file|dir> is required (see reach digest --help)",
-      "reach digest: --source is required (canonical, parquet, oulad, oea, sds, oneroster, edfi, moodle, graph, combined) (see reach digest --help)",
+      "reach digest: --source is required (canonical, parquet, oulad, oea, sds, oneroster, edfi, moodle, graph, combined, metrics) (see reach digest --help)",
       "reach digest: --data <dir> is required (see reach digest --help)",
       "reach digest: --date 2027-02-30 is not a date as YYYY-MM-DD (see reach digest --help)",
     ]);
@@ -111,7 +111,7 @@ describe("reach digest: usage and errors", () => {
     expect(asOf.stderr).toMatch(/^reach digest: --as-of is not an option of reach digest/);
     const source = await reach("digest", "--policy", NORTHFIELD, "--source", "csv", "--data", dir);
     expect(source.stderr).toContain(
-      "reach digest: --source csv is not one of canonical, parquet, oulad, oea, sds, oneroster, edfi, moodle, graph, combined",
+      "reach digest: --source csv is not one of canonical, parquet, oulad, oea, sds, oneroster, edfi, moodle, graph, combined, metrics",
     );
   });
 

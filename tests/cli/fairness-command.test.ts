@@ -66,7 +66,7 @@ describe("reach fairness: usage and errors", () => {
     expect(r.code).toBe(EXIT_ERROR);
     expect(r.stderr.trim().split("\n")).toEqual([
       "reach fairness: --policy <file> is required (see reach fairness --help)",
-      "reach fairness: --source is required (canonical, parquet, oulad, oea, sds, oneroster, edfi, moodle, graph, combined) (see reach fairness --help)",
+      "reach fairness: --source is required (canonical, parquet, oulad, oea, sds, oneroster, edfi, moodle, graph, combined, metrics) (see reach fairness --help)",
       "reach fairness: --data <dir> is required (see reach fairness --help)",
       "reach fairness: --as-of <YYYY-MM-DD> is required (see reach fairness --help)",
     ]);

@@ -77,7 +77,8 @@ export async function importCombined(
   const builder = new DatasetBuilder();
   // Imported here, not at the top: index.ts imports this module.
   const { ADAPTERS } = await import("./index.ts");
-  const formats = Object.keys(ADAPTERS).filter((name) => name !== "combined");
+  // A combined source is not a part; a metrics table carries values, not rows to merge.
+  const formats = Object.keys(ADAPTERS).filter((name) => name !== "combined" && name !== "metrics");
   let manifest: Manifest;
   try {
     manifest = readManifest(dir, formats);

@@ -4,6 +4,7 @@ import { canonicalAdapter } from "./canonical.ts";
 import { combinedAdapter } from "./combined.ts";
 import { edfiAdapter } from "./edfi.ts";
 import { graphAdapter } from "./graph.ts";
+import { metricsAdapter } from "./metrics.ts";
 import { moodleAdapter } from "./moodle.ts";
 import { oeaAdapter } from "./oea.ts";
 import { oneRosterAdapter } from "./oneroster.ts";
@@ -22,6 +23,7 @@ export const ADAPTERS = {
   moodle: moodleAdapter,
   graph: graphAdapter,
   combined: combinedAdapter,
+  metrics: metricsAdapter,
 } as const satisfies Record<string, Adapter>;
 
 export type SourceName = keyof typeof ADAPTERS;

@@ -53,7 +53,7 @@ const PART_KEYS = ["format", "folder", "match"] as const;
 
 /**
  * Reads and checks `dir/reach-sources.yaml`. `formats` are the formats a part may have
- * (the adapters' names, without `combined`). Throws {@link ManifestError}.
+ * (the adapters' names, without `combined` and `metrics`). Throws {@link ManifestError}.
  */
 export function readManifest(dir: string, formats: readonly string[]): Manifest {
   const path = join(dir, MANIFEST_FILE);
