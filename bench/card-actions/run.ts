@@ -5,20 +5,25 @@
  * Reach runs as deployed minus authentication: the real TeamsAdapter and teams-ai
  * Application behind Express on loopback, the SQLite store, and the delivery worker
  * posting each card update and thread reply to a recording Bot Connector on loopback
- * (paced generously: this measures the card actions, bench/delivery the pacing). A run of
+ * (on its own thread, as Teams is not in the bot's process; paced generously: this
+ * measures the card actions, bench/delivery the pacing). A run of
  * the engine benchmark's policy opens the cases; then 20 advisers click at once, each on
  * their own school's cases: Confirm, then Log contact, then Add note. Latency is measured
  * at the client, from sending the invoke to reading the response, so it includes HTTP on
  * loopback: an upper bound of what the bar measures.
  *
  *   npm run bench:card-actions -- [--students 10000] [--advisers 20] [--actions 3000]
+ *
+ * Besides latency it reports how busy the bot's event loop was and its thread's CPU time
+ * per action (which other work on the machine hardly changes). BENCH_PROFILE=<file> writes
+ * a CPU profile of the bot's thread over the measured phase; BENCH_NO_WORKER=1 stops the
+ * delivery worker before it.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { type EventLoopUtilization, monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { buildDirectory } from "../../src/app/directory.ts";
@@ -54,18 +59,18 @@ writeFileSync(
   ),
 );
 
-// A Bot Connector that answers every send at once and counts them.
-let sends = 0;
-const connector: Server = createServer((req, res) => {
-  req.resume();
-  req.on("end", () => {
-    sends++;
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ id: `activity-${sends}` }));
-  });
+// A Bot Connector that answers every send at once and counts them, on its own thread.
+const connector = new Worker(new URL("./connector.mjs", import.meta.url));
+const connectorPort = await new Promise<number>((resolve, reject) => {
+  connector.once("message", (m: { port: number }) => resolve(m.port));
+  connector.once("error", reject);
 });
-await new Promise<void>((r) => connector.listen(0, "127.0.0.1", r));
-const serviceUrl = `http://127.0.0.1:${(connector.address() as AddressInfo).port}/`;
+const serviceUrl = `http://127.0.0.1:${connectorPort}/`;
+const connectorSends = () =>
+  new Promise<number>((resolve) => {
+    connector.once("message", (m: { sends: number }) => resolve(m.sends));
+    connector.postMessage("count");
+  });
 
 const store = openSqliteStore({ path: join(work, "reach.db") });
 const fast = { windows: [{ limit: 100_000, perMs: 1000 }] };
@@ -151,6 +156,10 @@ const queues = advisers.map((a, i) =>
     .map((s) => ({ caseId: s.caseId, version: s.version })),
 );
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+// BENCH_PROFILE=<file>: a CPU profile of the bot's thread over the measured phase only.
+const profiler = process.env.BENCH_PROFILE
+  ? await cpuProfiler(process.env.BENCH_PROFILE)
+  : undefined;
 const client = new Worker(new URL("./client.mjs", import.meta.url), {
   workerData: {
     url: reach.url,
@@ -164,6 +173,8 @@ const client = new Worker(new URL("./client.mjs", import.meta.url), {
 });
 // Server-side durations of the measured phase only: the record is read before and after.
 let warmCount = 0;
+let busyFrom: EventLoopUtilization | undefined;
+let cpuFrom: number | undefined;
 const result = await new Promise<{
   warm: number[];
   measured: number[];
@@ -177,11 +188,17 @@ const result = await new Promise<{
     if (reach.cardActions.summary().count >= advisers.length && warmCount === 0) {
       warmCount = reach.cardActions.summary().count;
       loopDelay.enable();
+      busyFrom = performance.eventLoopUtilization();
+      cpuFrom = botThreadCpuMs();
+      void profiler?.start();
       clearInterval(started);
     }
   }, 5);
 });
 loopDelay.disable();
+const busy = performance.eventLoopUtilization(busyFrom);
+const cpuMs = (botThreadCpuMs() ?? Number.NaN) - (cpuFrom ?? Number.NaN);
+await profiler?.stop();
 await client.terminate();
 const server = reach.cardActions.summary();
 const measured = [...result.measured].sort((a, b) => a - b);
@@ -202,15 +219,18 @@ console.log(
   `  bot's event loop delay: p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`,
 );
 console.log(
+  `  bot's event loop busy ${(busy.utilization * 100).toFixed(0)}% of the measured phase: ${(busy.active / (server.count - warmCount)).toFixed(2)} ms per action, ${(cpuMs / (server.count - warmCount)).toFixed(2)} ms of its thread's CPU (its delivery work included)`,
+);
+console.log(
   `  responses: ${Object.entries(result.outcomes)
     .map(([k, v]) => `${k} × ${v}`)
     .join(", ")}`,
 );
-while ((await store.countOutbox(policy.id)).pending > 0)
+while (!process.env.BENCH_NO_WORKER && (await store.countOutbox(policy.id)).pending > 0)
   await new Promise((r) => setTimeout(r, 50));
 const counts = await store.countOutbox(policy.id);
 console.log(
-  `  outbox after: ${counts.sent} sent, ${counts.dead} dead; connector saw ${sends} requests`,
+  `  outbox after: ${counts.sent} sent, ${counts.dead} dead; connector saw ${await connectorSends()} requests`,
 );
 // Reach's card-action target depends on load (bench/README.md): 100 ms up to 20 advisers,
 // 300 ms up to 100.
@@ -220,4 +240,38 @@ console.log(
 );
 await reach.close();
 await store.close();
-connector.close();
+await connector.terminate();
+
+async function cpuProfiler(
+  file: string,
+): Promise<{ start(): Promise<void>; stop(): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 200 });
+  return {
+    start: () => session.post("Profiler.start"),
+    async stop() {
+      const { profile } = await session.post("Profiler.stop");
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      console.log(`  CPU profile of the measured phase: ${file}`);
+    },
+  };
+}
+
+/**
+ * CPU time of the bot's thread (the main one) so far, in ms, from Linux's per-thread
+ * counters (undefined elsewhere): unlike latency, it hardly moves with other work on the
+ * machine, so runs under different loads compare.
+ */
+function botThreadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}

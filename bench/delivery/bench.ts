@@ -9,7 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VirtualClock } from "../../src/delivery/clock.ts";
 import type { Delivery, Planner } from "../../src/delivery/delivery.ts";
-import { findViolation, minimumSendTimes, TEAMS_LIMITS } from "../../src/delivery/rate-limits.ts";
+import {
+  findViolation,
+  minimumSendTimes,
+  type RateWindow,
+  SendLog,
+  TEAMS_LIMITS,
+} from "../../src/delivery/rate-limits.ts";
 import { type DeliveryStats, DeliveryWorker } from "../../src/delivery/worker.ts";
 import { outboxIdFor } from "../../src/store/ids.ts";
 import type { OutboxEntry, OutboxSubmission } from "../../src/store/outbox-records.ts";
@@ -55,6 +61,11 @@ export interface DeliveryBenchResult {
   /** The last post of the fastest schedule the limits allow for `cards` posts. */
   minimumMs: number;
   ratio: number;
+  /**
+   * The last post of the fastest schedule of the same requests with the same faults: what
+   * any sender could do against this connector (see `faultFloorMs`).
+   */
+  floorMs: number;
   wallMs: number;
   requests: number;
   /** Injected 429s and 503s. */
@@ -151,6 +162,11 @@ export async function runDeliveryBench(
       simulatedMs,
       minimumMs,
       ratio: minimumMs === 0 ? 1 : simulatedMs / minimumMs,
+      floorMs: faultFloorMs(
+        connector.requests.map((r) => r.outcome),
+        [...TEAMS_LIMITS.conversation, ...TEAMS_LIMITS.app],
+        options.throttleRetryAfterMs,
+      ),
       wallMs,
       requests: connector.requests.length,
       throttled: connector.count("throttled"),
@@ -165,4 +181,30 @@ export async function runDeliveryBench(
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The fastest any sender could post through the connector with the faults it injected:
+ * the connector decides each accepted request's answer by its order (a seeded roll per
+ * request), not its time, so the same answers in the same order, each request as early as
+ * the windows and the last 429's Retry-After allow, is the best schedule there is (greedy,
+ * as in `minimumSendTimes`). Answers the time of the last successful request.
+ */
+export function faultFloorMs(
+  outcomes: readonly string[],
+  windows: readonly RateWindow[],
+  retryAfterMs: number,
+): number {
+  const log = new SendLog(windows);
+  let now = 0;
+  let blockedUntil = 0;
+  let last = 0;
+  for (const outcome of outcomes) {
+    if (outcome === "over_limit") continue; // not counted by the connector: not needed
+    now = Math.max(log.earliest(now), blockedUntil);
+    log.record(now);
+    if (outcome === "ok") last = now;
+    if (outcome === "throttled") blockedUntil = now + retryAfterMs;
+  }
+  return last;
 }

@@ -62,6 +62,9 @@ console.log(
   `minimum         ${seconds(r.minimumMs)} (greedy schedule of ${r.cards} sends against every window)`,
 );
 console.log(`ratio           ${r.ratio.toFixed(4)} (bar ≤ 1.10)`);
+console.log(
+  `fault floor     ${seconds(r.floorMs)} (the same requests with the same faults, each as early as the limits and Retry-After allow): ratio ${(r.floorMs / r.minimumMs).toFixed(4)}; the worker's own overhead ${(r.simulatedMs / r.floorMs).toFixed(4)}×`,
+);
 console.log(`wall time       ${seconds(r.wallMs)}`);
 console.log(
   `worker          claimed ${r.worker.claimed}, sent ${r.worker.sent}, retried ${r.worker.retried}, dead ${r.worker.deadLettered}, released ${r.worker.released}`,

@@ -80,6 +80,8 @@ export function createHttpApp(options: HttpOptions): express.Express {
   const cardActions = options.cardActions ?? new LatencyRecord();
   const http = express();
   http.disable("x-powered-by");
+  // No ETag: nothing caches a POST's answer, and hashing every card costs the event loop.
+  http.set("etag", false);
   http.use(express.json({ limit: BODY_LIMIT }));
   http.post("/api/messages", async (req, res) => {
     // botbuilder throws (a 500 here) on a body without an activity type: it is the caller's.

@@ -42,6 +42,8 @@ export class SqliteCases {
   private readonly insertEvent: Database.Statement;
   private readonly rewriteEvent: Database.Statement;
   private erasedSinceCheckpoint = false;
+  /** `write` in a savepoint of the transaction it is called in. */
+  private readonly writeAlone: (request: AppendRequest, events: CaseEvent[]) => AppendResult;
 
   constructor(
     private readonly db: Database.Database,
@@ -69,6 +71,9 @@ export class SqliteCases {
     );
     this.rewriteEvent = db.prepare(
       "UPDATE case_events SET body = ? WHERE case_id = ? AND version = ?",
+    );
+    this.writeAlone = db.transaction((request: AppendRequest, events: CaseEvent[]) =>
+      this.write(request, events),
     );
   }
 
@@ -125,6 +130,40 @@ export class SqliteCases {
       .immediate();
     this.checkpointAfterErasure();
     return results;
+  }
+
+  /**
+   * Each request decided on its own, in order, all in one transaction (group commit): one
+   * disk sync for the card actions that arrived together. A request that throws (a bug in
+   * its caller, a broken case) is rolled back alone, to its savepoint, and answered with
+   * its error; the others commit. If the transaction itself fails, every request fails.
+   */
+  appendEach(requests: readonly AppendRequest[]): Settled<AppendResult>[] {
+    const answers: Settled<AppendResult>[] = [];
+    const checked = requests.map((request, i) => {
+      try {
+        return checkAppendRequest(request);
+      } catch (error) {
+        answers[i] = { ok: false, error };
+        return undefined;
+      }
+    });
+    this.db
+      .transaction(() => {
+        requests.forEach((request, i) => {
+          const events = checked[i];
+          if (events === undefined) return;
+          try {
+            // Nested: a savepoint, rolled back alone when this request throws.
+            answers[i] = { ok: true, value: this.writeAlone(request, events) };
+          } catch (error) {
+            answers[i] = { ok: false, error };
+          }
+        });
+      })
+      .immediate();
+    this.checkpointAfterErasure();
+    return answers;
   }
 
   /**
@@ -196,6 +235,9 @@ export class SqliteCases {
     return (this.events.all(caseId) as string[]).map((body) => JSON.parse(body) as unknown);
   }
 }
+
+/** One request's answer in a group: its result, or what it threw. */
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 function summaryOf(row: SummaryRow): CaseSummary {
   const summary: CaseSummary = {

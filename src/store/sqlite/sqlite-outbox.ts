@@ -42,6 +42,7 @@ export class SqliteOutbox {
   private readonly insert: Database.Statement;
   private readonly due: Database.Statement;
   private readonly claim: Database.Statement;
+  private readonly prepared = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(`INSERT OR IGNORE INTO outbox
@@ -99,7 +100,7 @@ export class SqliteOutbox {
     const sql = `UPDATE outbox SET sending_at = @at
       WHERE policy_id = @policyId AND id = @id AND status = 'pending'`;
     const params = { at: toMillis(at, "sendingAt"), policyId: key.policyId, id: key.id };
-    return this.db.prepare(sql).run(params).changes === 1;
+    return this.statement(sql).run(params).changes === 1;
   }
 
   markSent(key: OutboxKey, activityId: string | undefined, sentAt: string): boolean {
@@ -130,15 +131,14 @@ export class SqliteOutbox {
     const sql = `UPDATE outbox
       SET ${set}, claimed_by = NULL, claimed_until = NULL, sending_at = NULL
       WHERE policy_id = @policyId AND id = @id AND status = 'pending'`;
-    return (
-      this.db.prepare(sql).run({ ...params, policyId: key.policyId, id: key.id }).changes === 1
-    );
+    return this.statement(sql).run({ ...params, policyId: key.policyId, id: key.id }).changes === 1;
   }
 
   get(key: OutboxKey): OutboxEntry | undefined {
-    const row = this.db
-      .prepare("SELECT * FROM outbox WHERE policy_id = ? AND id = ?")
-      .get(key.policyId, key.id) as OutboxRow | undefined;
+    const row = this.statement("SELECT * FROM outbox WHERE policy_id = ? AND id = ?").get(
+      key.policyId,
+      key.id,
+    ) as OutboxRow | undefined;
     return row && entryOf(row);
   }
 
@@ -177,6 +177,15 @@ export class SqliteOutbox {
         activity_id = CASE WHEN kind = 'student_message' THEN NULL ELSE activity_id END
         WHERE case_id = @caseId`)
       .run({ caseId, error });
+  }
+  /** A statement prepared once per connection (the hot reads and writes prepare once). */
+  private statement(sql: string): Database.Statement {
+    let statement = this.prepared.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.prepared.set(sql, statement);
+    }
+    return statement;
   }
 }
 

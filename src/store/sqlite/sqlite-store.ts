@@ -1,8 +1,9 @@
 /**
  * The embedded `Store`: one SQLite file (better-sqlite3). The driver is synchronous, so the
- * async methods complete in the call; a transaction is never held across an `await`, and
- * other processes on the same file are serialised by SQLite's write lock (`BEGIN
- * IMMEDIATE` with a busy timeout).
+ * async methods complete in the call, except case appends, committed in groups at the end
+ * of the event loop's turn (`appendCaseEvents`); a transaction is never held across an
+ * `await`, and other processes on the same file are serialised by SQLite's write lock
+ * (`BEGIN IMMEDIATE` with a busy timeout).
  */
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
@@ -44,11 +45,17 @@ import type {
 import { migrate, schemaVersion } from "./migrate.ts";
 import { openDatabase, type SqliteOptions } from "./open-database.ts";
 import { SqliteAudit } from "./sqlite-audit.ts";
-import { SqliteCases } from "./sqlite-cases.ts";
+import { type Settled, SqliteCases } from "./sqlite-cases.ts";
 import { SqliteOutbox } from "./sqlite-outbox.ts";
 import { SqlitePolicyVersions } from "./sqlite-policy-versions.ts";
 import { SqliteRuns } from "./sqlite-runs.ts";
 import { SqliteTeams } from "./sqlite-teams.ts";
+
+interface PendingAppend {
+  request: AppendRequest;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
 
 /** The first schema written with `secure_delete` on (migration 3 came with it). */
 const SECURE_DELETE_SCHEMA = 3;
@@ -81,6 +88,7 @@ export class SqliteStore implements Store {
   private readonly policyVersions: SqlitePolicyVersions;
   private readonly teams: SqliteTeams;
   private secret: string | undefined;
+  private appends: PendingAppend[] = [];
 
   /** `db` must be migrated; `openSqliteStore` does both. */
   constructor(readonly db: Database.Database) {
@@ -108,8 +116,36 @@ export class SqliteStore implements Store {
     return this.cases.list(filter);
   }
 
-  async appendCaseEvents(request: AppendRequest): Promise<AppendResult> {
-    return this.cases.append(request);
+  /**
+   * Group commit: the appends asked for in one turn of the event loop (card actions that
+   * arrived together) are written in one transaction at the end of the turn, each decided
+   * on its own as if alone and answered once the transaction is committed, so the disk sync
+   * a commit costs (`synchronous = FULL`) is paid once for them all instead of once each.
+   */
+  appendCaseEvents(request: AppendRequest): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.appends.push({ request, resolve, reject });
+      if (this.appends.length === 1) setImmediate(() => this.flushAppends());
+    });
+  }
+
+  private flushAppends(): void {
+    const group = this.appends;
+    this.appends = [];
+    if (group.length === 0) return;
+    let answers: Settled<AppendResult>[];
+    try {
+      answers = this.cases.appendEach(group.map((g) => g.request));
+    } catch (error) {
+      // The transaction itself failed (the disk, the lock): nothing of the group was written.
+      for (const g of group) g.reject(error);
+      return;
+    }
+    group.forEach((g, i) => {
+      const answer = answers[i];
+      if (answer.ok) g.resolve(answer.value);
+      else g.reject(answer.error);
+    });
   }
 
   async appendManyCaseEvents(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
@@ -271,6 +307,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.flushAppends();
     if (this.db.open) this.db.close();
   }
 }

@@ -38,6 +38,7 @@ interface BindingRow {
 }
 
 export class SqliteTeams {
+  private readonly prepared = new Map<string, Database.Statement>();
   private readonly putConversation: Database.Statement;
   /** Prepared on first use: a store over an older schema (before migration 7) still opens. */
   private putBindingStatement: Database.Statement | undefined;
@@ -88,7 +89,7 @@ export class SqliteTeams {
   }
 
   getConversation(id: string): ConversationRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM conversations WHERE id = ?").get(id) as
+    const row = this.statement("SELECT * FROM conversations WHERE id = ?").get(id) as
       | ConversationRow
       | undefined;
     return row && conversationOf(row);
@@ -129,9 +130,9 @@ export class SqliteTeams {
   }
 
   getBinding(policyId: string, purpose?: BindingPurpose): ChannelBinding | undefined {
-    const row = this.db
-      .prepare("SELECT * FROM channel_bindings WHERE policy_id = ? AND purpose = ?")
-      .get(policyId, purposeColumn(purpose)) as BindingRow | undefined;
+    const row = this.statement(
+      "SELECT * FROM channel_bindings WHERE policy_id = ? AND purpose = ?",
+    ).get(policyId, purposeColumn(purpose)) as BindingRow | undefined;
     return row && bindingOf(row);
   }
 
@@ -154,6 +155,15 @@ export class SqliteTeams {
         .prepare("DELETE FROM channel_bindings WHERE policy_id = ? AND purpose = ?")
         .run(policyId, purposeColumn(purpose)).changes === 1
     );
+  }
+  /** A statement prepared once per connection (the hot reads and writes prepare once). */
+  private statement(sql: string): Database.Statement {
+    let statement = this.prepared.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.prepared.set(sql, statement);
+    }
+    return statement;
   }
 }
 
