@@ -208,6 +208,7 @@ export {
   type StudentReplyOutcome,
 } from "./student-reply.ts";
 export {
+  breathe,
   type DayRange,
   type Digest,
   type DigestOptions,

@@ -64,7 +64,8 @@ export interface DigestOptions {
  * Lets the event loop take what is waiting (a card action, a delivery) between the digest's
  * stages: in the bot's process, a digest of a large school is a second or two of work.
  */
-const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Lets the event loop run other work (a card action) between long synchronous stages. */
+export const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The outbox id of a policy's digest of a date: one digest per policy and date. */
 export function digestOutboxId(policyId: string, date: string): string {

@@ -52,6 +52,7 @@ export {
   type PolicyChange,
   type PolicyChangeResult,
   type PolicyChangeStage,
+  policyFileName,
 } from "./policy-edit.ts";
 export { emptyRuleState, type RuleState } from "./rule-state.ts";
 export { DEFAULT_DIGEST, DEFAULT_QUIET_HOURS } from "./settings-reader.ts";

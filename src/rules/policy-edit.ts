@@ -131,7 +131,7 @@ export function applyPolicyChanges(
     ...result,
     before,
     changed,
-    diff: changed ? lineDiff(text, result.text, { file: baseName(file) }) : "",
+    diff: changed ? lineDiff(text, result.text, { file: policyFileName(file) }) : "",
   };
 }
 
@@ -177,7 +177,7 @@ function applyGuarded(text: string, file: string, change: PolicyChange): PolicyC
     text: next,
     policy: loaded.policy,
     before,
-    diff: lineDiff(text, next, { file: baseName(file) }),
+    diff: lineDiff(text, next, { file: policyFileName(file) }),
     changed: true,
     warnings: loaded.warnings,
   };
@@ -692,6 +692,6 @@ function quote(value: unknown): string {
 }
 
 /** The file's own name, for a diff's header: a card or an audit record shows no server path. */
-function baseName(file: string): string {
+export function policyFileName(file: string): string {
   return file.split(/[\\/]/).at(-1) ?? file;
 }

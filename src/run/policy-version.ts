@@ -6,7 +6,7 @@
  * its own text already the latest.
  */
 import { createHash } from "node:crypto";
-import { lineDiff, type Policy, policySourceText } from "../rules/index.ts";
+import { lineDiff, type Policy, policyFileName, policySourceText } from "../rules/index.ts";
 import { FILE_AUTHOR, type PolicyVersion, type Store } from "../store/index.ts";
 
 /** SHA-256 (hex) of a policy file's text. */
@@ -37,13 +37,11 @@ export async function notePolicyVersion(
       at,
       source: "file",
       diff:
-        latest === undefined ? "" : lineDiff(latest.text, text, { file: baseName(policy.file) }),
+        latest === undefined
+          ? ""
+          : lineDiff(latest.text, text, { file: policyFileName(policy.file) }),
     },
     { onlyIfNew: true },
   );
   return version;
-}
-
-function baseName(file: string): string {
-  return file.split(/[\\/]/).at(-1) ?? file;
 }

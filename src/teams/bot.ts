@@ -18,6 +18,7 @@ import {
   actOnCase,
   answerMessage,
   askForDigest,
+  breathe,
   type CaseDisplay,
   changeBinding,
   type DigestRequest,
@@ -362,7 +363,6 @@ async function policyCardAction(
 function importedFor(deps: BotDeps): { imported?: PolicyEditRequest["imported"] } {
   const result = deps.digestData?.imported?.();
   if (deps.digestData === undefined || result === undefined) return {};
-  const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
   return { imported: { source: deps.digestData.source, result, breathe } };
 }
 
