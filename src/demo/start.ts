@@ -79,9 +79,7 @@ try {
   say(
     `proposes an escalation for ${DEMO.users.lead.name}, the engagement lead, to decide. She also asks for this`,
   );
-  say(
-    "week's digest and for the policy card, which land in the channel: the card's Change… forms",
-  );
+  say("week's digest and for the policy card, which land in the channel: the card's Change… forms");
   say(
     "are hers (your Preview is refused) and History lists each version with who changed it and why.",
   );
