@@ -102,6 +102,10 @@ function byName(names: readonly string[]): { names: string[]; index: Int32Array 
   return { names: order.map((i) => names[i]), index };
 }
 
+function identity(size: number): Int32Array {
+  return Int32Array.from({ length: size }, (_, i) => i);
+}
+
 /** `first` then `second`, as one lookup table. */
 function compose(first: Int32Array, second: Int32Array): Int32Array {
   return first.map((i) => second[i]);
@@ -179,6 +183,7 @@ export class DatasetBuilder {
   }
 
   internSection(id: string): number {
+    if (this.sealed) throw new Error("section added after sealAttendance()");
     return this.sectionKeys.intern(id);
   }
   internSource(source: string): number {
@@ -213,6 +218,7 @@ export class DatasetBuilder {
     line = 0,
     origin = 255,
   ): void {
+    if (this.sealed) throw new Error("attendance added after sealAttendance()");
     this.att.add(student, day, status, minutes, section, line, origin);
   }
 
@@ -231,6 +237,7 @@ export class DatasetBuilder {
     lineBase: number,
     origin: number,
   ): void {
+    if (this.sealed) throw new Error("attendance added after sealAttendance()");
     part.origin.fill(origin);
     const sectionIndex = Int32Array.from(sections, (id) => this.internSection(id));
     this.attParts.push({ rows: part, lineBase, sectionIndex });
@@ -265,17 +272,22 @@ export class DatasetBuilder {
   }
 
   /**
-   * Groups the event streams by student and removes duplicate attendance (reported on the
-   * file it came from). The builder must not be used afterwards.
+   * Joins the attendance added so far into its final columns now, rather than in
+   * {@link build}: an import calls it once the last attendance file is read, so that the
+   * join runs while worker threads are still reading activity. No attendance or section
+   * may be added afterwards.
    */
-  build(): { dataset: Dataset; monitoring: Monitoring } {
+  sealAttendance(): void {
+    this.sealed ??= this.joinAttendance();
+  }
+
+  private sealed: { attendance: AttendanceLog; sectionKeys: string[] } | undefined;
+
+  private joinAttendance(): { attendance: AttendanceLog; sectionKeys: string[] } {
     const n = this.students.length;
-    // Number sections, sources and kinds in the order of their names, not of first
-    // appearance, so that the columns do not depend on row order.
+    // Number sections (and, in build, sources and kinds) in the order of their names, not
+    // of first appearance, so that the columns do not depend on row order.
     const sections = byName(this.sectionKeys.values);
-    const sources = byName(this.sources.values);
-    const kinds = byName(this.kinds.values);
-    const identity = (size: number) => Int32Array.from({ length: size }, (_, i) => i);
     // Each stage lets go of the one before, so that at most two copies of the events
     // are held at once.
     const attendanceParts: AttendancePart[] = [];
@@ -296,6 +308,19 @@ export class DatasetBuilder {
       tally.retract(row.line, code, what);
     });
     attendanceParts.length = 0;
+    return { attendance, sectionKeys: sections.names };
+  }
+
+  /**
+   * Groups the event streams by student and removes duplicate attendance (reported on the
+   * file it came from). The builder must not be used afterwards.
+   */
+  build(): { dataset: Dataset; monitoring: Monitoring } {
+    const n = this.students.length;
+    const { attendance, sectionKeys } = this.sealed ?? this.joinAttendance();
+    this.sealed = undefined;
+    const sources = byName(this.sources.values);
+    const kinds = byName(this.kinds.values);
     const activityParts: ActivityPart[] = [];
     if (this.act.length > 0) {
       const rows = groupActivityRows(n, this.act.values());
@@ -312,7 +337,6 @@ export class DatasetBuilder {
       p.kindIndex = compose(p.kindIndex, kinds.index);
     }
     const activity = mergeActivity(n, activityParts);
-    const sectionKeys = sections.names;
     const dataset: Dataset = {
       schools: this.schools,
       students: this.students,

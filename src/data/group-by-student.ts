@@ -163,26 +163,53 @@ export function mergeAttendance(
     // Join the parts' rows of this student, in file order, after the rows kept so far.
     const a = w;
     from = a;
-    let rows = 0;
-    for (const p of parts) rows += p.rows.start[s + 1] - p.rows.start[s];
+    let b = w;
+    for (const p of parts) {
+      const r = p.rows;
+      const i0 = r.start[s];
+      const i1 = r.start[s + 1];
+      if (i1 === i0) continue;
+      // Whole runs are copied at once (a run never moves backwards: b <= i0 + rows before).
+      if (r.day !== day || i0 !== b) {
+        day.set(r.day.subarray(i0, i1), b);
+        status.set(r.status.subarray(i0, i1), b);
+      }
+      if (r.minutes) {
+        if (r.minutes !== minutes || i0 !== b) minutes.set(r.minutes.subarray(i0, i1), b);
+      } else minutes.fill(-1, b, b + i1 - i0);
+      const rSection = r.section;
+      if (rSection) {
+        const index = p.sectionIndex;
+        for (let i = i0, k = b; i < i1; i++, k++)
+          section[k] = rSection[i] >= 0 ? index[rSection[i]] : -1;
+      } else section.fill(-1, b, b + i1 - i0);
+      b += i1 - i0;
+    }
+    // Nearly always each row is a later day (or a later section of the day) than the one
+    // before: then the rows are in order and none repeats, and there is nothing to do.
+    let plain = true;
+    for (let k = a + 1; k < b; k++) {
+      if (day[k - 1] < day[k] || (day[k - 1] === day[k] && section[k - 1] < section[k])) continue;
+      plain = false;
+      break;
+    }
+    if (plain) {
+      student.fill(s, a, b);
+      w = b;
+      continue;
+    }
+    // Otherwise order and de-duplicate them, which needs their lines and files.
+    const rows = b - a;
     if (rows > line.length) {
       line = new Int32Array(rows * 2);
       origin = new Uint8Array(rows * 2);
     }
-    let b = w;
+    let at = 0;
     for (const p of parts) {
       const r = p.rows;
-      const base = p.lineBase;
-      const index = p.sectionIndex;
-      const rMinutes = r.minutes;
-      const rSection = r.section;
-      for (let i = r.start[s]; i < r.start[s + 1]; i++, b++) {
-        day[b] = r.day[i];
-        status[b] = r.status[i];
-        minutes[b] = rMinutes ? rMinutes[i] : -1;
-        section[b] = rSection && rSection[i] >= 0 ? index[rSection[i]] : -1;
-        line[b - a] = r.line[i] + base;
-        origin[b - a] = r.origin[i];
+      for (let i = r.start[s]; i < r.start[s + 1]; i++, at++) {
+        line[at] = r.line[i] + p.lineBase;
+        origin[at] = r.origin[i];
       }
     }
     let sorted = true;
@@ -259,17 +286,40 @@ export function mergeActivity(nStudents: number, parts: readonly ActivityPart[])
   const kind = one ? one.kind : new Uint16Array(n);
   const count = one ? one.count : new Float64Array(n);
   const start = new Int32Array(nStudents + 1);
+  // A part whose numbers are already the final ones needs no lookups.
+  const same = (index: Int32Array) => index.every((v, i) => v === i);
+  const plain = parts.map((p) => same(p.sourceIndex) && same(p.kindIndex));
   let w = 0;
   for (let s = 0; s < nStudents; s++) {
     start[s] = w;
-    for (const p of parts) {
+    for (let q = 0; q < parts.length; q++) {
+      const p = parts[q];
       const r = p.rows;
-      for (let i = r.start[s]; i < r.start[s + 1]; i++, w++) {
+      const i0 = r.start[s];
+      const i1 = r.start[s + 1];
+      if (i1 === i0) continue;
+      const rDay = r.day;
+      const rSource = r.source;
+      const rKind = r.kind;
+      const rCount = r.count;
+      if (plain[q]) {
+        for (let i = i0; i < i1; i++, w++) {
+          student[w] = s;
+          day[w] = rDay[i];
+          source[w] = rSource[i];
+          kind[w] = rKind[i];
+          count[w] = rCount[i];
+        }
+        continue;
+      }
+      const sourceIndex = p.sourceIndex;
+      const kindIndex = p.kindIndex;
+      for (let i = i0; i < i1; i++, w++) {
         student[w] = s;
-        day[w] = r.day[i];
-        source[w] = p.sourceIndex[r.source[i]];
-        kind[w] = p.kindIndex[r.kind[i]];
-        count[w] = r.count[i];
+        day[w] = rDay[i];
+        source[w] = sourceIndex[rSource[i]];
+        kind[w] = kindIndex[rKind[i]];
+        count[w] = rCount[i];
       }
     }
   }

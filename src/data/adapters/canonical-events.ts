@@ -47,7 +47,9 @@ export async function readEventFiles(
     for (const kind of kinds) {
       const path = join(dir, F[kind].file);
       if (has(F[kind]) && statSync(path).size >= parallelMinBytes) {
-        inParts.set(kind, readInParts(kind, path, F[kind], workers, progress));
+        // Attendance is queued before activity, so that it is joined while activity is read.
+        const plan = await planParts(path, F[kind], workers);
+        if (plan) inParts.set(kind, readInParts(kind, path, F[kind], plan, workers, progress));
       }
     }
   }
@@ -64,6 +66,8 @@ export async function readEventFiles(
       addParts(kind, spec, read, report, b);
       const size = statSync(join(dir, spec.file)).size;
       progress?.({ file: spec.file, bytesRead: size, totalBytes: size });
+      // Attendance is complete: join it while the workers are still reading activity.
+      if (kind === "attendance" && inParts.has("activity")) b.sealAttendance();
       continue;
     }
     const before = kind === "attendance" ? b.attendanceCount : b.activityCount;
@@ -101,31 +105,51 @@ interface FileInParts {
   parts: PartResult[];
 }
 
+interface PartsPlan {
+  names: string[];
+  headerLine: number;
+  bounds: number[];
+}
+
+/**
+ * Where a large event file is cut for the workers. Undefined when it must be read in one
+ * piece instead: a quote in its header, or a header the sequential reader must report on.
+ */
+async function planParts(
+  path: string,
+  spec: EntityFile,
+  workers: EventWorkers,
+): Promise<PartsPlan | undefined> {
+  const head = await readHeaderLine(path);
+  if (!head) return undefined;
+  const names = head.fields.map(headerKey);
+  if (headerProblem(spec, names, head.line)) return undefined;
+  return { names, headerLine: head.line, bounds: await workers.cut(path, head.dataStart) };
+}
+
 /**
  * Reads a large event file in parts on worker threads. Undefined when the file must be
- * read in one piece instead: a quote in it, a header the sequential reader must report
- * on, or a worker that failed.
+ * read in one piece instead: a quote in it, or a worker that failed.
  */
 async function readInParts(
   kind: EventKind,
   path: string,
   spec: EntityFile,
+  plan: PartsPlan,
   workers: EventWorkers,
   onProgress: Progress,
 ): Promise<FileInParts | undefined> {
-  const head = await readHeaderLine(path);
-  if (!head) return undefined;
-  const names = head.fields.map(headerKey);
-  if (headerProblem(spec, names, head.line)) return undefined;
   try {
     const parts = await workers.readParts(
       kind,
       path,
-      head.dataStart,
-      columnIndex(names),
+      plan.bounds,
+      columnIndex(plan.names),
       (bytesRead, totalBytes) => onProgress?.({ file: spec.file, bytesRead, totalBytes }),
     );
-    return parts.some((p) => p.quoted) ? undefined : { names, headerLine: head.line, parts };
+    return parts.some((p) => p.quoted)
+      ? undefined
+      : { names: plan.names, headerLine: plan.headerLine, parts };
   } catch {
     return undefined;
   }

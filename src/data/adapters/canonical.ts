@@ -35,6 +35,7 @@ import {
   readEntityFile,
   reportMissingFile,
 } from "./canonical-files.ts";
+import { fastStudentReader } from "./fast-students.ts";
 import { readStaff } from "./staff-files.ts";
 
 export { CANONICAL_FILES } from "./canonical-files.ts";
@@ -109,14 +110,29 @@ async function importInto(
     );
   }
   if (has(F.students)) {
+    let fastHeader: string[] | undefined;
+    let fastStudent: ReturnType<typeof fastStudentReader>;
     await readEntityFile(
       dir,
       F.students,
       report,
-      simple(StudentRow, (s, line, t) => {
-        if (b.addStudent(s)) t.accept();
-        else t.reject(line, "duplicate", `student id "${echo(s.id)}" appears more than once`, "id");
-      }),
+      (header, fields, line, tally) => {
+        // Plain rows are read by hand (fast-students.ts); the schema decides the rest.
+        if (fastHeader !== header) {
+          fastHeader = header;
+          fastStudent = fastStudentReader(header);
+        }
+        const s = fastStudent?.(fields) ?? validateRow(StudentRow, header, fields, line, tally);
+        if (s === undefined) return;
+        if (b.addStudent(s)) tally.accept();
+        else
+          tally.reject(
+            line,
+            "duplicate",
+            `student id "${echo(s.id)}" appears more than once`,
+            "id",
+          );
+      },
       progress,
     );
   }

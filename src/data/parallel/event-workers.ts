@@ -56,15 +56,23 @@ export class EventWorkers {
       w.postMessage({ type: "init", studentIds } satisfies WorkerRequest);
   }
 
-  /** Reads `path` (after its header) in one part per worker. */
-  async readParts(
+  /** Where `path` (after its header) is cut: one part per worker. */
+  cut(path: string, dataStart: number): Promise<number[]> {
+    return splitAtLines(path, dataStart, this.workers.length);
+  }
+
+  /**
+   * Reads `path` in the parts `bounds` gives (from {@link cut}), one per worker. The
+   * parts are queued at once: each worker reads its parts in the order they were asked.
+   */
+  readParts(
     kind: EventKind,
     path: string,
-    dataStart: number,
+    bounds: number[],
     cols: FastColumns,
     onProgress?: (bytesRead: number, totalBytes: number) => void,
   ): Promise<PartResult[]> {
-    const bounds = await splitAtLines(path, dataStart, this.workers.length);
+    const dataStart = bounds[0];
     const total = bounds[bounds.length - 1];
     const done = bounds.slice(0, -1).map(() => 0);
     const jobs = bounds.slice(0, -1).map((start, k) =>
