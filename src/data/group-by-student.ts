@@ -139,8 +139,12 @@ export function mergeAttendance(
   const one = parts.length === 1 ? parts[0].rows : undefined;
   const day = one ? one.day : new Int32Array(n);
   const status = one ? one.status : new Uint8Array(n);
-  const minutes = one?.minutes ?? new Int32Array(n);
-  const section = one?.section ?? new Int32Array(n);
+  // Most exports record neither minutes nor sections: then both columns are one array of
+  // -1 ("not recorded") shared by both, instead of two.
+  const unrecorded = parts.every((p) => !p.rows.minutes && !p.rows.section);
+  const none = unrecorded ? new Int32Array(n).fill(-1) : undefined;
+  const minutes = none ?? one?.minutes ?? new Int32Array(n);
+  const section = none ?? one?.section ?? new Int32Array(n);
   const student = new Int32Array(n);
   const start = new Int32Array(nStudents + 1);
   // Lines and files are needed only while a student's rows are de-duplicated: they live
@@ -174,15 +178,17 @@ export function mergeAttendance(
         day.set(r.day.subarray(i0, i1), b);
         status.set(r.status.subarray(i0, i1), b);
       }
-      if (r.minutes) {
-        if (r.minutes !== minutes || i0 !== b) minutes.set(r.minutes.subarray(i0, i1), b);
-      } else minutes.fill(-1, b, b + i1 - i0);
-      const rSection = r.section;
-      if (rSection) {
-        const index = p.sectionIndex;
-        for (let i = i0, k = b; i < i1; i++, k++)
-          section[k] = rSection[i] >= 0 ? index[rSection[i]] : -1;
-      } else section.fill(-1, b, b + i1 - i0);
+      if (!none) {
+        if (r.minutes) {
+          if (r.minutes !== minutes || i0 !== b) minutes.set(r.minutes.subarray(i0, i1), b);
+        } else minutes.fill(-1, b, b + i1 - i0);
+        const rSection = r.section;
+        if (rSection) {
+          const index = p.sectionIndex;
+          for (let i = i0, k = b; i < i1; i++, k++)
+            section[k] = rSection[i] >= 0 ? index[rSection[i]] : -1;
+        } else section.fill(-1, b, b + i1 - i0);
+      }
       b += i1 - i0;
     }
     // Nearly always each row is a later day (or a later section of the day) than the one

@@ -172,32 +172,55 @@ function gatherFacts(policy: Policy, dataset: Dataset): Facts {
 
   const att = dataset.attendance;
   const statusSeen = new Uint8Array(ATTENDANCE_STATUSES.length);
-  let attendanceLast: DayNumber | undefined;
+  let anyAttendance = false;
+  let latest = 0;
   for (let r = 0; r < att.length; r++) {
     statusSeen[att.status[r]] = 1;
-    if (
-      inScope[att.student[r]] === 1 &&
-      (attendanceLast === undefined || att.day[r] > attendanceLast)
-    )
-      attendanceLast = att.day[r];
+    if (inScope[att.student[r]] === 1 && (!anyAttendance || att.day[r] > latest)) {
+      latest = att.day[r];
+      anyAttendance = true;
+    }
   }
+  const attendanceLast: DayNumber | undefined = anyAttendance ? latest : undefined;
   const statuses = new Set(ATTENDANCE_STATUSES.filter((_, i) => statusSeen[i] === 1));
 
+  // Sources and kinds are small numbers (indexes into dataset.sources and .kinds): the
+  // scan over every activity row fills flat tables, and the maps are made from them at the
+  // end, in the order each entry was first seen.
   const act = dataset.activity;
-  const kindsOfSource = new Map<number, Set<number>>();
-  const sourceLast = new Map<number, DayNumber>();
+  const nKinds = Math.max(1, dataset.kinds.length);
+  const pairSeen = new Uint8Array(Math.max(1, dataset.sources.length) * nKinds);
+  const pairOrder: number[] = [];
+  const lastOf = new Int32Array(dataset.sources.length);
+  const lastSet = new Uint8Array(dataset.sources.length);
+  const lastOrder: number[] = [];
   for (let r = 0; r < act.length; r++) {
     const source = act.source[r];
+    const pair = source * nKinds + act.kind[r];
+    if (pairSeen[pair] === 0) {
+      pairSeen[pair] = 1;
+      pairOrder.push(pair);
+    }
+    if (inScope[act.student[r]] !== 1) continue;
+    const day = act.day[r];
+    if (lastSet[source] === 0) {
+      lastSet[source] = 1;
+      lastOf[source] = day;
+      lastOrder.push(source);
+    } else if (day > lastOf[source]) lastOf[source] = day;
+  }
+  const kindsOfSource = new Map<number, Set<number>>();
+  for (const pair of pairOrder) {
+    const source = Math.floor(pair / nKinds);
     let kinds = kindsOfSource.get(source);
     if (!kinds) {
       kinds = new Set();
       kindsOfSource.set(source, kinds);
     }
-    kinds.add(act.kind[r]);
-    if (inScope[act.student[r]] !== 1) continue;
-    const last = sourceLast.get(source);
-    if (last === undefined || act.day[r] > last) sourceLast.set(source, act.day[r]);
+    kinds.add(pair % nKinds);
   }
+  const sourceLast = new Map<number, DayNumber>();
+  for (const source of lastOrder) sourceLast.set(source, lastOf[source]);
 
   let submissionsInScope = 0;
   let submissionsLast: DayNumber | undefined;

@@ -242,8 +242,10 @@ export function policyScope(input: PolicyScopeInput): PolicyScope {
   const circumstancesByStudent = groupBy(dataset.circumstances, (c) => c.studentId);
   const submissionsByStudent = groupBy(dataset.submissions, (s) => s.studentId);
   const suppressKinds = new Set<string>(policy.suppress.circumstances);
-  const circumstancesOf = (studentId: string) =>
-    (circumstancesByStudent.get(studentId) ?? []).filter((c) => suppressKinds.has(c.kind));
+  const circumstancesOf = (studentId: string): readonly Circumstance[] => {
+    const all = circumstancesByStudent.get(studentId);
+    return all === undefined ? NO_CIRCUMSTANCES : all.filter((c) => suppressKinds.has(c.kind));
+  };
 
   // Contexts of every student in scope and not suppressed: the cohort metric needs them all.
   const contexts: StudentContext[] = [];
@@ -265,7 +267,8 @@ export function policyScope(input: PolicyScopeInput): PolicyScope {
     policyWindow: policy.windowDays,
     absentMask,
     absencesOnly: dataset.schools.get(student.school)?.attendanceRecording === "absences_only",
-    excluded: circumstances.map((c) => [c.from, c.to] as const),
+    excluded:
+      circumstances.length === 0 ? NO_EXCLUDED : circumstances.map((c) => [c.from, c.to] as const),
     submissions: submissionsByStudent.get(student.id) ?? EMPTY,
     cohorts,
   });
@@ -345,9 +348,14 @@ export function evaluate(input: EvaluateInput): Evaluation {
     for (let k = 0; k < rules.length; k++) {
       const rule = rules[k];
       const sid = ctx.student.id;
-      if (cooldowns.has(`${sid}\u0000${rule.id}`) || cooldowns.has(`${sid}\u0000*`)) continue;
-      const key = `${sid}\u0000${rule.id}`;
-      const before = previousHolding.get(key);
+      // (A first run, or a dry run, has no cool-downs or holdings: no keys to make.)
+      if (
+        cooldowns.size > 0 &&
+        (cooldowns.has(`${sid}\u0000${rule.id}`) || cooldowns.has(`${sid}\u0000*`))
+      )
+        continue;
+      const before =
+        previousHolding.size > 0 ? previousHolding.get(`${sid}\u0000${rule.id}`) : undefined;
       if (truth(compiled[k], memo) !== 1) {
         if (before && before.lastDay > asOf) holding.push(before);
         continue;
@@ -427,6 +435,8 @@ export function evaluate(input: EvaluateInput): Evaluation {
 }
 
 const EMPTY: readonly Submission[] = [];
+const NO_CIRCUMSTANCES: readonly Circumstance[] = [];
+const NO_EXCLUDED: readonly (readonly [DayNumber, DayNumber])[] = [];
 
 /**
  * Moves a (student, rule) streak on to `asOf`. A re-run of the same date starts from the
