@@ -16,6 +16,7 @@ import { mulberry32 } from "../../bench/engine/prng.ts";
 import { importCanonical } from "../../src/data/adapters/canonical.ts";
 import type { Dataset } from "../../src/data/dataset.ts";
 import type { ImportReport } from "../../src/data/import-report.ts";
+import { workerCode } from "../../src/data/parallel/event-workers.ts";
 import { ActivityRow, ATTENDANCE_STATUSES, AttendanceRow } from "../../src/data/schema.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "reach-events-"));
@@ -159,5 +160,19 @@ describe.each([
     const { dataset } = await importCanonical(dir, { threads: 2, parallelMinBytes: 1 });
     // Both sides write days as day numbers.
     expect(contents(dataset)).toEqual(oracle(dir));
+  });
+});
+
+describe("the event workers' code", () => {
+  it("is bundled into one script, so a worker starts without the TypeScript loader", async () => {
+    const code = await workerCode();
+    // Undefined would mean the fallback: workers that register tsx and compile their modules.
+    expect(code).toBeDefined();
+    // The worker's own message and the byte reader it runs are in it, the loader is not.
+    expect(code).toContain("event worker used before init");
+    expect(code).toContain("readCsvBytes");
+    expect(code).not.toContain("tsx/esm/api");
+    // The same promise for every import of the process: bundled once.
+    expect(workerCode()).toBe(workerCode());
   });
 });
