@@ -48,10 +48,13 @@ export interface AttendanceLog {
   readonly day: Int32Array;
   /** Index into ATTENDANCE_STATUSES. */
   readonly status: Uint8Array;
-  /** Minutes attended, or -1 when unknown. */
-  readonly minutes: Int32Array;
-  /** Index into `Dataset.sectionKeys`, or -1 for a whole-day record. */
-  readonly section: Int32Array;
+  /** Minutes attended, or -1 when unknown; absent when no row records minutes. */
+  readonly minutes?: Int32Array;
+  /**
+   * Index into `Dataset.sectionKeys`, or -1 for a whole-day record; absent when every
+   * record is a whole day's (most exports).
+   */
+  readonly section?: Int32Array;
 }
 
 /** Activity of all students, grouped by student like {@link AttendanceLog} (order within a student is not meaningful). */

@@ -139,49 +139,48 @@ export function mergeAttendance(
   const one = parts.length === 1 ? parts[0].rows : undefined;
   const day = one ? one.day : new Int32Array(n);
   const status = one ? one.status : new Uint8Array(n);
-  // Most exports record neither minutes nor sections: then both columns are one array of
-  // -1 ("not recorded") shared by both, instead of two.
-  const unrecorded = parts.every((p) => !p.rows.minutes && !p.rows.section);
-  const none = unrecorded ? new Int32Array(n).fill(-1) : undefined;
-  const minutes = none ?? one?.minutes ?? new Int32Array(n);
-  const section = none ?? one?.section ?? new Int32Array(n);
+  // Most exports record neither minutes nor sections: a column no part has stays absent.
+  const minutes = parts.some((p) => p.rows.minutes)
+    ? (one?.minutes ?? new Int32Array(n))
+    : undefined;
+  const section = parts.some((p) => p.rows.section)
+    ? (one?.section ?? new Int32Array(n))
+    : undefined;
   const student = new Int32Array(n);
   const start = new Int32Array(nStudents + 1);
-  // Lines and files are needed only while a student's rows are de-duplicated: they live
-  // in a scratch buffer the size of one student's rows, indexed from that student's start.
-  let line = new Int32Array(1024);
-  let origin = new Uint8Array(1024);
-  let from = 0;
-
-  // Within a student: by day, section, most serious status, most minutes, then line.
-  const before = (a: number, b: number): number =>
-    day[a] - day[b] ||
-    section[a] - section[b] ||
-    status[b] - status[a] ||
-    minutes[b] - minutes[a] ||
-    line[a - from] - line[b - from];
+  const cols: Columns = { day, status, minutes, section, student };
+  // (The slow path is a function of its own, so that nothing here is captured by a
+  // closure: the columns stay in registers in this loop over every row.)
+  const settle = new Settle(cols, parts, onDropped);
 
   let w = 0;
   for (let s = 0; s < nStudents; s++) {
     start[s] = w;
     // Join the parts' rows of this student, in file order, after the rows kept so far.
     const a = w;
-    from = a;
     let b = w;
     for (const p of parts) {
       const r = p.rows;
       const i0 = r.start[s];
       const i1 = r.start[s + 1];
       if (i1 === i0) continue;
-      // Whole runs are copied at once (a run never moves backwards: b <= i0 + rows before).
-      if (r.day !== day || i0 !== b) {
-        day.set(r.day.subarray(i0, i1), b);
-        status.set(r.status.subarray(i0, i1), b);
+      // (Rows never move backwards, b <= i0, so one part's columns can be reused in place.)
+      const rDay = r.day;
+      const rStatus = r.status;
+      if (rDay !== day || i0 !== b) {
+        for (let i = i0, k = b; i < i1; i++, k++) {
+          day[k] = rDay[i];
+          status[k] = rStatus[i];
+        }
       }
-      if (!none) {
-        if (r.minutes) {
-          if (r.minutes !== minutes || i0 !== b) minutes.set(r.minutes.subarray(i0, i1), b);
+      if (minutes) {
+        const rMinutes = r.minutes;
+        if (rMinutes) {
+          if (rMinutes !== minutes || i0 !== b)
+            for (let i = i0, k = b; i < i1; i++, k++) minutes[k] = rMinutes[i];
         } else minutes.fill(-1, b, b + i1 - i0);
+      }
+      if (section) {
         const rSection = r.section;
         if (rSection) {
           const index = p.sectionIndex;
@@ -195,55 +194,102 @@ export function mergeAttendance(
     // before: then the rows are in order and none repeats, and there is nothing to do.
     let plain = true;
     for (let k = a + 1; k < b; k++) {
-      if (day[k - 1] < day[k] || (day[k - 1] === day[k] && section[k - 1] < section[k])) continue;
+      if (day[k - 1] < day[k]) continue;
+      if (section && day[k - 1] === day[k] && section[k - 1] < section[k]) continue;
       plain = false;
       break;
     }
     if (plain) {
       student.fill(s, a, b);
       w = b;
-      continue;
-    }
-    // Otherwise order and de-duplicate them, which needs their lines and files.
+    } else w = settle.student(s, a, b);
+  }
+  start[nStudents] = w;
+  return {
+    length: w,
+    start,
+    student: student.subarray(0, w),
+    day: day.subarray(0, w),
+    status: status.subarray(0, w),
+    minutes: minutes?.subarray(0, w),
+    section: section?.subarray(0, w),
+  };
+}
+
+interface Columns {
+  day: Int32Array;
+  status: Uint8Array;
+  minutes: Int32Array | undefined;
+  section: Int32Array | undefined;
+  student: Int32Array;
+}
+
+/** Orders one student's joined rows and drops repeated sessions (mergeAttendance's slow path). */
+class Settle {
+  // Lines and files are needed only here: they live in a scratch buffer the size of one
+  // student's rows, indexed from that student's first row.
+  private line = new Int32Array(1024);
+  private origin = new Uint8Array(1024);
+
+  constructor(
+    private readonly c: Columns,
+    private readonly parts: readonly AttendancePart[],
+    private readonly onDropped: OnDropped,
+  ) {}
+
+  /** Settles student `s`, whose rows are `a .. b-1`; returns where the next student starts. */
+  student(s: number, a: number, b: number): number {
+    const { day, status, minutes, section, student } = this.c;
     const rows = b - a;
-    if (rows > line.length) {
-      line = new Int32Array(rows * 2);
-      origin = new Uint8Array(rows * 2);
+    if (rows > this.line.length) {
+      this.line = new Int32Array(rows * 2);
+      this.origin = new Uint8Array(rows * 2);
     }
+    const line = this.line;
+    const origin = this.origin;
     let at = 0;
-    for (const p of parts) {
+    for (const p of this.parts) {
       const r = p.rows;
       for (let i = r.start[s]; i < r.start[s + 1]; i++, at++) {
         line[at] = r.line[i] + p.lineBase;
         origin[at] = r.origin[i];
       }
     }
+    // Within a student: by day, section, most serious status, most minutes, then line.
+    // (An absent column is -1 on every row: it orders nothing.)
+    const before = (x: number, y: number): number =>
+      day[x] - day[y] ||
+      (section ? section[x] - section[y] : 0) ||
+      status[y] - status[x] ||
+      (minutes ? minutes[y] - minutes[x] : 0) ||
+      line[x - a] - line[y - a];
     let sorted = true;
     for (let k = a + 1; k < b && sorted; k++) if (before(k - 1, k) > 0) sorted = false;
     if (!sorted) {
-      const order = Array.from({ length: b - a }, (_, i) => a + i).sort(before);
+      const order = Array.from({ length: rows }, (_, i) => a + i).sort(before);
       const copy = order.map((k) => [
         day[k],
         status[k],
-        minutes[k],
-        section[k],
+        minutes ? minutes[k] : -1,
+        section ? section[k] : -1,
         line[k - a],
         origin[k - a],
       ]);
       copy.forEach(([d, st, mi, se, li, or], i) => {
         day[a + i] = d;
         status[a + i] = st;
-        minutes[a + i] = mi;
-        section[a + i] = se;
+        if (minutes) minutes[a + i] = mi;
+        if (section) section[a + i] = se;
         line[i] = li;
         origin[i] = or;
       });
     }
     // Drop repeated (day, section) rows, compacting in place.
+    let w = a;
     let kept = -1;
     for (let k = a; k < b; k++) {
-      if (kept >= 0 && day[k] === day[kept] && section[k] === section[kept]) {
-        onDropped(
+      if (kept >= 0 && day[k] === day[kept] && (!section || section[k] === section[kept])) {
+        this.onDropped(
           { line: line[k - a], origin: origin[k - a], status: status[k] },
           { line: line[kept - a], origin: origin[kept - a], status: status[kept] },
           status[k] === status[kept] ? "duplicate" : "conflict",
@@ -253,8 +299,8 @@ export function mergeAttendance(
       if (w !== k) {
         day[w] = day[k];
         status[w] = status[k];
-        minutes[w] = minutes[k];
-        section[w] = section[k];
+        if (minutes) minutes[w] = minutes[k];
+        if (section) section[w] = section[k];
         line[w - a] = line[k - a];
         origin[w - a] = origin[k - a];
       }
@@ -262,17 +308,8 @@ export function mergeAttendance(
       kept = w;
       w++;
     }
+    return w;
   }
-  start[nStudents] = w;
-  return {
-    length: w,
-    start,
-    student: student.subarray(0, w),
-    day: day.subarray(0, w),
-    status: status.subarray(0, w),
-    minutes: minutes.subarray(0, w),
-    section: section.subarray(0, w),
-  };
 }
 
 export interface ActivityPart {

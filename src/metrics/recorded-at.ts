@@ -55,12 +55,15 @@ export function recordedElsewhere(
   mask: number,
 ): RecordedElsewhere[] {
   const { attendance } = ctx.dataset;
+  const sections = attendance.section;
+  // Whole-day records only: no section says where a session was held.
+  if (sections === undefined) return [];
   const home = ctx.student.school;
   const schools = schoolsOfSections(ctx.dataset);
   const tallies = new Map<string, RecordedElsewhere & { lastDay: DayNumber }>();
   const end = attendance.start[ctx.index + 1];
   for (let r = attendance.start[ctx.index]; r < end; r++) {
-    const section = attendance.section[r];
+    const section = sections[r];
     if (section < 0) continue;
     const school = schools[section];
     if (school === undefined || school === home) continue;

@@ -63,8 +63,8 @@ export function subsetDataset(
     student: att.student,
     day: pick(dataset.attendance.day, att.rows),
     status: pick(dataset.attendance.status, att.rows),
-    minutes: pick(dataset.attendance.minutes, att.rows),
-    section: pick(dataset.attendance.section, att.rows),
+    minutes: dataset.attendance.minutes && pick(dataset.attendance.minutes, att.rows),
+    section: dataset.attendance.section && pick(dataset.attendance.section, att.rows),
   };
   return {
     ...dataset,

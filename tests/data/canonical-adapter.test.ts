@@ -59,8 +59,8 @@ function attendanceOf(ds: Dataset, id: string): AttendanceRecord[] {
   const out: AttendanceRecord[] = [];
   for (let r = a.start[i] as number; r < (a.start[i + 1] as number); r++) {
     expect(a.student[r]).toBe(i);
-    const minutes = a.minutes[r] as number;
-    const section = a.section[r] as number;
+    const minutes = a.minutes?.[r] ?? -1;
+    const section = a.section?.[r] ?? -1;
     out.push({
       date: formatDay(a.day[r] as number),
       status: ATTENDANCE_STATUSES[a.status[r] as number] as string,
@@ -113,7 +113,7 @@ function expectGroupedAndSorted(ds: Dataset): void {
     for (let r = (a.start[i] as number) + 1; r < (a.start[i + 1] as number); r++) {
       const dayDiff = (a.day[r] as number) - (a.day[r - 1] as number);
       expect(
-        dayDiff > 0 || (dayDiff === 0 && (a.section[r] as number) > (a.section[r - 1] as number)),
+        dayDiff > 0 || (dayDiff === 0 && (a.section?.[r] ?? -1) > (a.section?.[r - 1] ?? -1)),
       ).toBe(true);
     }
   }

@@ -74,9 +74,10 @@ function contents(ds: Dataset) {
   for (let s = 0; s < ds.students.length; s++) {
     const a = ds.attendance;
     for (let i = a.start[s]; i < a.start[s + 1]; i++) {
-      const section = a.section[i] < 0 ? "" : ds.sectionKeys[a.section[i]];
+      const k = a.section?.[i] ?? -1;
+      const section = k < 0 ? "" : ds.sectionKeys[k];
       att.push(
-        `${ds.students[s].id}|${a.day[i]}|${section}|${ATTENDANCE_STATUSES[a.status[i]]}|${a.minutes[i]}`,
+        `${ds.students[s].id}|${a.day[i]}|${section}|${ATTENDANCE_STATUSES[a.status[i]]}|${a.minutes?.[i] ?? -1}`,
       );
     }
     const v = ds.activity;

@@ -13,7 +13,9 @@ import { Interner } from "../interner.ts";
 import type { PartColumns, PartJob, PartResult, WorkerReply, WorkerRequest } from "./messages.ts";
 
 let studentBytes: ByteKeyMap | undefined;
-let studentIndex = new Map<string, number>();
+let studentIds: string[] = [];
+/** Made on first use: only rows the byte-level path declines look a student up by string. */
+let studentIndex: Map<string, number> | undefined;
 let studentCount = 0;
 let queue: Promise<void> = Promise.resolve();
 
@@ -27,7 +29,10 @@ async function readPart(job: PartJob): Promise<{ reply: PartResult; transfer: Ar
   const rejections: PartResult["rejections"] = [];
   const sink: EventSink = {
     students: studentBytes,
-    studentIndexOf: (id) => studentIndex.get(id),
+    studentIndexOf: (id) => {
+      studentIndex ??= new Map(studentIds.map((s, i) => [s, i]));
+      return studentIndex.get(id);
+    },
     internSection: (id) => sections.intern(id),
     internSource: (source) => sources.intern(source),
     internKind: (kind) => kinds.intern(kind),
@@ -102,7 +107,8 @@ port.on("message", (message: WorkerRequest) => {
   }
   if (message.type === "init") {
     studentBytes = studentKeys(message.studentIds);
-    studentIndex = new Map(message.studentIds.map((id, i) => [id, i]));
+    studentIds = message.studentIds;
+    studentIndex = undefined;
     studentCount = message.studentIds.length;
     return;
   }

@@ -130,7 +130,7 @@ export function hybridEngagement(input: HybridInput): HybridEngagement {
         s.attended[w] += attended;
         s.recorded = true;
         recordStamp[w][day - range.from] = stamp;
-        const section = att.section[r];
+        const section = att.section === undefined ? -1 : att.section[r];
         if (section < 0) continue;
         if (sectionStamp[section] !== stamp) {
           sectionStamp[section] = stamp;

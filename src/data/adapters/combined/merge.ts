@@ -136,12 +136,13 @@ export function addAttendance(
       continue;
     }
     let section = -1;
-    const s = a.section[r] as number;
+    const s = a.section === undefined ? -1 : (a.section[r] as number);
     if (s >= 0) {
       section = sections.get(s) ?? builder.internSection(d.sectionKeys[s] as string);
       sections.set(s, section);
     }
-    builder.addAttendance(target, a.day[r], a.status[r], a.minutes[r], section);
+    const minutes = a.minutes === undefined ? -1 : (a.minutes[r] as number);
+    builder.addAttendance(target, a.day[r], a.status[r], minutes, section);
     rows.matched++;
   }
   const tally = reportMatch(
