@@ -181,16 +181,25 @@ export function parseCaseEvents(
     return { ok: false, message: `event ${issue.path.join(".")}: ${issue.message}` };
   }
   const events = parsed.data;
+  const problem = historyProblem(events);
+  return problem === undefined ? { ok: true, events } : { ok: false, message: problem };
+}
+
+/**
+ * What is wrong with the order of valid events as a case's history (see `parseCaseEvents`),
+ * or undefined when nothing is.
+ */
+export function historyProblem(events: readonly CaseEvent[]): string | undefined {
   if (events.length > 0 && events[0].type !== "opened") {
-    return { ok: false, message: `a case history starts with "opened", not "${events[0].type}"` };
+    return `a case history starts with "opened", not "${events[0].type}"`;
   }
   for (let i = 0; i < events.length; i++) {
     if (events[i].version !== i) {
-      return { ok: false, message: `event ${i} has version ${events[i].version}, expected ${i}` };
+      return `event ${i} has version ${events[i].version}, expected ${i}`;
     }
     if (events[i].type === "erased" && i !== events.length - 1) {
-      return { ok: false, message: `event ${i + 1} follows the erasure of the case` };
+      return `event ${i + 1} follows the erasure of the case`;
     }
   }
-  return { ok: true, events };
+  return undefined;
 }

@@ -26,6 +26,7 @@ export {
   type CaseEventOf,
   CaseEventSchema,
   type CaseEventType,
+  historyProblem,
   parseCaseEvents,
 } from "./case-events.ts";
 export { type CaseSignal, CaseSignalSchema, FindingSchema } from "./case-signal.ts";

@@ -36,6 +36,7 @@ import { clockFrom, Scheduler, type SchedulerPort } from "../schedule/index.ts";
 import type { Store } from "../store/index.ts";
 import { createReachApp } from "./bot.ts";
 import { BotConnector } from "./bot-connector.ts";
+import { reuseConnectorClients } from "./connector-clients.ts";
 import { TeamsPlanner } from "./delivery-planner.ts";
 import { GraphClient, graphTokenProvider } from "./graph.ts";
 import { LatencyRecord } from "./latency.ts";
@@ -166,15 +167,18 @@ export async function startReach(
   );
   const store = options.store ?? (await openStore(undefined));
   const auth = config.auth;
-  const adapter = new TeamsAdapter(
-    auth === undefined
-      ? {}
-      : {
-          MicrosoftAppId: auth.appId,
-          MicrosoftAppType: auth.appType,
-          ...(auth.appPassword !== undefined && { MicrosoftAppPassword: auth.appPassword }),
-          ...(auth.tenantId !== undefined && { MicrosoftAppTenantId: auth.tenantId }),
-        },
+  // One connector client per service URL, not one per turn and per send.
+  const adapter = reuseConnectorClients(
+    new TeamsAdapter(
+      auth === undefined
+        ? {}
+        : {
+            MicrosoftAppId: auth.appId,
+            MicrosoftAppType: auth.appType,
+            ...(auth.appPassword !== undefined && { MicrosoftAppPassword: auth.appPassword }),
+            ...(auth.tenantId !== undefined && { MicrosoftAppTenantId: auth.tenantId }),
+          },
+    ),
   );
   const presenter = createPresenter(directory);
   let templates = await readTemplates(config, log);

@@ -5,7 +5,7 @@
  */
 import type Database from "better-sqlite3";
 import type { CaseEvent } from "../../cases/index.ts";
-import { isOpen } from "../../cases/index.ts";
+import { CaseEventSchema, historyProblem, isOpen } from "../../cases/index.ts";
 import { auditRecordsOf, checkAppendRequest, planAppend, readStoredCase } from "../append-plan.ts";
 import type {
   AppendRequest,
@@ -34,6 +34,15 @@ interface SummaryRow {
 
 const ERASED_OUTBOX_ERROR = "case erased: not sent";
 
+/** A case's history as last read: its rows' text, and the events that text validated to. */
+interface ReadHistory {
+  bodies: string[];
+  events: CaseEvent[];
+}
+
+/** How many cases' histories are kept as last read (the oldest read is dropped first). */
+const KEPT_HISTORIES = 5000;
+
 export class SqliteCases {
   private readonly policyOf: Database.Statement;
   private readonly events: Database.Statement;
@@ -42,6 +51,12 @@ export class SqliteCases {
   private readonly insertEvent: Database.Statement;
   private readonly rewriteEvent: Database.Statement;
   private erasedSinceCheckpoint = false;
+  /**
+   * Cases' histories as last read, so that a read validates only the rows whose text it has
+   * not validated before (a card action reads its case two or three times). Keyed by the
+   * text itself: whoever wrote a row, the same text always validates to the same event.
+   */
+  private readonly histories = new Map<string, ReadHistory>();
   /** `write` in a savepoint of the transaction it is called in. */
   private readonly writeAlone: (request: AppendRequest, events: CaseEvent[]) => AppendResult;
 
@@ -79,7 +94,7 @@ export class SqliteCases {
 
   get(policyId: string, caseId: string): StoredCase | undefined {
     if (this.policyOf.get(caseId) !== policyId) return undefined;
-    return readStoredCase(policyId, caseId, this.rawEvents(caseId));
+    return this.readCase(policyId, caseId);
   }
 
   findOpen(policyId: string, studentId: string): StoredCase | undefined {
@@ -188,8 +203,7 @@ export class SqliteCases {
         `case id ${caseId} belongs to policy ${owner}, not ${policyId}`,
       );
     }
-    const stored =
-      owner === undefined ? undefined : readStoredCase(owner, caseId, this.rawEvents(caseId));
+    const stored = owner === undefined ? undefined : this.readCase(owner, caseId);
     const plan = planAppend(stored?.events, request, events);
     if (plan.kind === "replay") return { ok: true, replayed: true, case: stored as StoredCase };
     if (plan.kind === "not_found") return { ok: false, reason: "not_found" };
@@ -216,6 +230,8 @@ export class SqliteCases {
     }
     if (plan.erasure) {
       this.erasedSinceCheckpoint = true;
+      // Nothing of the history before its erasure stays in memory either.
+      this.histories.delete(caseId);
       for (const e of plan.history.slice(0, request.expectedVersion)) {
         this.rewriteEvent.run(JSON.stringify(e), caseId, e.version);
       }
@@ -231,9 +247,51 @@ export class SqliteCases {
     };
   }
 
+  /**
+   * The case's stored history, validated as `readStoredCase` does; the rows whose text is
+   * the same as at the last read of the case keep the events they validated to then (frozen,
+   * so no reader can change what another is given). Anything that does not validate is read
+   * again by `readStoredCase`, for its error.
+   */
+  private readCase(policyId: string, caseId: string): StoredCase {
+    const bodies = this.events.all(caseId) as string[];
+    const known = this.histories.get(caseId);
+    let same = 0;
+    if (known !== undefined) {
+      const n = Math.min(known.bodies.length, bodies.length);
+      while (same < n && known.bodies[same] === bodies[same]) same++;
+    }
+    const events = known === undefined ? [] : known.events.slice(0, same);
+    for (let i = same; i < bodies.length; i++) {
+      const parsed = CaseEventSchema.safeParse(JSON.parse(bodies[i] as string));
+      if (!parsed.success) break;
+      events.push(deepFreeze(parsed.data as CaseEvent));
+    }
+    if (events.length !== bodies.length || historyProblem(events) !== undefined) {
+      this.histories.delete(caseId);
+      return readStoredCase(policyId, caseId, this.rawEvents(caseId));
+    }
+    this.histories.delete(caseId);
+    if (this.histories.size >= KEPT_HISTORIES) {
+      const oldest = this.histories.keys().next();
+      if (!oldest.done) this.histories.delete(oldest.value);
+    }
+    this.histories.set(caseId, { bodies, events: [...events] });
+    return { policyId, caseId, version: events.length, events };
+  }
+
   private rawEvents(caseId: string): unknown[] {
     return (this.events.all(caseId) as string[]).map((body) => JSON.parse(body) as unknown);
   }
+}
+
+/** `value` with every object and array in it frozen. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** One request's answer in a group: its result, or what it threw. */

@@ -88,10 +88,38 @@ export function renderForm(kind: FormKind, action: CaseActionData): AdaptiveCard
   });
 }
 
-/** Every form for one case and version, keyed as the case card template binds them. */
-export function renderForms(action: CaseActionData): Record<FormKind, AdaptiveCard> {
-  return Object.fromEntries(FORM_KINDS.map((kind) => [kind, renderForm(kind, action)])) as Record<
-    FormKind,
-    AdaptiveCard
-  >;
+/** How many cases' forms are kept: a card is rendered for the clicker and for the channel. */
+const KEPT_FORMS = 256;
+const keptForms = new Map<string, Readonly<Record<FormKind, AdaptiveCard>>>();
+
+/**
+ * Every form for one case and version, keyed as the case card template binds them. They
+ * depend on nothing else, so the last few cases' are kept (frozen: shared by every card
+ * that shows them, and copied into each).
+ */
+export function renderForms(action: CaseActionData): Readonly<Record<FormKind, AdaptiveCard>> {
+  const key = JSON.stringify([action.caseId, action.policyId, action.version]);
+  let forms = keptForms.get(key);
+  if (forms === undefined) {
+    forms = deepFreeze(
+      Object.fromEntries(FORM_KINDS.map((kind) => [kind, renderForm(kind, action)])) as Record<
+        FormKind,
+        AdaptiveCard
+      >,
+    );
+    if (keptForms.size >= KEPT_FORMS) {
+      const oldest = keptForms.keys().next();
+      if (!oldest.done) keptForms.delete(oldest.value);
+    }
+    keptForms.set(key, forms);
+  }
+  return forms;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }

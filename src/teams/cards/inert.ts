@@ -12,6 +12,8 @@ const JOINER = "\u2060";
 
 /** The text with every `${` and `{{` broken by an invisible word joiner. */
 export function inert(text: string): string {
+  // Both patterns need a `{`: most text has none and is returned as it is.
+  if (!text.includes("{")) return text;
   return text.replace(/\$(?=\{)/g, `$&${JOINER}`).replace(/\{(?=\{)/g, `$&${JOINER}`);
 }
 
@@ -20,7 +22,21 @@ export function inertDeep<T>(value: T): T {
   if (typeof value === "string") return inert(value) as T;
   if (Array.isArray(value)) return value.map((v) => inertDeep(v)) as T;
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, inertDeep(v)]),
-  ) as T;
+  const source = value as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(source)) {
+    const v = inertDeep(source[key]);
+    // An own "__proto__" key stays a key (as Object.fromEntries makes it), not a prototype.
+    if (key === "__proto__") {
+      Object.defineProperty(copy, key, {
+        value: v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      copy[key] = v;
+    }
+  }
+  return copy as T;
 }
