@@ -203,3 +203,15 @@ export function historyProblem(events: readonly CaseEvent[]): string | undefined
   }
   return undefined;
 }
+
+/**
+ * `value` with every object and array in it frozen: for events (and cards made from them)
+ * that one reader keeps and hands to many, so none can change what another is given.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

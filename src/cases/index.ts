@@ -26,6 +26,7 @@ export {
   type CaseEventOf,
   CaseEventSchema,
   type CaseEventType,
+  deepFreeze,
   historyProblem,
   parseCaseEvents,
 } from "./case-events.ts";

@@ -110,18 +110,13 @@ async function importInto(
     );
   }
   if (has(F.students)) {
-    let fastHeader: string[] | undefined;
+    // Plain rows are read by hand (fast-students.ts); the schema decides the rest.
     let fastStudent: ReturnType<typeof fastStudentReader>;
     await readEntityFile(
       dir,
       F.students,
       report,
       (header, fields, line, tally) => {
-        // Plain rows are read by hand (fast-students.ts); the schema decides the rest.
-        if (fastHeader !== header) {
-          fastHeader = header;
-          fastStudent = fastStudentReader(header);
-        }
         const s = fastStudent?.(fields) ?? validateRow(StudentRow, header, fields, line, tally);
         if (s === undefined) return;
         if (b.addStudent(s)) tally.accept();
@@ -134,6 +129,10 @@ async function importInto(
           );
       },
       progress,
+      (header) => {
+        fastStudent = fastStudentReader(header);
+        return true;
+      },
     );
   }
   await readStaff({ dir, report, onProgress: progress }, b);

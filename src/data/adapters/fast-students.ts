@@ -8,11 +8,11 @@
  * both on generated and hostile rows.
  */
 import { parseIsoDate } from "../dates.ts";
-import type { Student } from "../schema.ts";
+import { STUDENT_STATUSES, type Student } from "../schema.ts";
 
 type Read = (fields: readonly string[]) => Student | undefined;
 
-const STATUSES = new Set(["active", "on_leave", "withdrawn"]);
+const STATUSES = new Set<string>(STUDENT_STATUSES);
 
 /** A cell that needs no trimming: empty, or ASCII with no space or control at either end. */
 function tidy(v: string): boolean {

@@ -5,7 +5,7 @@
  */
 import type Database from "better-sqlite3";
 import type { CaseEvent } from "../../cases/index.ts";
-import { CaseEventSchema, historyProblem, isOpen } from "../../cases/index.ts";
+import { CaseEventSchema, deepFreeze, historyProblem, isOpen } from "../../cases/index.ts";
 import { auditRecordsOf, checkAppendRequest, planAppend, readStoredCase } from "../append-plan.ts";
 import type {
   AppendRequest,
@@ -283,15 +283,6 @@ export class SqliteCases {
   private rawEvents(caseId: string): unknown[] {
     return (this.events.all(caseId) as string[]).map((body) => JSON.parse(body) as unknown);
   }
-}
-
-/** `value` with every object and array in it frozen. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /** One request's answer in a group: its result, or what it threw. */

@@ -9,6 +9,7 @@ import {
   CONTACT_CHANNELS,
   CONTACT_OUTCOMES,
   DISMISS_REASONS,
+  deepFreeze,
   ESCALATION_DECISIONS,
   MAX_TEXT_LENGTH,
   NOTE_VISIBILITIES,
@@ -114,12 +115,4 @@ export function renderForms(action: CaseActionData): Readonly<Record<FormKind, A
     keptForms.set(key, forms);
   }
   return forms;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }
