@@ -18,9 +18,19 @@ import {
   groupAttendanceRows,
   mergeActivity,
   mergeAttendance,
+  type OnDropped,
 } from "./group-by-student.ts";
 import type { FileTally } from "./import-report.ts";
 import { Interner } from "./interner.ts";
+import {
+  type PlacedActivityColumns,
+  type PlacedAttendanceColumns,
+  type Places,
+  planPlaces,
+  sharedActivityColumns,
+  sharedAttendanceColumns,
+  unorderedAtJoins,
+} from "./place-by-student.ts";
 import {
   ATTENDANCE_STATUSES,
   type CalendarDay,
@@ -114,6 +124,36 @@ function compose(first: Int32Array, second: Int32Array): Int32Array {
   return first.map((i) => second[i]);
 }
 
+/** What a worker counted in its part of an event file (see data/parallel/). */
+export interface PartCount {
+  /** Rows per student. */
+  counts: Int32Array;
+  sections: readonly string[];
+  sources: readonly string[];
+  kinds: readonly string[];
+  /** Whether any row records minutes, or a section (attendance). */
+  minutes: boolean;
+  section: boolean;
+}
+
+/** Where the parts' attendance rows go (DatasetBuilder.planAttendance). */
+export interface AttendancePlan {
+  places: Places;
+  counts: Int32Array[];
+  columns: PlacedAttendanceColumns;
+  /** Per part: its section numbers → the data set's. */
+  sectionIndex: Int32Array[];
+  sectionKeys: string[];
+}
+
+/** Where the parts' activity rows go (DatasetBuilder.planActivity). */
+export interface ActivityPlan {
+  places: Places;
+  columns: PlacedActivityColumns;
+  sourceIndex: Int32Array[];
+  kindIndex: Int32Array[];
+}
+
 export class DatasetBuilder {
   private readonly schools = new Map<string, School>();
   private readonly students: Student[] = [];
@@ -186,13 +226,15 @@ export class DatasetBuilder {
   }
 
   internSection(id: string): number {
-    if (this.sealed) throw new Error("section added after sealAttendance()");
+    if (this.sealed) throw new Error("section added after attendance was placed");
     return this.sectionKeys.intern(id);
   }
   internSource(source: string): number {
+    if (this.placedActivity) throw new Error("source added after activity was placed");
     return this.sources.intern(source);
   }
   internKind(kind: string): number {
+    if (this.placedActivity) throw new Error("kind added after activity was placed");
     return this.kinds.intern(kind);
   }
 
@@ -221,7 +263,7 @@ export class DatasetBuilder {
     line = 0,
     origin = 255,
   ): void {
-    if (this.sealed) throw new Error("attendance added after sealAttendance()");
+    if (this.sealed) throw new Error("attendance added after attendance was placed");
     this.att.add(student, day, status, minutes, section, line, origin);
   }
 
@@ -240,7 +282,7 @@ export class DatasetBuilder {
     lineBase: number,
     origin: number,
   ): void {
-    if (this.sealed) throw new Error("attendance added after sealAttendance()");
+    if (this.sealed) throw new Error("attendance added after attendance was placed");
     part.origin.fill(origin);
     const sectionIndex = Int32Array.from(sections, (id) => this.internSection(id));
     this.attParts.push({ rows: part, lineBase, sectionIndex });
@@ -259,6 +301,113 @@ export class DatasetBuilder {
     });
   }
 
+  /**
+   * Plans attendance read in parts by worker threads (data/parallel/), to be written by
+   * them straight into the data set's columns (data/place-by-student.ts): where each
+   * part's rows go, the shared columns, and each part's section numbers → the data set's.
+   * It must be the import's only attendance; {@link attendancePlaced} then seals it.
+   */
+  planAttendance(parts: readonly PartCount[]): AttendancePlan {
+    if (this.sealed || this.att.length > 0 || this.attParts.length > 0) {
+      throw new Error("placed attendance must be the import's only attendance");
+    }
+    const own = parts.map((p) => Int32Array.from(p.sections, (id) => this.internSection(id)));
+    const sections = byName(this.sectionKeys.values);
+    const counts = parts.map((p) => p.counts);
+    const places = planPlaces(this.students.length, counts);
+    const columns = sharedAttendanceColumns(places.length, {
+      minutes: parts.some((p) => p.minutes),
+      section: parts.some((p) => p.section),
+    });
+    return {
+      places,
+      counts,
+      columns,
+      sectionIndex: own.map((index) => compose(index, sections.index)),
+      sectionKeys: sections.names,
+    };
+  }
+
+  /**
+   * The workers have written the planned attendance; `unordered` when one of them found
+   * a student's rows out of order or repeated within its part. Rows are settled (ordered,
+   * repeated sessions dropped and reported against file `origin`) only if some student
+   * needs it; otherwise the columns are the data set's as they are.
+   */
+  attendancePlaced(plan: AttendancePlan, origin: number, unordered: boolean): void {
+    const { places, columns } = plan;
+    const n = this.students.length;
+    if (!unordered && !unorderedAtJoins(places, plan.counts, columns)) {
+      this.sealed = {
+        attendance: {
+          length: places.length,
+          start: places.start,
+          student: columns.student,
+          day: columns.day,
+          status: columns.status,
+          minutes: columns.minutes,
+          section: columns.section,
+        },
+        sectionKeys: plan.sectionKeys,
+      };
+      return;
+    }
+    const rows: GroupedAttendance = {
+      start: places.start,
+      day: columns.day,
+      status: columns.status,
+      minutes: columns.minutes,
+      section: columns.section,
+      line: columns.line,
+      origin: new Uint8Array(places.length).fill(origin),
+    };
+    const part = { rows, lineBase: 0, sectionIndex: identity(plan.sectionKeys.length) };
+    this.sealed = {
+      attendance: mergeAttendance(n, [part], this.reportDropped),
+      sectionKeys: plan.sectionKeys,
+    };
+  }
+
+  /**
+   * Plans activity read in parts by worker threads, as {@link planAttendance}: the
+   * import's only activity. No source or kind may be added once it is placed.
+   */
+  planActivity(parts: readonly PartCount[]): ActivityPlan {
+    if (this.act.length > 0 || this.actParts.length > 0 || this.placedActivity) {
+      throw new Error("placed activity must be the import's only activity");
+    }
+    const ownSources = parts.map((p) => Int32Array.from(p.sources, (x) => this.internSource(x)));
+    const ownKinds = parts.map((p) => Int32Array.from(p.kinds, (x) => this.internKind(x)));
+    const sources = byName(this.sources.values);
+    const kinds = byName(this.kinds.values);
+    const places = planPlaces(
+      this.students.length,
+      parts.map((p) => p.counts),
+    );
+    return {
+      places,
+      columns: sharedActivityColumns(places.length),
+      sourceIndex: ownSources.map((index) => compose(index, sources.index)),
+      kindIndex: ownKinds.map((index) => compose(index, kinds.index)),
+    };
+  }
+
+  /** The workers have written the planned activity. */
+  activityPlaced(plan: ActivityPlan): void {
+    const { places, columns } = plan;
+    this.placedActivity = {
+      length: places.length,
+      start: places.start,
+      student: columns.student,
+      day: columns.day,
+      source: columns.source,
+      kind: columns.kind,
+      count: columns.count,
+    };
+  }
+
+  private placedActivity: ActivityLog | undefined;
+
   /** Sizes the attendance columns for about `rows` more rows (an import's estimate). */
   reserveAttendance(rows: number): void {
     this.att.reserve(this.att.length + rows);
@@ -274,16 +423,7 @@ export class DatasetBuilder {
     return this.act.length;
   }
 
-  /**
-   * Joins the attendance added so far into its final columns now, rather than in
-   * {@link build}: an import calls it once the last attendance file is read, so that the
-   * join runs while worker threads are still reading activity. No attendance or section
-   * may be added afterwards.
-   */
-  sealAttendance(): void {
-    this.sealed ??= this.joinAttendance();
-  }
-
+  /** Attendance in its final columns, once placed (no attendance or section may follow). */
   private sealed: { attendance: AttendanceLog; sectionKeys: string[] } | undefined;
 
   private joinAttendance(): { attendance: AttendanceLog; sectionKeys: string[] } {
@@ -301,18 +441,21 @@ export class DatasetBuilder {
     }
     attendanceParts.push(...this.attParts.splice(0));
     for (const p of attendanceParts) p.sectionIndex = compose(p.sectionIndex, sections.index);
-    const attendance = mergeAttendance(n, attendanceParts, (row, kept, code) => {
-      const tally = this.origins[row.origin];
-      if (!tally) return;
-      const what =
-        code === "duplicate"
-          ? `duplicate of line ${kept.line}`
-          : `conflicts with line ${kept.line} (${ATTENDANCE_STATUSES[kept.status]} kept, ${ATTENDANCE_STATUSES[row.status]} dropped)`;
-      tally.retract(row.line, code, what);
-    });
+    const attendance = mergeAttendance(n, attendanceParts, this.reportDropped);
     attendanceParts.length = 0;
     return { attendance, sectionKeys: sections.names };
   }
+
+  /** Reports a repeated attendance session on the file it came from. */
+  private readonly reportDropped: OnDropped = (row, kept, code) => {
+    const tally = this.origins[row.origin];
+    if (!tally) return;
+    const what =
+      code === "duplicate"
+        ? `duplicate of line ${kept.line}`
+        : `conflicts with line ${kept.line} (${ATTENDANCE_STATUSES[kept.status]} kept, ${ATTENDANCE_STATUSES[row.status]} dropped)`;
+    tally.retract(row.line, code, what);
+  };
 
   /**
    * Groups the event streams by student and removes duplicate attendance (reported on the
@@ -324,6 +467,10 @@ export class DatasetBuilder {
     this.sealed = undefined;
     const sources = byName(this.sources.values);
     const kinds = byName(this.kinds.values);
+    if (this.placedActivity) {
+      if (this.act.length > 0) throw new Error("activity added after activity was placed");
+      return this.dataset(attendance, sectionKeys, this.placedActivity, sources.names, kinds.names);
+    }
     const activityParts: ActivityPart[] = [];
     if (this.act.length > 0) {
       const rows = groupActivityRows(n, this.act.values());
@@ -340,6 +487,16 @@ export class DatasetBuilder {
       p.kindIndex = compose(p.kindIndex, kinds.index);
     }
     const activity = mergeActivity(n, activityParts);
+    return this.dataset(attendance, sectionKeys, activity, sources.names, kinds.names);
+  }
+
+  private dataset(
+    attendance: AttendanceLog,
+    sectionKeys: string[],
+    activity: ActivityLog,
+    sources: string[],
+    kinds: string[],
+  ): { dataset: Dataset; monitoring: Monitoring } {
     const dataset: Dataset = {
       schools: this.schools,
       students: this.students,
@@ -351,8 +508,8 @@ export class DatasetBuilder {
       calendar: this.calendar,
       attendance,
       activity,
-      sources: sources.names,
-      kinds: kinds.names,
+      sources,
+      kinds,
       submissions: this.submissions,
       circumstances: this.circumstances,
     };

@@ -3,7 +3,9 @@
  * slice. Two steps:
  *
  * 1. `groupAttendanceRows` / `groupActivityRows`: a stable counting sort of one part's
- *    rows by student (linear time). A worker thread does this for the part it read.
+ *    rows by student (linear time): rows read on the main thread, or a Parquet file's
+ *    row groups. (Parts read on worker threads are grouped as they are written into the
+ *    data set's columns instead: place-by-student.ts.)
  * 2. `mergeAttendance` / `mergeActivity`: the grouped parts, in file order, are joined
  *    student by student (sequential copies), renumbering each part's sections, sources
  *    and kinds on the way. Attendance is then ordered by day and section within each

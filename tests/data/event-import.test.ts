@@ -164,6 +164,42 @@ describe.each([
   });
 });
 
+describe("reading a clean, date-ordered export in parts", () => {
+  // Every student on every day, in the order exports list them: each student's rows are
+  // in order in each part and where the parts meet, so the workers' columns are kept as
+  // they are (no settling).
+  const dir = mkdtempSync(join(scratch, "clean-"));
+  const students = ["id,display_name,school"];
+  for (let s = 0; s < STUDENTS; s++) students.push(`S${s},Student ${s},sch`);
+  writeFileSync(join(dir, "students.csv"), `${students.join("\n")}\n`);
+  const att = ["student_id,date,status"];
+  const act = ["student_id,date,source,kind,count"];
+  DAYS.forEach((day, d) => {
+    for (let s = 0; s < STUDENTS; s++) {
+      att.push(`S${s},${day},${(s + d) % 9 === 0 ? "unexcused_absence" : "present"}`);
+      if ((s * 7 + d) % 3 === 0)
+        act.push(`S${s},${day},${s % 2 ? "vle" : "teams"},login,${1 + (s % 4)}`);
+    }
+  });
+  writeFileSync(join(dir, "attendance.csv"), `${att.join("\n")}\n`);
+  writeFileSync(join(dir, "activity.csv"), `${act.join("\n")}\n`);
+
+  it("gives the data set of reading in one piece, with nothing rejected", async () => {
+    const one = await importCanonical(dir, { threads: 1 });
+    const parts = await importCanonical(dir, { threads: 2, parallelMinBytes: 1 });
+    expect(contents(parts.dataset)).toEqual(contents(one.dataset));
+    expect(reportOf(parts.report)).toEqual(reportOf(one.report));
+    expect(parts.report.rejections).toEqual([]);
+    // 300 students × 40 days; student 0 is absent on days 0, 9, 18, 27 and 36.
+    const a = parts.dataset.attendance;
+    expect(a.length).toBe(STUDENTS * DAYS.length);
+    expect(
+      Array.from(a.status.subarray(a.start[0], a.start[1])).filter((x) => x !== 0),
+    ).toHaveLength(5);
+    expect(parts.dataset.activity.length).toBe(act.length - 1);
+  });
+});
+
 describe("the event workers' code", () => {
   it("is bundled into one script, so a worker starts without the TypeScript loader", async () => {
     const code = await workerCode();

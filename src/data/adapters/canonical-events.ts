@@ -10,7 +10,7 @@ import type { ByteKeyMap } from "../bytes/byte-key-map.ts";
 import type { DatasetBuilder } from "../dataset.ts";
 import type { FileTally, ImportReport } from "../import-report.ts";
 import { type EventWorkers, readHeaderLine } from "../parallel/event-workers.ts";
-import type { PartResult } from "../parallel/messages.ts";
+import type { PartCounted } from "../parallel/messages.ts";
 import { headerKey } from "../rows.ts";
 import {
   CANONICAL_FILES,
@@ -62,12 +62,10 @@ export async function readEventFiles(
       continue;
     }
     const read = await inParts.get(kind);
-    if (read) {
-      addParts(kind, spec, read, report, b);
+    if (read && workers) {
+      await addParts(kind, spec, read, report, b, workers);
       const size = statSync(join(dir, spec.file)).size;
       progress?.({ file: spec.file, bytesRead: size, totalBytes: size });
-      // Attendance is complete: join it while the workers are still reading activity.
-      if (kind === "attendance" && inParts.has("activity")) b.sealAttendance();
       continue;
     }
     const before = kind === "attendance" ? b.attendanceCount : b.activityCount;
@@ -102,7 +100,7 @@ export async function readEventFiles(
 interface FileInParts {
   names: string[];
   headerLine: number;
-  parts: PartResult[];
+  parts: PartCounted[];
 }
 
 interface PartsPlan {
@@ -147,36 +145,68 @@ async function readInParts(
       columnIndex(plan.names),
       (bytesRead, totalBytes) => onProgress?.({ file: spec.file, bytesRead, totalBytes }),
     );
-    return parts.some((p) => p.quoted)
-      ? undefined
-      : { names: plan.names, headerLine: plan.headerLine, parts };
+    if (parts.some((p) => p.quoted)) {
+      // The file is read in one piece instead: the workers drop their parts.
+      await Promise.all(parts.map((p) => workers.place(p.id, undefined)));
+      return undefined;
+    }
+    return { names: plan.names, headerLine: plan.headerLine, parts };
   } catch {
     return undefined;
   }
 }
 
-/** Adds the parts of a file to the data set and their counts and rejections to the report. */
-function addParts(
+/**
+ * Adds the parts of a file to the report (counts and rejections) and to the data set:
+ * the workers write their rows straight into the data set's columns.
+ */
+async function addParts(
   kind: EventKind,
   spec: EntityFile,
   read: FileInParts,
   report: ImportReport,
   b: DatasetBuilder,
-): void {
+  workers: EventWorkers,
+): Promise<void> {
   const tally = report.file(spec.file, spec.entity);
   noteUnknownColumns(spec, read.names, tally);
-  const origin = kind === "attendance" ? b.attendanceOrigin(tally) : 255;
+  const lineBases: number[] = [];
   let line = read.headerLine + 1;
   for (const part of read.parts) {
     for (const r of part.rejections) tally.reject(r.line + line, r.code, r.reason, r.field, r.raw);
     tally.acceptMany(part.accepted);
-    const c = part.columns;
-    if (c.kind === "attendance") b.addAttendancePart(c, part.sections, line, origin);
-    else {
-      const rows = { start: c.start, day: c.day, source: c.source, kind: c.kind_, count: c.count };
-      b.addActivityPart(rows, part.sources, part.kinds);
-    }
+    lineBases.push(line);
     line += part.lines;
+  }
+  if (kind === "attendance") {
+    const plan = b.planAttendance(read.parts);
+    const placed = await Promise.all(
+      read.parts.map((part, q) =>
+        workers.place(part.id, {
+          kind: "attendance",
+          bases: plan.places.bases[q],
+          columns: plan.columns,
+          lineBase: lineBases[q],
+          sectionIndex: plan.sectionIndex[q],
+        }),
+      ),
+    );
+    const unordered = placed.some((p) => p.unordered.length > 0);
+    b.attendancePlaced(plan, b.attendanceOrigin(tally), unordered);
+  } else {
+    const plan = b.planActivity(read.parts);
+    await Promise.all(
+      read.parts.map((part, q) =>
+        workers.place(part.id, {
+          kind: "activity",
+          bases: plan.places.bases[q],
+          columns: plan.columns,
+          sourceIndex: plan.sourceIndex[q],
+          kindIndex: plan.kindIndex[q],
+        }),
+      ),
+    );
+    b.activityPlaced(plan);
   }
 }
 

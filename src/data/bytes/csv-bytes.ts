@@ -25,7 +25,7 @@ export interface ByteRowSink {
   rowsExpected?(rows: number): void;
 }
 
-const CHUNK = 8 << 20;
+const CHUNK = 1 << 20;
 const MAX_FIELDS = 256;
 const NL = 10;
 const CR = 13;

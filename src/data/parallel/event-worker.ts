@@ -1,6 +1,9 @@
 /**
  * A worker thread that reads one part of a canonical attendance or activity file into
- * its own columns, through the same row handlers as the main thread (event-rows.ts).
+ * its own columns, through the same row handlers as the main thread (event-rows.ts),
+ * counts its rows per student, and — once the main thread has every part's counts and
+ * says where its rows go — writes them into the data set's columns, which every worker
+ * of the import shares (data/place-by-student.ts).
  */
 import { parentPort } from "node:worker_threads";
 import { type EventSink, eventHandlers } from "../adapters/event-rows.ts";
@@ -8,25 +11,26 @@ import { studentKeys } from "../adapters/fast-bytes.ts";
 import type { ByteKeyMap } from "../bytes/byte-key-map.ts";
 import { readCsvBytes } from "../bytes/csv-bytes.ts";
 import { ActivityColumns, AttendanceColumns } from "../event-columns.ts";
-import { groupActivityRows, groupAttendanceRows } from "../group-by-student.ts";
 import { Interner } from "../interner.ts";
-import type { PartColumns, PartJob, PartResult, WorkerReply, WorkerRequest } from "./messages.ts";
+import { countByStudent, placeActivityRows, placeAttendanceRows } from "../place-by-student.ts";
+import type { PartCounted, PartJob, PlaceMessage, WorkerReply, WorkerRequest } from "./messages.ts";
 
 let studentBytes: ByteKeyMap | undefined;
 let studentIds: string[] = [];
 /** Made on first use: only rows the byte-level path declines look a student up by string. */
 let studentIndex: Map<string, number> | undefined;
-let studentCount = 0;
 let queue: Promise<void> = Promise.resolve();
+/** Parts waiting to be told where their rows go, by id. */
+const placing = new Map<number, (message: PlaceMessage) => void>();
 
-async function readPart(job: PartJob): Promise<{ reply: PartResult; transfer: ArrayBuffer[] }> {
+async function readPart(job: PartJob): Promise<void> {
   if (!studentBytes) throw new Error("event worker used before init");
   const sections = new Interner();
   const sources = new Interner();
   const kinds = new Interner();
   const att = new AttendanceColumns();
   const act = new ActivityColumns();
-  const rejections: PartResult["rejections"] = [];
+  const rejections: PartCounted["rejections"] = [];
   const sink: EventSink = {
     students: studentBytes,
     studentIndexOf: (id) => {
@@ -61,64 +65,61 @@ async function readPart(job: PartJob): Promise<{ reply: PartResult; transfer: Ar
       port?.postMessage({ type: "progress", id: job.id, bytesRead } satisfies WorkerReply),
     job.range,
   );
-  // Group the part by student here, in parallel with the other parts; the main thread
-  // then only joins the groups.
-  let columns: PartColumns;
-  if (job.kind === "attendance") {
-    const g = groupAttendanceRows(studentCount, att.values());
-    columns = { kind: "attendance", ...g };
-  } else {
-    const g = groupActivityRows(studentCount, act.values());
-    columns = {
-      kind: "activity",
-      start: g.start,
-      day: g.day,
-      source: g.source,
-      kind_: g.kind,
-      count: g.count,
-    };
-  }
-  const transfer = Object.values(columns)
-    .filter((v): v is Exclude<typeof v, string | undefined> => typeof v === "object")
-    .map((a) => a.buffer as ArrayBuffer);
-  return {
-    reply: {
-      type: "part",
-      id: job.id,
-      lines: result.lines,
-      quoted: result.quoted,
-      accepted: job.kind === "attendance" ? att.length : act.length,
-      rejections,
-      sections: sections.values,
-      sources: sources.values,
-      kinds: kinds.values,
-      columns,
-    },
-    transfer,
+  const rows = job.kind === "attendance" ? att.values() : act.values();
+  const counts = countByStudent(studentIds.length, rows.student);
+  const placed = new Promise<PlaceMessage>((resolve) => placing.set(job.id, resolve));
+  const counted: PartCounted = {
+    type: "counted",
+    id: job.id,
+    lines: result.lines,
+    quoted: result.quoted,
+    accepted: rows.student.length,
+    rejections,
+    sections: sections.values,
+    sources: sources.values,
+    kinds: kinds.values,
+    counts,
+    minutes: att.minutes !== undefined,
+    section: att.section !== undefined,
   };
+  port?.postMessage(counted satisfies WorkerReply, [counts.buffer as ArrayBuffer]);
+  // The main thread says where the rows go once every part of the file is counted.
+  const { into } = await placed;
+  let unordered: Int32Array = new Int32Array(0);
+  if (into?.kind === "attendance") unordered = placeAttendanceRows(att.values(), into.bases, into);
+  else if (into?.kind === "activity") placeActivityRows(act.values(), into.bases, into);
+  port?.postMessage({ type: "placed", id: job.id, unordered } satisfies WorkerReply, [
+    unordered.buffer as ArrayBuffer,
+  ]);
 }
 
 const port = parentPort;
 if (!port) throw new Error("event-worker.ts runs only as a worker thread");
 port.on("message", (message: WorkerRequest) => {
-  if (message.type === "close") {
-    queue = queue.then(() => port.close());
-    return;
+  switch (message.type) {
+    case "close":
+      // Parts still waiting to be placed are dropped.
+      for (const [id, place] of placing) place({ type: "place", id });
+      placing.clear();
+      queue = queue.then(() => port.close());
+      return;
+    case "init":
+      studentBytes = studentKeys(message.studentIds);
+      studentIds = message.studentIds;
+      studentIndex = undefined;
+      return;
+    case "place":
+      placing.get(message.id)?.(message);
+      placing.delete(message.id);
+      return;
+    default:
+      queue = queue.then(async () => {
+        try {
+          await readPart(message);
+        } catch (error) {
+          const reply: WorkerReply = { type: "failed", id: message.id, message: String(error) };
+          port.postMessage(reply);
+        }
+      });
   }
-  if (message.type === "init") {
-    studentBytes = studentKeys(message.studentIds);
-    studentIds = message.studentIds;
-    studentIndex = undefined;
-    studentCount = message.studentIds.length;
-    return;
-  }
-  queue = queue.then(async () => {
-    try {
-      const { reply, transfer } = await readPart(message);
-      port.postMessage(reply satisfies WorkerReply, transfer);
-    } catch (error) {
-      const reply: WorkerReply = { type: "failed", id: message.id, message: String(error) };
-      port.postMessage(reply);
-    }
-  });
 });

@@ -10,20 +10,31 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { EventKind } from "../adapters/event-rows.ts";
 import type { FastColumns } from "../adapters/fast-rows.ts";
-import type { PartJob, PartResult, WorkerReply, WorkerRequest } from "./messages.ts";
+import type {
+  PartCounted,
+  PartJob,
+  PartPlaced,
+  PlaceInto,
+  PlaceMessage,
+  WorkerReply,
+  WorkerRequest,
+} from "./messages.ts";
 
 export class EventWorkers {
   /** The workers, once their code is ready (see {@link workerCode}). */
   private readonly workers: Promise<Worker[]>;
   private readonly count: number;
+  /** What each part waits for next (being counted, then placed), by part id. */
   private readonly waiting = new Map<
     number,
     {
-      resolve: (r: PartResult) => void;
+      resolve: (r: PartCounted | PartPlaced) => void;
       reject: (e: Error) => void;
       progress?: (bytes: number) => void;
     }
   >();
+  /** The worker each part is read by. */
+  private readonly readBy = new Map<number, number>();
   private nextId = 0;
   private failure: Error | undefined;
 
@@ -46,8 +57,8 @@ export class EventWorkers {
         return;
       }
       this.waiting.delete(reply.id);
-      if (reply.type === "part") waiter?.resolve(reply);
-      else waiter?.reject(new Error(reply.message));
+      if (reply.type === "failed") waiter?.reject(new Error(reply.message));
+      else waiter?.resolve(reply);
     });
     worker.on("error", (error) => this.fail(error));
     worker.on("exit", (code) => {
@@ -73,16 +84,19 @@ export class EventWorkers {
   }
 
   /**
-   * Reads `path` in the parts `bounds` gives (from {@link cut}), one per worker. The
-   * parts are queued at once: each worker reads its parts in the order they were asked.
+   * Reads `path` in the parts `bounds` gives (from {@link cut}), one per worker, and
+   * counts each part's rows per student. The parts are queued at once: each worker reads
+   * its parts in the order they were asked. A worker then waits, before its next part,
+   * until {@link place} says where this part's rows go: every part must be placed (or
+   * dropped).
    */
-  readParts(
+  async readParts(
     kind: EventKind,
     path: string,
     bounds: number[],
     cols: FastColumns,
     onProgress?: (bytesRead: number, totalBytes: number) => void,
-  ): Promise<PartResult[]> {
+  ): Promise<PartCounted[]> {
     const dataStart = bounds[0];
     const total = bounds[bounds.length - 1];
     const done = bounds.slice(0, -1).map(() => 0);
@@ -103,7 +117,15 @@ export class EventWorkers {
         },
       ),
     );
-    return Promise.all(jobs);
+    const results = await Promise.allSettled(jobs);
+    const counted = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) {
+      // The parts that were read wait to be placed: drop them, so the workers go on.
+      await Promise.all(counted.map((p) => this.place(p.id, undefined)));
+      throw failed.reason;
+    }
+    return counted;
   }
 
   /**
@@ -134,12 +156,29 @@ export class EventWorkers {
     );
   }
 
-  private run(k: number, job: PartJob, progress?: (bytes: number) => void): Promise<PartResult> {
+  /**
+   * Has the worker that read part `id` write its rows where `into` says (shared memory;
+   * see data/place-by-student.ts), or drop them, without `into`.
+   */
+  place(id: number, into: PlaceInto | undefined): Promise<PartPlaced> {
+    return this.ask(this.readBy.get(id) ?? 0, { type: "place", id, into }) as Promise<PartPlaced>;
+  }
+
+  private run(k: number, job: PartJob, progress?: (bytes: number) => void): Promise<PartCounted> {
+    this.readBy.set(job.id, k);
+    return this.ask(k, job, progress) as Promise<PartCounted>;
+  }
+
+  private ask(
+    k: number,
+    message: PartJob | PlaceMessage,
+    progress?: (bytes: number) => void,
+  ): Promise<PartCounted | PartPlaced> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.waiting.set(job.id, { resolve, reject, progress });
+      this.waiting.set(message.id, { resolve, reject, progress });
       void this.workers.then((workers) => {
-        workers[k % workers.length].postMessage(job satisfies WorkerRequest);
+        workers[k % workers.length].postMessage(message satisfies WorkerRequest);
       });
     });
   }

@@ -3,8 +3,8 @@
 import type { EventKind } from "../adapters/event-rows.ts";
 import type { FastColumns } from "../adapters/fast-rows.ts";
 import type { ByteRange } from "../bytes/csv-bytes.ts";
-import type { GroupedActivity, GroupedAttendance } from "../group-by-student.ts";
 import type { Rejection } from "../import-report.ts";
+import type { ActivityPlacing, AttendancePlacing } from "../place-by-student.ts";
 
 export interface InitMessage {
   type: "init";
@@ -27,15 +27,11 @@ export interface CloseMessage {
   type: "close";
 }
 
-export type WorkerRequest = InitMessage | PartJob | CloseMessage;
+export type WorkerRequest = InitMessage | PartJob | PlaceMessage | CloseMessage;
 
-/** One part's rows, already grouped by student (their buffers are transferred, not copied). */
-export type PartColumns =
-  | ({ kind: "attendance" } & GroupedAttendance)
-  | ({ kind: "activity" } & Omit<GroupedActivity, "kind"> & { kind_: Uint16Array });
-
-export interface PartResult {
-  type: "part";
+/** What a part was read as, once read: its counts, names and rejections. */
+export interface PartCounted {
+  type: "counted";
   id: number;
   /** Lines in the part, to number the next one. */
   lines: number;
@@ -48,7 +44,34 @@ export interface PartResult {
   sections: string[];
   sources: string[];
   kinds: string[];
-  columns: PartColumns;
+  /** Rows per student (by the data set's index). */
+  counts: Int32Array;
+  /** Whether any attendance row of the part records minutes, or a section. */
+  minutes: boolean;
+  section: boolean;
+}
+
+/**
+ * Where the worker writes its part's rows: columns shared by every worker reading the
+ * file, and where each student's rows of this part begin (see data/place-by-student.ts).
+ * Without `into`, the part is dropped (the file is read in one piece instead).
+ */
+export interface PlaceMessage {
+  type: "place";
+  id: number;
+  into?: PlaceInto;
+}
+
+export type PlaceInto =
+  | ({ kind: "attendance"; bases: Int32Array } & AttendancePlacing)
+  | ({ kind: "activity"; bases: Int32Array } & ActivityPlacing);
+
+/** The part's rows are in place. */
+export interface PartPlaced {
+  type: "placed";
+  id: number;
+  /** Students whose rows in this part are not in order or repeat a session (attendance). */
+  unordered: Int32Array;
 }
 
 /** Sent now and then while a part is read. */
@@ -64,4 +87,4 @@ export interface PartFailure {
   message: string;
 }
 
-export type WorkerReply = PartResult | PartProgress | PartFailure;
+export type WorkerReply = PartCounted | PartPlaced | PartProgress | PartFailure;
