@@ -160,24 +160,29 @@ function sorted(days: DayNumber[]): Int32Array {
 function collectDays(
   schools: number,
   schoolOf: Int32Array,
-  events: { length: number; student: Int32Array; day: Int32Array },
+  events: { length: number; start: Int32Array; day: Int32Array },
 ): DayNumber[][] {
   const result: DayNumber[][] = Array.from({ length: schools }, () => []);
   if (schools === 0 || events.length === 0) return result;
+  // Events are grouped by student: a student of a school with a calendar file is skipped whole.
+  const { start, day } = events;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < events.length; i++) {
-    if (schoolOf[events.student[i]] < 0) continue;
-    const d = events.day[i];
-    if (d < min) min = d;
-    if (d > max) max = d;
+  for (let s = 0; s < schoolOf.length; s++) {
+    if (schoolOf[s] < 0) continue;
+    for (let i = start[s]; i < start[s + 1]; i++) {
+      const d = day[i];
+      if (d < min) min = d;
+      if (d > max) max = d;
+    }
   }
   if (min > max) return result;
   const span = max - min + 1;
   const bits = new Uint8Array(span * schools);
-  for (let i = 0; i < events.length; i++) {
-    const k = schoolOf[events.student[i]];
-    if (k >= 0) bits[k * span + events.day[i] - min] = 1;
+  for (let s = 0; s < schoolOf.length; s++) {
+    const k = schoolOf[s];
+    if (k < 0) continue;
+    for (let i = start[s]; i < start[s + 1]; i++) bits[k * span + day[i] - min] = 1;
   }
   for (let k = 0; k < schools; k++) {
     for (let d = 0; d < span; d++) if (bits[k * span + d] === 1) result[k].push(min + d);

@@ -171,13 +171,24 @@ function gatherFacts(policy: Policy, dataset: Dataset): Facts {
   });
 
   const att = dataset.attendance;
+  // The statuses recorded: the scan stops once every one has been seen (usually early).
   const statusSeen = new Uint8Array(ATTENDANCE_STATUSES.length);
+  let unseen = ATTENDANCE_STATUSES.length;
+  for (let r = 0; r < att.length && unseen > 0; r++) {
+    const status = att.status[r];
+    if (statusSeen[status] === 0) {
+      statusSeen[status] = 1;
+      unseen--;
+    }
+  }
+  // A student's attendance is in day order: the last row is the latest.
   let anyAttendance = false;
   let latest = 0;
-  for (let r = 0; r < att.length; r++) {
-    statusSeen[att.status[r]] = 1;
-    if (inScope[att.student[r]] === 1 && (!anyAttendance || att.day[r] > latest)) {
-      latest = att.day[r];
+  for (let i = 0; i < inScope.length; i++) {
+    const last = att.start[i + 1] - 1;
+    if (inScope[i] !== 1 || last < att.start[i]) continue;
+    if (!anyAttendance || att.day[last] > latest) {
+      latest = att.day[last];
       anyAttendance = true;
     }
   }
