@@ -29,6 +29,7 @@ import {
   planPlaces,
   sharedActivityColumns,
   sharedAttendanceColumns,
+  studentColumn,
   unorderedAtJoins,
 } from "./place-by-student.ts";
 import {
@@ -113,6 +114,23 @@ function byName(names: readonly string[]): { names: string[]; index: Int32Array 
     index[old] = i;
   });
   return { names: order.map((i) => names[i]), index };
+}
+
+/**
+ * A log whose per-row `student` column is made from `start` the first time it is read:
+ * evaluation reads a student's rows by `start` and never needs it.
+ */
+function withStudentColumn<T extends { start: Int32Array; length: number }>(
+  log: T,
+): T & { student: Int32Array } {
+  let student: Int32Array | undefined;
+  return Object.defineProperty(log, "student", {
+    enumerable: true,
+    get: () => {
+      student ??= studentColumn(log.start, log.length);
+      return student;
+    },
+  }) as T & { student: Int32Array };
 }
 
 function identity(size: number): Int32Array {
@@ -329,25 +347,33 @@ export class DatasetBuilder {
   }
 
   /**
-   * The workers have written the planned attendance; `unordered` when one of them found
-   * a student's rows out of order or repeated within its part. Rows are settled (ordered,
-   * repeated sessions dropped and reported against file `origin`) only if some student
-   * needs it; otherwise the columns are the data set's as they are.
+   * Whether the placed attendance must be settled (ordered, repeated sessions dropped):
+   * when a worker found a student's rows out of order or repeated within its part
+   * (`inParts`), or where two parts meet. The workers then write the rows' line numbers
+   * too (place-by-student.ts), for the rows dropped to be reported.
    */
-  attendancePlaced(plan: AttendancePlan, origin: number, unordered: boolean): void {
+  attendanceUnordered(plan: AttendancePlan, inParts: boolean): boolean {
+    return inParts || unorderedAtJoins(plan.places, plan.counts, plan.columns);
+  }
+
+  /**
+   * The workers have written the planned attendance: the data set's columns as they
+   * are, or — given the rows' line numbers, when {@link attendanceUnordered} — settled,
+   * with repeated sessions reported against file `origin`.
+   */
+  attendancePlaced(plan: AttendancePlan, origin: number, line?: Int32Array): void {
     const { places, columns } = plan;
     const n = this.students.length;
-    if (!unordered && !unorderedAtJoins(places, plan.counts, columns)) {
+    if (!line) {
       this.sealed = {
-        attendance: {
+        attendance: withStudentColumn({
           length: places.length,
           start: places.start,
-          student: columns.student,
           day: columns.day,
           status: columns.status,
           minutes: columns.minutes,
           section: columns.section,
-        },
+        }),
         sectionKeys: plan.sectionKeys,
       };
       return;
@@ -358,7 +384,7 @@ export class DatasetBuilder {
       status: columns.status,
       minutes: columns.minutes,
       section: columns.section,
-      line: columns.line,
+      line,
       origin: new Uint8Array(places.length).fill(origin),
     };
     const part = { rows, lineBase: 0, sectionIndex: identity(plan.sectionKeys.length) };
@@ -395,15 +421,14 @@ export class DatasetBuilder {
   /** The workers have written the planned activity. */
   activityPlaced(plan: ActivityPlan): void {
     const { places, columns } = plan;
-    this.placedActivity = {
+    this.placedActivity = withStudentColumn({
       length: places.length,
       start: places.start,
-      student: columns.student,
       day: columns.day,
       source: columns.source,
       kind: columns.kind,
       count: columns.count,
-    };
+    });
   }
 
   private placedActivity: ActivityLog | undefined;

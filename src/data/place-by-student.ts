@@ -7,15 +7,19 @@
  *    (`planPlaces`: student by student, the parts in file order) and makes the columns,
  *    in memory every worker shares;
  * 3. each worker writes its rows there (`placeAttendanceRows`, `placeActivityRows`),
- *    renumbering sections, sources and kinds and adding where its part starts in the
- *    file to its line numbers.
+ *    renumbering sections, sources and kinds.
  *
  * The columns are then exactly what `mergeAttendance` / `mergeActivity` would join from
  * the same parts (tests/data/place-by-student.test.ts). Attendance is also checked: a
  * student whose rows are not each a later day (or a later section of the day) than the
  * one before is "unordered", found by the workers within their parts and by
- * `unorderedAtJoins` where two parts meet; when there is one, the caller settles the
- * columns with `mergeAttendance` (ordering and dropping repeated sessions).
+ * `unorderedAtJoins` where two parts meet. Only then are the rows' line numbers needed
+ * (`placeLines`, adding where each part starts in the file), for the caller to settle the
+ * columns with `mergeAttendance` (ordering, and dropping repeated sessions with the line
+ * of each reported).
+ *
+ * No per-row student column is written: the data set makes it from the students' start
+ * offsets if something asks for it.
  */
 import type { ActivityRows, AttendanceRows } from "./group-by-student.ts";
 
@@ -24,16 +28,19 @@ export interface PlacedAttendanceColumns {
   status: Uint8Array;
   minutes?: Int32Array;
   section?: Int32Array;
-  line: Int32Array;
-  student: Int32Array;
 }
 
 export interface AttendancePlacing {
   columns: PlacedAttendanceColumns;
-  /** Added to the part's line numbers. */
-  lineBase: number;
   /** The part's section numbers → the data set's. */
   sectionIndex: Int32Array;
+}
+
+/** The line column, when attendance must be settled (see `placeLines`). */
+export interface LinePlacing {
+  line: Int32Array;
+  /** Added to the part's line numbers. */
+  lineBase: number;
 }
 
 export interface PlacedActivityColumns {
@@ -41,7 +48,6 @@ export interface PlacedActivityColumns {
   source: Uint16Array;
   kind: Uint16Array;
   count: Float64Array;
-  student: Int32Array;
 }
 
 export interface ActivityPlacing {
@@ -81,7 +87,7 @@ export function planPlaces(nStudents: number, counts: readonly Int32Array[]): Pl
   return { start, bases, length: at };
 }
 
-function shared<T>(make: new (buffer: SharedArrayBuffer) => T, bytes: number): T {
+export function shared<T>(make: new (buffer: SharedArrayBuffer) => T, bytes: number): T {
   return new make(new SharedArrayBuffer(bytes));
 }
 
@@ -95,8 +101,6 @@ export function sharedAttendanceColumns(
     status: shared(Uint8Array, n),
     minutes: has.minutes ? shared(Int32Array, n * 4) : undefined,
     section: has.section ? shared(Int32Array, n * 4) : undefined,
-    line: shared(Int32Array, n * 4),
-    student: shared(Int32Array, n * 4),
   };
 }
 
@@ -106,7 +110,6 @@ export function sharedActivityColumns(n: number): PlacedActivityColumns {
     source: shared(Uint16Array, n * 2),
     kind: shared(Uint16Array, n * 2),
     count: shared(Float64Array, n * 8),
-    student: shared(Int32Array, n * 4),
   };
 }
 
@@ -119,15 +122,14 @@ export function placeAttendanceRows(
   bases: Int32Array,
   placing: AttendancePlacing,
 ): Int32Array {
-  const { day, status, minutes, section, line, student } = placing.columns;
-  const { lineBase, sectionIndex } = placing;
+  const { day, status, minutes, section } = placing.columns;
+  const { sectionIndex } = placing;
   const next = bases.slice();
   const unordered = new Uint8Array(bases.length);
   let anyUnordered = false;
   const rStudent = rows.student;
   const rDay = rows.day;
   const rStatus = rows.status;
-  const rLine = rows.line;
   const rMinutes = rows.minutes;
   const rSection = rows.section;
   for (let i = 0; i < rStudent.length; i++) {
@@ -136,8 +138,6 @@ export function placeAttendanceRows(
     const today = rDay[i];
     day[d] = today;
     status[d] = rStatus[i];
-    line[d] = rLine[i] + lineBase;
-    student[d] = s;
     if (minutes) minutes[d] = rMinutes ? rMinutes[i] : -1;
     let here = -1;
     if (section) {
@@ -165,7 +165,7 @@ export function placeActivityRows(
   bases: Int32Array,
   placing: ActivityPlacing,
 ): void {
-  const { day, source, kind, count, student } = placing.columns;
+  const { day, source, kind, count } = placing.columns;
   const { sourceIndex, kindIndex } = placing;
   const next = bases.slice();
   const rStudent = rows.student;
@@ -180,8 +180,23 @@ export function placeActivityRows(
     source[d] = sourceIndex[rSource[i]];
     kind[d] = kindIndex[rKind[i]];
     count[d] = rCount[i];
-    student[d] = s;
   }
+}
+
+/** Writes one part's line numbers where its attendance rows were placed. */
+export function placeLines(rows: AttendanceRows, bases: Int32Array, placing: LinePlacing): void {
+  const { line, lineBase } = placing;
+  const next = bases.slice();
+  const rStudent = rows.student;
+  const rLine = rows.line;
+  for (let i = 0; i < rStudent.length; i++) line[next[rStudent[i]]++] = rLine[i] + lineBase;
+}
+
+/** The student of each row, from where each student's rows start. */
+export function studentColumn(start: Int32Array, length: number): Int32Array {
+  const student = new Int32Array(length);
+  for (let s = 0; s + 1 < start.length; s++) student.fill(s, start[s], start[s + 1]);
+  return student;
 }
 
 /**

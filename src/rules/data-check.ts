@@ -205,20 +205,24 @@ function gatherFacts(policy: Policy, dataset: Dataset): Facts {
   const lastOf = new Int32Array(dataset.sources.length);
   const lastSet = new Uint8Array(dataset.sources.length);
   const lastOrder: number[] = [];
-  for (let r = 0; r < act.length; r++) {
-    const source = act.source[r];
-    const pair = source * nKinds + act.kind[r];
-    if (pairSeen[pair] === 0) {
-      pairSeen[pair] = 1;
-      pairOrder.push(pair);
+  // Student by student (the rows' own order): no per-row student column is needed.
+  for (let i = 0; i < inScope.length; i++) {
+    const scoped = inScope[i] === 1;
+    for (let r = act.start[i]; r < act.start[i + 1]; r++) {
+      const source = act.source[r];
+      const pair = source * nKinds + act.kind[r];
+      if (pairSeen[pair] === 0) {
+        pairSeen[pair] = 1;
+        pairOrder.push(pair);
+      }
+      if (!scoped) continue;
+      const day = act.day[r];
+      if (lastSet[source] === 0) {
+        lastSet[source] = 1;
+        lastOf[source] = day;
+        lastOrder.push(source);
+      } else if (day > lastOf[source]) lastOf[source] = day;
     }
-    if (inScope[act.student[r]] !== 1) continue;
-    const day = act.day[r];
-    if (lastSet[source] === 0) {
-      lastSet[source] = 1;
-      lastOf[source] = day;
-      lastOrder.push(source);
-    } else if (day > lastOf[source]) lastOf[source] = day;
   }
   const kindsOfSource = new Map<number, Set<number>>();
   for (const pair of pairOrder) {

@@ -22,6 +22,7 @@ import {
   countByStudent,
   placeActivityRows,
   placeAttendanceRows,
+  placeLines,
   unorderedAtJoins,
 } from "../../src/data/place-by-student.ts";
 import { StudentRow } from "../../src/data/schema.ts";
@@ -150,17 +151,23 @@ function placed(students: number, parts: AttPart[]) {
   const unordered = rows.map((r, q) =>
     placeAttendanceRows(r, plan.places.bases[q], {
       columns: plan.columns,
-      lineBase: bases[q],
       sectionIndex: plan.sectionIndex[q],
     }),
   );
   const atJoins = unorderedAtJoins(plan.places, plan.counts, plan.columns);
-  b.attendancePlaced(
+  // Line numbers are placed only when the rows must be settled.
+  const settle = b.attendanceUnordered(
     plan,
-    b.attendanceOrigin(tally),
     unordered.some((u) => u.length > 0),
   );
-  return { built: b.build().dataset, report, unordered, atJoins };
+  const line = settle ? new Int32Array(plan.places.length) : undefined;
+  if (line) {
+    rows.forEach((r, q) => {
+      placeLines(r, plan.places.bases[q], { line, lineBase: bases[q] });
+    });
+  }
+  b.attendancePlaced(plan, b.attendanceOrigin(tally), line);
+  return { built: b.build().dataset, report, unordered, atJoins, settled: line !== undefined };
 }
 
 const plain = (a: ArrayLike<number> | undefined) => (a ? Array.from(a) : undefined);
@@ -225,6 +232,7 @@ describe("attendance placed by the workers", () => {
         const hand = unorderedByHand(students, parts);
         expect(b.unordered.map((u) => Array.from(u))).toEqual(hand.within);
         expect(b.unordered.some((u) => u.length > 0) || b.atJoins).toBe(hand.anywhere);
+        expect(b.settled).toBe(hand.anywhere);
       }),
       { numRuns: 300 },
     );
@@ -252,6 +260,7 @@ describe("attendance placed by the workers", () => {
     const b = placed(2, parts);
     expect(b.unordered.map((u) => u.length)).toEqual([0, 0]);
     expect(b.atJoins).toBe(false);
+    expect(b.settled).toBe(false);
     const a = b.built.attendance;
     expect(Array.from(a.start)).toEqual([0, 3, 5]);
     expect(Array.from(a.student)).toEqual([0, 0, 0, 1, 1]);

@@ -11,6 +11,7 @@ import type { DatasetBuilder } from "../dataset.ts";
 import type { FileTally, ImportReport } from "../import-report.ts";
 import { type EventWorkers, readHeaderLine } from "../parallel/event-workers.ts";
 import type { PartCounted } from "../parallel/messages.ts";
+import { shared } from "../place-by-student.ts";
 import { headerKey } from "../rows.ts";
 import {
   CANONICAL_FILES,
@@ -186,13 +187,25 @@ async function addParts(
           kind: "attendance",
           bases: plan.places.bases[q],
           columns: plan.columns,
-          lineBase: lineBases[q],
           sectionIndex: plan.sectionIndex[q],
         }),
       ),
     );
-    const unordered = placed.some((p) => p.unordered.length > 0);
-    b.attendancePlaced(plan, b.attendanceOrigin(tally), unordered);
+    // Line numbers are written only when the rows must be settled (to report repeats).
+    const unordered = b.attendanceUnordered(
+      plan,
+      placed.some((p) => p.unordered.length > 0),
+    );
+    const line = unordered ? shared(Int32Array, plan.places.length * 4) : undefined;
+    await Promise.all(
+      read.parts.map((part, q) =>
+        workers.lines(
+          part.id,
+          line && { bases: plan.places.bases[q], line, lineBase: lineBases[q] },
+        ),
+      ),
+    );
+    b.attendancePlaced(plan, b.attendanceOrigin(tally), line);
   } else {
     const plan = b.planActivity(read.parts);
     await Promise.all(

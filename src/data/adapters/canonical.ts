@@ -13,7 +13,7 @@ import { csvLine } from "../csv.ts";
 import { DatasetBuilder } from "../dataset.ts";
 import { echo } from "../ids.ts";
 import { type FileTally, ImportReport } from "../import-report.ts";
-import { EventWorkers } from "../parallel/event-workers.ts";
+import { EventWorkers, estimateRows } from "../parallel/event-workers.ts";
 import { validateRow } from "../rows.ts";
 import {
   CalendarRow,
@@ -65,6 +65,18 @@ export async function importCanonical(
     (spec) => has(spec) && statSync(join(dir, spec.file)).size >= parallelMinBytes,
   );
   const workers = threads > 1 && big ? new EventWorkers(threads) : undefined;
+  if (workers && has(F.attendance)) {
+    // While the roster is read here, each worker writes once the memory of the columns
+    // its attendance part will fill (with room to spare: a part may be a little larger
+    // than its share, and outgrowing the columns would mean fresh memory again).
+    const path = join(dir, F.attendance.file);
+    if (statSync(path).size >= parallelMinBytes) {
+      workers.prepare({
+        type: "prepare",
+        attendanceRows: Math.ceil((estimateRows(path) * 1.1) / threads),
+      });
+    }
+  }
   try {
     return await importInto(dir, options.onProgress, workers, parallelMinBytes);
   } finally {

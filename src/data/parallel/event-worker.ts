@@ -12,24 +12,48 @@ import type { ByteKeyMap } from "../bytes/byte-key-map.ts";
 import { readCsvBytes } from "../bytes/csv-bytes.ts";
 import { ActivityColumns, AttendanceColumns } from "../event-columns.ts";
 import { Interner } from "../interner.ts";
-import { countByStudent, placeActivityRows, placeAttendanceRows } from "../place-by-student.ts";
-import type { PartCounted, PartJob, PlaceMessage, WorkerReply, WorkerRequest } from "./messages.ts";
+import {
+  countByStudent,
+  placeActivityRows,
+  placeAttendanceRows,
+  placeLines,
+} from "../place-by-student.ts";
+import type {
+  LinesMessage,
+  PartCounted,
+  PartJob,
+  PlaceMessage,
+  WorkerReply,
+  WorkerRequest,
+} from "./messages.ts";
 
 let studentBytes: ByteKeyMap | undefined;
 let studentIds: string[] = [];
 /** Made on first use: only rows the byte-level path declines look a student up by string. */
 let studentIndex: Map<string, number> | undefined;
 let queue: Promise<void> = Promise.resolve();
-/** Parts waiting to be told where their rows go, by id. */
-const placing = new Map<number, (message: PlaceMessage) => void>();
+/** Attendance columns made (and their memory first written) while the roster is read. */
+let prepared: AttendanceColumns | undefined;
+/** The columns of an attendance part once placed: the next activity part reuses them. */
+let spare: AttendanceColumns | undefined;
+/** Parts waiting to be told where their rows (or lines) go, by id. */
+const waiting = new Map<number, (message: Addressed) => void>();
 
 async function readPart(job: PartJob): Promise<void> {
   if (!studentBytes) throw new Error("event worker used before init");
   const sections = new Interner();
   const sources = new Interner();
   const kinds = new Interner();
-  const att = new AttendanceColumns();
-  const act = new ActivityColumns();
+  // Memory already written is reused: the columns made ready while the roster was read,
+  // or (for activity) those of the attendance part before.
+  const reusable = spare ?? prepared;
+  const att = (job.kind === "attendance" && prepared) || new AttendanceColumns();
+  const act =
+    job.kind === "activity" && reusable
+      ? ActivityColumns.reusing(reusable)
+      : new ActivityColumns();
+  prepared = undefined;
+  spare = undefined;
   const rejections: PartCounted["rejections"] = [];
   const sink: EventSink = {
     students: studentBytes,
@@ -67,7 +91,7 @@ async function readPart(job: PartJob): Promise<void> {
   );
   const rows = job.kind === "attendance" ? att.values() : act.values();
   const counts = countByStudent(studentIds.length, rows.student);
-  const placed = new Promise<PlaceMessage>((resolve) => placing.set(job.id, resolve));
+  const placed = next<PlaceMessage>(job.id);
   const counted: PartCounted = {
     type: "counted",
     id: job.id,
@@ -86,11 +110,25 @@ async function readPart(job: PartJob): Promise<void> {
   // The main thread says where the rows go once every part of the file is counted.
   const { into } = await placed;
   let unordered: Int32Array = new Int32Array(0);
+  if (into?.kind === "activity") placeActivityRows(act.values(), into.bases, into);
   if (into?.kind === "attendance") unordered = placeAttendanceRows(att.values(), into.bases, into);
-  else if (into?.kind === "activity") placeActivityRows(act.values(), into.bases, into);
+  const lines = into?.kind === "attendance" ? next<LinesMessage>(job.id) : undefined;
   port?.postMessage({ type: "placed", id: job.id, unordered } satisfies WorkerReply, [
     unordered.buffer as ArrayBuffer,
   ]);
+  if (!lines) return;
+  // Line numbers are needed only if the main thread must settle the attendance.
+  const { into: linesInto } = await lines;
+  if (linesInto) placeLines(att.values(), linesInto.bases, linesInto);
+  spare = att;
+  port?.postMessage({ type: "lined", id: job.id } satisfies WorkerReply);
+}
+
+type Addressed = PlaceMessage | LinesMessage;
+
+/** The next message about part `id` from the main thread. */
+function next<M extends Addressed>(id: number): Promise<M> {
+  return new Promise<M>((resolve) => waiting.set(id, resolve as (m: Addressed) => void));
 }
 
 const port = parentPort;
@@ -99,9 +137,14 @@ port.on("message", (message: WorkerRequest) => {
   switch (message.type) {
     case "close":
       // Parts still waiting to be placed are dropped.
-      for (const [id, place] of placing) place({ type: "place", id });
-      placing.clear();
+      for (const [id, answer] of waiting) answer({ type: "place", id });
+      waiting.clear();
       queue = queue.then(() => port.close());
+      return;
+    case "prepare":
+      prepared = new AttendanceColumns();
+      prepared.reserve(message.attendanceRows);
+      prepared.touch();
       return;
     case "init":
       studentBytes = studentKeys(message.studentIds);
@@ -109,8 +152,9 @@ port.on("message", (message: WorkerRequest) => {
       studentIndex = undefined;
       return;
     case "place":
-      placing.get(message.id)?.(message);
-      placing.delete(message.id);
+    case "lines":
+      waiting.get(message.id)?.(message);
+      waiting.delete(message.id);
       return;
     default:
       queue = queue.then(async () => {

@@ -5,17 +5,21 @@
  * reads the file in one piece instead. The sequential reader stays the reference: the
  * tests compare both on the same files.
  */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { EventKind } from "../adapters/event-rows.ts";
 import type { FastColumns } from "../adapters/fast-rows.ts";
 import type {
+  LinesMessage,
   PartCounted,
   PartJob,
+  PartLined,
   PartPlaced,
   PlaceInto,
   PlaceMessage,
+  PrepareMessage,
   WorkerReply,
   WorkerRequest,
 } from "./messages.ts";
@@ -28,7 +32,7 @@ export class EventWorkers {
   private readonly waiting = new Map<
     number,
     {
-      resolve: (r: PartCounted | PartPlaced) => void;
+      resolve: (r: PartCounted | PartPlaced | PartLined) => void;
       reject: (e: Error) => void;
       progress?: (bytes: number) => void;
     }
@@ -69,6 +73,13 @@ export class EventWorkers {
 
   get size(): number {
     return this.count;
+  }
+
+  /** Has each worker make ready what it can while the roster is read. */
+  prepare(message: PrepareMessage): void {
+    void this.workers.then((workers) => {
+      for (const w of workers) w.postMessage(message satisfies WorkerRequest);
+    });
   }
 
   /** Sends the roster's ids, in index order (before any part: messages keep their order). */
@@ -164,6 +175,14 @@ export class EventWorkers {
     return this.ask(this.readBy.get(id) ?? 0, { type: "place", id, into }) as Promise<PartPlaced>;
   }
 
+  /**
+   * After a placed attendance part: has its worker write the rows' line numbers where
+   * `into` says, when attendance must be settled, or let the part go, without `into`.
+   */
+  lines(id: number, into: LinesMessage["into"]): Promise<PartLined> {
+    return this.ask(this.readBy.get(id) ?? 0, { type: "lines", id, into }) as Promise<PartLined>;
+  }
+
   private run(k: number, job: PartJob, progress?: (bytes: number) => void): Promise<PartCounted> {
     this.readBy.set(job.id, k);
     return this.ask(k, job, progress) as Promise<PartCounted>;
@@ -171,9 +190,9 @@ export class EventWorkers {
 
   private ask(
     k: number,
-    message: PartJob | PlaceMessage,
+    message: PartJob | PlaceMessage | LinesMessage,
     progress?: (bytes: number) => void,
-  ): Promise<PartCounted | PartPlaced> {
+  ): Promise<PartCounted | PartPlaced | PartLined> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.waiting.set(message.id, { resolve, reject, progress });
@@ -251,6 +270,30 @@ export async function splitAtLines(path: string, from: number, parts: number): P
     return bounds;
   } finally {
     await file.close();
+  }
+}
+
+/**
+ * About how many data rows `path` has after its first line, from the lines in its first
+ * 64 KiB (a little over, as an import sizes its columns). 0 if it cannot tell.
+ */
+export function estimateRows(path: string): number {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const sample = Buffer.allocUnsafe(Math.min(size, 1 << 16));
+    const read = readSync(fd, sample, 0, sample.length, 0);
+    let lines = 0;
+    let last = -1;
+    for (let i = sample.indexOf(10); i >= 0 && i < read; i = sample.indexOf(10, i + 1)) {
+      lines++;
+      last = i;
+    }
+    if (lines < 2) return 0;
+    const perRow = last / lines;
+    return Math.ceil((size / perRow) * 1.02);
+  } finally {
+    closeSync(fd);
   }
 }
 

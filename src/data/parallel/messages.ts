@@ -4,12 +4,19 @@ import type { EventKind } from "../adapters/event-rows.ts";
 import type { FastColumns } from "../adapters/fast-rows.ts";
 import type { ByteRange } from "../bytes/csv-bytes.ts";
 import type { Rejection } from "../import-report.ts";
-import type { ActivityPlacing, AttendancePlacing } from "../place-by-student.ts";
+import type { ActivityPlacing, AttendancePlacing, LinePlacing } from "../place-by-student.ts";
 
 export interface InitMessage {
   type: "init";
   /** Student ids in the data set's index order. */
   studentIds: string[];
+}
+
+/** Sent as the workers start: what to make ready while the roster is read. */
+export interface PrepareMessage {
+  type: "prepare";
+  /** About how many attendance rows the worker's part will have. */
+  attendanceRows: number;
 }
 
 export interface PartJob {
@@ -27,7 +34,13 @@ export interface CloseMessage {
   type: "close";
 }
 
-export type WorkerRequest = InitMessage | PartJob | PlaceMessage | CloseMessage;
+export type WorkerRequest =
+  | PrepareMessage
+  | InitMessage
+  | PartJob
+  | PlaceMessage
+  | LinesMessage
+  | CloseMessage;
 
 /** What a part was read as, once read: its counts, names and rejections. */
 export interface PartCounted {
@@ -62,6 +75,22 @@ export interface PlaceMessage {
   into?: PlaceInto;
 }
 
+/**
+ * Sent after a placed attendance part: where its rows' line numbers go, when attendance
+ * must be settled; without `into`, they are not needed. The worker then lets the part go.
+ */
+export interface LinesMessage {
+  type: "lines";
+  id: number;
+  into?: { bases: Int32Array } & LinePlacing;
+}
+
+/** The part's line numbers are written (or were not needed). */
+export interface PartLined {
+  type: "lined";
+  id: number;
+}
+
 export type PlaceInto =
   | ({ kind: "attendance"; bases: Int32Array } & AttendancePlacing)
   | ({ kind: "activity"; bases: Int32Array } & ActivityPlacing);
@@ -87,4 +116,4 @@ export interface PartFailure {
   message: string;
 }
 
-export type WorkerReply = PartCounted | PartPlaced | PartProgress | PartFailure;
+export type WorkerReply = PartCounted | PartPlaced | PartLined | PartProgress | PartFailure;
