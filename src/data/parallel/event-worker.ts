@@ -49,9 +49,7 @@ async function readPart(job: PartJob): Promise<void> {
   const reusable = spare ?? prepared;
   const att = (job.kind === "attendance" && prepared) || new AttendanceColumns();
   const act =
-    job.kind === "activity" && reusable
-      ? ActivityColumns.reusing(reusable)
-      : new ActivityColumns();
+    job.kind === "activity" && reusable ? ActivityColumns.reusing(reusable) : new ActivityColumns();
   prepared = undefined;
   spare = undefined;
   const rejections: PartCounted["rejections"] = [];
