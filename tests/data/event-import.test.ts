@@ -7,7 +7,7 @@
  * and checks both against an oracle written from the zod row schemas and csv-parse
  * alone.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
@@ -197,6 +197,23 @@ describe("reading a clean, date-ordered export in parts", () => {
       Array.from(a.status.subarray(a.start[0], a.start[1])).filter((x) => x !== 0),
     ).toHaveLength(5);
     expect(parts.dataset.activity.length).toBe(act.length - 1);
+  });
+});
+
+describe("an event file that cannot be read", () => {
+  it("fails the import and leaves no worker thread running", async () => {
+    const dir = mkdtempSync(join(scratch, "unreadable-"));
+    writeFileSync(join(dir, "students.csv"), "id,display_name,school\nS1,A,sch\n");
+    mkdirSync(join(dir, "attendance.csv")); // a folder where the file should be
+    const ports = () => process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length;
+    const before = ports();
+    await expect(importCanonical(dir, { threads: 2, parallelMinBytes: 1 })).rejects.toThrow(
+      /EISDIR/,
+    );
+    // The workers start once their bundled code is ready: by then they must be gone.
+    await workerCode();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ports()).toBe(before);
   });
 });
 

@@ -65,19 +65,19 @@ export async function importCanonical(
     (spec) => has(spec) && statSync(join(dir, spec.file)).size >= parallelMinBytes,
   );
   const workers = threads > 1 && big ? new EventWorkers(threads) : undefined;
-  if (workers && has(F.attendance)) {
-    // While the roster is read here, each worker writes once the memory of the columns
-    // its attendance part will fill (with room to spare: a part may be a little larger
-    // than its share, and outgrowing the columns would mean fresh memory again).
-    const path = join(dir, F.attendance.file);
-    if (statSync(path).size >= parallelMinBytes) {
-      workers.prepare({
-        type: "prepare",
-        attendanceRows: Math.ceil((estimateRows(path) * 1.1) / threads),
-      });
-    }
-  }
   try {
+    if (workers && has(F.attendance)) {
+      // While the roster is read here, each worker writes once the memory of the columns
+      // its attendance part will fill (with room to spare: a part may be a little larger
+      // than its share, and outgrowing the columns would mean fresh memory again).
+      const path = join(dir, F.attendance.file);
+      if (statSync(path).size >= parallelMinBytes) {
+        workers.prepare({
+          type: "prepare",
+          attendanceRows: Math.ceil((estimateRows(path) * 1.1) / threads),
+        });
+      }
+    }
     return await importInto(dir, options.onProgress, workers, parallelMinBytes);
   } finally {
     await workers?.close();
