@@ -9,7 +9,7 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { caseView } from "../../src/cases/case-view.ts";
-import { ENGINE_ACTOR } from "../../src/cases/case-vocabulary.ts";
+import { CASE_STATUSES, ENGINE_ACTOR } from "../../src/cases/case-vocabulary.ts";
 import type * as Templates from "../../src/teams/cards/templates.ts";
 
 const compared = vi.hoisted(() => new Map<string, number>());
@@ -50,15 +50,7 @@ const {
 }));
 const { CaseLog, caseIn, ROSTER, signal, finding } = await import("../cases/case-fixtures.ts");
 
-const STATUSES = [
-  "proposed",
-  "active",
-  "escalated",
-  "resolved",
-  "dismissed",
-  "closed",
-  "erased",
-] as const;
+const STATUSES = CASE_STATUSES;
 
 const STUDENT = {
   displayName: "Megan Bowen",

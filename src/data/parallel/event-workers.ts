@@ -77,16 +77,19 @@ export class EventWorkers {
 
   /** Has each worker make ready what it can while the roster is read. */
   prepare(message: PrepareMessage): void {
+    this.broadcast(message);
+  }
+
+  /** Sends `message` to every worker, once they are started (messages keep their order). */
+  private broadcast(message: WorkerRequest): void {
     void this.workers.then((workers) => {
-      for (const w of workers) w.postMessage(message satisfies WorkerRequest);
+      for (const w of workers) w.postMessage(message);
     });
   }
 
   /** Sends the roster's ids, in index order (before any part: messages keep their order). */
   init(studentIds: string[]): void {
-    void this.workers.then((workers) => {
-      for (const w of workers) w.postMessage({ type: "init", studentIds } satisfies WorkerRequest);
-    });
+    this.broadcast({ type: "init", studentIds });
   }
 
   /** Where `path` (after its header) is cut: one part per worker. */

@@ -32,7 +32,7 @@
  * function makes the caller expand with the library instead (`NEEDS_LIBRARY`).
  */
 
-import { inert, inertDeep } from "./inert.ts";
+import { inert, inertDeep, setOwn } from "./inert.ts";
 
 /** What a compiled template gives for `$root` = `inertDeep(data)`, from the data itself. */
 export type CompiledTemplate = (root: unknown) => unknown;
@@ -433,16 +433,7 @@ function inertJson(value: unknown, inList: boolean): unknown {
         if (key === "toJSON" && typeof v === "function") throw NEEDS_LIBRARY;
         const copy = inertJson(v, false);
         if (copy === OMIT) continue;
-        if (key === "__proto__") {
-          Object.defineProperty(out, key, {
-            value: copy,
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
-        } else {
-          out[key] = copy;
-        }
+        setOwn(out, key, copy);
       }
       return out;
     }

@@ -25,18 +25,24 @@ export function inertDeep<T>(value: T): T {
   const source = value as Record<string, unknown>;
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(source)) {
-    const v = inertDeep(source[key]);
-    // An own "__proto__" key stays a key (as Object.fromEntries makes it), not a prototype.
-    if (key === "__proto__") {
-      Object.defineProperty(copy, key, {
-        value: v,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else {
-      copy[key] = v;
-    }
+    setOwn(copy, key, inertDeep(source[key]));
   }
   return copy as T;
+}
+
+/**
+ * `target[key] = value`, except that an own "__proto__" key stays a key (as
+ * Object.fromEntries makes it), not a prototype.
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    target[key] = value;
+  }
 }
