@@ -294,8 +294,11 @@ export class DeliveryWorker {
       const room = this.maxQueued - this.queued;
       const asked =
         room >= this.batchSize || this.queued === 0 ? Math.min(room, this.batchSize) : 0;
+      const skippedBefore = this.counters.skipped;
       const claimed = asked > 0 ? await this.claim(asked) : 0;
       if (claimed > 0 && claimed === asked) continue; // more may be due now
+      // An entry settled without a send (skipped) lets its case's next entry be claimed.
+      if (this.counters.skipped !== skippedBefore) continue;
       if (untilIdle && this.queued === 0 && claimed < asked) {
         await this.settled();
         if (this.queued > 0) continue;

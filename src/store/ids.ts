@@ -40,6 +40,15 @@ export function outboxIdFor(caseId: string, version: number, kind: OutboxKind, i
   return `${caseId}:v${version}:${kind}${index === 0 ? "" : `:${index}`}`;
 }
 
+/**
+ * The version of the change a `card_update` entry was written for (`outboxIdFor`'s
+ * `version`), or undefined for any other id.
+ */
+export function cardUpdateVersionOf(id: string): number | undefined {
+  const match = /:v(\d{1,9}):card_update$/.exec(id);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** The audit record number `index` written with the append at `version`. */
 export function auditIdFor(caseId: string, version: number, index: number): string {
   return `${caseId}:v${version}:audit:${index}`;

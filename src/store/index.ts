@@ -14,7 +14,13 @@ export {
   ensureCosmosContainers,
   openCosmosStore,
 } from "./cosmos/index.ts";
-export { auditIdFor, type CaseIdParts, caseIdFor, outboxIdFor } from "./ids.ts";
+export {
+  auditIdFor,
+  type CaseIdParts,
+  cardUpdateVersionOf,
+  caseIdFor,
+  outboxIdFor,
+} from "./ids.ts";
 export { canonicalJson, type Json } from "./json.ts";
 export {
   OUTBOX_KINDS,

@@ -4,7 +4,9 @@
  * queued out of order, and an erased case's card shows only that it was erased.
  *
  * - `case_card`: a new thread in the channel bound to the policy (waits until one is);
- * - `card_update`: edits the case's card where it was posted;
+ * - `card_update`: edits the case's card where it was posted; skipped when a card this
+ *   process sent there since already showed the change (several changes to a case in a
+ *   row, queued behind Teams' limits, go out as one update);
  * - `thread_reply`: one line in the card's thread;
  * - `channel_notice`: a plain message to the channel bound to the policy, about the policy
  *   itself (waits until a channel is bound);
@@ -33,7 +35,7 @@ import {
 import { foldCase } from "../cases/index.ts";
 import type { Delivery, OutgoingActivity, Planner, Settled } from "../delivery/index.ts";
 import type { ConversationRecord, OutboxEntry, Store } from "../store/index.ts";
-import { outboxIdFor } from "../store/index.ts";
+import { cardUpdateVersionOf, outboxIdFor } from "../store/index.ts";
 import { renderDigestCard } from "./cards/digest-card.ts";
 import type { AppChatResult, PersonalChat } from "./graph.ts";
 import { personalConversationRecord } from "./graph.ts";
@@ -54,8 +56,25 @@ export interface PersonalDelivery {
 /** How long an entry waits when it cannot go yet (no channel bound, card not yet posted). */
 const NOT_BOUND_WAIT_MS = 60_000;
 const CARD_PENDING_WAIT_MS = 2_000;
+/** Cases whose shown card this process remembers; past it, it forgets them all. */
+const SHOWN_LIMIT = 100_000;
+
+/** A case's card as sent to Teams: where it is, and the case's version it showed. */
+interface ShownCard {
+  activityId: string;
+  version: number;
+}
 
 export class TeamsPlanner implements Planner {
+  /**
+   * Per case (policy and case id), the newest version of the case a card sent to its
+   * thread showed, as far as this process knows (another instance's sends are not here,
+   * and an unknown case is simply updated).
+   */
+  private readonly shown = new Map<string, ShownCard>();
+  /** Per planned post or update not yet settled (by entry): what its card shows. */
+  private readonly planned = new Map<string, { key: string; card: ShownCard | number }>();
+
   constructor(
     private readonly store: Store,
     private readonly presenter: Presenter,
@@ -125,7 +144,7 @@ export class TeamsPlanner implements Planner {
     return {
       op: "post",
       conversationId: leads.conversationId,
-      activity: { ...card, channelData: { reachOutboxId: entry.id } },
+      activity: { ...card.activity, channelData: { reachOutboxId: entry.id } },
     };
   }
 
@@ -145,10 +164,14 @@ export class TeamsPlanner implements Planner {
       if (typeof channel !== "string") return channel;
       const card = await this.card(entry.policyId, caseId);
       if (card === undefined) return { op: "skip", reason: "the case no longer exists" };
+      this.plannedSet(entryKey(entry), {
+        key: caseKey(entry.policyId, caseId),
+        card: card.version,
+      });
       return {
         op: "post",
         conversationId: channel,
-        activity: { ...card, channelData: marker },
+        activity: { ...card.activity, channelData: marker },
       };
     }
     // Updates and replies need the case's card: the entry its opening change wrote
@@ -180,18 +203,34 @@ export class TeamsPlanner implements Planner {
         activity: { type: "message", text, textFormat: "plain", channelData: marker },
       };
     }
+    const key = caseKey(entry.policyId, caseId);
+    const change = cardUpdateVersionOf(entry.id);
+    const shown = this.shown.get(key);
+    if (
+      change !== undefined &&
+      shown !== undefined &&
+      shown.activityId === posted.activityId &&
+      shown.version > change
+    ) {
+      return { op: "skip", reason: "the card sent since already shows this change" };
+    }
     const card = await this.card(entry.policyId, caseId);
     if (card === undefined) return { op: "skip", reason: "the case no longer exists" };
+    this.plannedSet(entryKey(entry), {
+      key,
+      card: { activityId: posted.activityId, version: card.version },
+    });
     return {
       op: "update",
       conversationId: target,
       activityId: posted.activityId,
-      activity: { ...card, channelData: marker },
+      activity: { ...card.activity, channelData: marker },
     };
   }
 
   /** A message to a student: delivered, or recorded on the case as undeliverable. */
   async settled(entry: OutboxEntry, outcome: Settled): Promise<void> {
+    this.noteShown(entry, outcome);
     if (entry.kind !== "student_message" || this.personal === undefined) return;
     const payload = (entry.payload ?? {}) as { caseId?: unknown; outreachId?: unknown };
     if (typeof payload.caseId !== "string" || typeof payload.outreachId !== "string") return;
@@ -207,6 +246,37 @@ export class TeamsPlanner implements Planner {
             detail: outcome.error,
           },
     );
+  }
+
+  /** An entry let go unsettled (its claim ran out) is planned again or forgotten with the rest. */
+  private plannedSet(key: string, value: { key: string; card: ShownCard | number }): void {
+    if (this.planned.size >= SHOWN_LIMIT) this.planned.clear();
+    this.planned.set(key, value);
+  }
+
+  /** A sent case card or card update: its thread now shows the version it was planned with. */
+  private noteShown(entry: OutboxEntry, outcome: Settled): void {
+    const planned = this.planned.get(entryKey(entry));
+    if (planned === undefined) return;
+    this.planned.delete(entryKey(entry));
+    if (outcome.kind !== "sent") return;
+    const card =
+      typeof planned.card === "number"
+        ? outcome.activityId === undefined
+          ? undefined
+          : { activityId: outcome.activityId, version: planned.card }
+        : planned.card;
+    if (card === undefined) return;
+    const before = this.shown.get(planned.key);
+    if (
+      before !== undefined &&
+      before.activityId === card.activityId &&
+      before.version >= card.version
+    ) {
+      return;
+    }
+    if (this.shown.size >= SHOWN_LIMIT) this.shown.clear();
+    this.shown.set(planned.key, card);
   }
 
   private async record(
@@ -365,16 +435,31 @@ export class TeamsPlanner implements Planner {
     };
   }
 
-  private async card(policyId: string, caseId: string): Promise<OutgoingActivity | undefined> {
+  /** The case's card as it is now, and the case's version it shows. */
+  private async card(
+    policyId: string,
+    caseId: string,
+  ): Promise<{ activity: OutgoingActivity; version: number } | undefined> {
     const stored = await this.store.getCase(policyId, caseId);
     if (stored === undefined) return undefined;
     const card = this.presenter.caseCard(stored, null);
     return {
-      type: "message",
-      attachments: [{ contentType: CARD_CONTENT_TYPE, content: card }],
-      summary: this.presenter.summary(stored),
+      activity: {
+        type: "message",
+        attachments: [{ contentType: CARD_CONTENT_TYPE, content: card }],
+        summary: this.presenter.summary(stored),
+      },
+      version: stored.version,
     };
   }
+}
+
+function caseKey(policyId: string, caseId: string): string {
+  return `${policyId}\u0000${caseId}`;
+}
+
+function entryKey(entry: OutboxEntry): string {
+  return `${entry.policyId}\u0000${entry.id}`;
 }
 
 /** Whether a stored payload has the shape of a `Digest` where the planner reads it. */
