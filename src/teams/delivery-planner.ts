@@ -228,7 +228,10 @@ export class TeamsPlanner implements Planner {
     };
   }
 
-  /** A message to a student: delivered, or recorded on the case as undeliverable. */
+  /**
+   * A case card or card update sent: what its card showed is noted. A message to a
+   * student: delivered, or recorded on the case as undeliverable.
+   */
   async settled(entry: OutboxEntry, outcome: Settled): Promise<void> {
     this.noteShown(entry, outcome);
     if (entry.kind !== "student_message" || this.personal === undefined) return;
@@ -248,7 +251,10 @@ export class TeamsPlanner implements Planner {
     );
   }
 
-  /** An entry let go unsettled (its claim ran out) is planned again or forgotten with the rest. */
+  /**
+   * Notes what a planned entry's card shows until it settles. One let go unsettled (its
+   * claim ran out) is planned again, replacing this, or forgotten when the map is full.
+   */
   private plannedSet(key: string, value: { key: string; card: ShownCard | number }): void {
     if (this.planned.size >= SHOWN_LIMIT) this.planned.clear();
     this.planned.set(key, value);
