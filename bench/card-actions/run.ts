@@ -241,8 +241,12 @@ console.log(
 while (!process.env.BENCH_NO_WORKER && (await store.countOutbox(policy.id)).pending > 0)
   await new Promise((r) => setTimeout(r, 50));
 const counts = await store.countOutbox(policy.id);
+// A card update whose change a card sent since already showed is skipped, not sent.
+const skipped = (await store.listOutbox({ policyId: policy.id, status: "sent" })).filter(
+  (e) => e.kind === "card_update" && e.activityId === undefined,
+).length;
 console.log(
-  `  outbox after: ${counts.sent} sent, ${counts.dead} dead; connector saw ${await connectorSends()} requests`,
+  `  outbox after: ${counts.sent} sent (${skipped} card updates among them skipped: a card sent since showed their change), ${counts.dead} dead; connector saw ${await connectorSends()} requests`,
 );
 // Reach's card-action target depends on load (bench/README.md): 100 ms up to 20 advisers,
 // 300 ms up to 100.
