@@ -9,7 +9,7 @@ const { url, base, policyId, advisers, queues, perCase, limit } = workerData;
 const steps = ["confirm", "log_contact", "add_note"].slice(0, perCase);
 let sent = 0;
 // Plain node:http with one kept-alive connection per adviser: the client's own CPU shares
-// the machine's two cores with the bot, and fetch costs it about twice as much per request.
+// the machine's two cores with the bot, and fetch cost it several times as much CPU.
 const agent = new Agent({ keepAlive: true, maxSockets: advisers.length });
 const target = new URL(`${url}/api/messages`);
 

@@ -8,7 +8,7 @@
  * (on its own thread, as Teams is not in the bot's process; paced generously: this
  * measures the card actions, bench/delivery the pacing). Its one lane posts into the one
  * channel a request at a time, as fast as round trips through the busy event loop allow
- * (printed: about 25 a second at 100 advisers, 60 at 20; Teams accepts 2 a second in one
+ * (printed: about 20–35 a second at 100 advisers, 50–60 at 20; Teams accepts 2 a second in one
  * channel, 50 across the app), and sends the rest after the measured phase. A run of
  * the engine benchmark's policy opens the cases; then 20 advisers click at once, each on
  * their own school's cases: Confirm, then Log contact, then Add note. Latency is measured
