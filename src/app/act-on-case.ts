@@ -202,13 +202,13 @@ export async function resolveAction(
   const student = directory.students.get(studentOf(stored));
   const decideContext = { caseId, student, policy, roster: directory.roster };
   // The case is shown back to someone who may read it, or in the channel it is posted in.
-  const binding = await store.getBinding(policyId);
   const mayRead = authorise(
     staff.id,
     "read",
     subjectOf(foldCase(stored.events), decideContext),
     directory.roster,
   ).allowed;
+  const binding = mayRead ? undefined : await store.getBinding(policyId);
   const inItsChannel = binding !== undefined && action.conversationId === binding.conversationId;
   const visible = mayRead || inItsChannel ? stored : undefined;
   return { staff, verb, data, policy, stored, student, decideContext, visible, version };
