@@ -48,7 +48,7 @@ export class SendGate {
       const abort = () => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
-        if (this.waiters.length === 0) this.nap?.abort();
+        if (this.waiters.length === 0) this.nap?.abort("woken");
         resolve(undefined);
       };
       signal?.addEventListener("abort", abort, { once: true });
