@@ -21,6 +21,16 @@ function staff(id: string, school: string, roles: Staff["roles"]): Staff {
   return { id, name: id, email: undefined, aadObjectId: undefined, school, roles };
 }
 
+/** Ada as the directory knows her (her name and Teams id), for tests that render cards. */
+export const ADA_STAFF: Staff = {
+  id: "ada",
+  name: "Ada Wilson",
+  email: undefined,
+  aadObjectId: "aad-ada",
+  school: "sef",
+  roles: ["adviser"],
+};
+
 const ROSTER = rosterOf([
   staff("ada", "sef", ["adviser"]),
   staff("bea", "sef", ["adviser"]),

@@ -9,13 +9,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildDirectory, DirectoryHolder } from "../../src/app/directory.ts";
 import { foldCase } from "../../src/cases/case-state.ts";
 import { ENGINE_ACTOR, STUDENT_ACTOR } from "../../src/cases/case-vocabulary.ts";
-import type { Staff, Student } from "../../src/data/schema.ts";
+import type { Student } from "../../src/data/schema.ts";
 import type { Policy } from "../../src/rules/index.ts";
 import type { OutboxEntry } from "../../src/store/outbox-records.ts";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { TeamsPlanner } from "../../src/teams/delivery-planner.ts";
 import { createPresenter } from "../../src/teams/presenter.ts";
-import { CaseScript, SEF } from "../store/store-fixtures.ts";
+import { ADA_STAFF, CaseScript, SEF } from "../store/store-fixtures.ts";
 
 const TEXT = "Hi Sam, it's Ada. How are things? Reply here any time.";
 
@@ -29,13 +29,7 @@ function student(id: string, aad?: string): Student {
     ...(aad !== undefined && { aadObjectId: aad }),
   } as Student;
 }
-const ADA = {
-  id: "ada",
-  name: "Ada Wilson",
-  school: "sef",
-  roles: ["adviser"],
-  aadObjectId: "aad-ada",
-} as Staff;
+const ADA = ADA_STAFF;
 
 describe("the planner and messages to students", () => {
   let store: SqliteStore;

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { caseFollowUps } from "../../src/app/act-on-case.ts";
 import { buildDirectory, DirectoryHolder } from "../../src/app/directory.ts";
-import type { Staff, Student } from "../../src/data/schema.ts";
+import type { Student } from "../../src/data/schema.ts";
 import type { Connector, OutgoingActivity } from "../../src/delivery/index.ts";
 import { DeliveryWorker } from "../../src/delivery/index.ts";
 import type { Policy } from "../../src/rules/index.ts";
@@ -15,16 +15,10 @@ import { cardUpdateVersionOf, outboxIdFor } from "../../src/store/index.ts";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { TeamsPlanner } from "../../src/teams/delivery-planner.ts";
 import { createPresenter } from "../../src/teams/presenter.ts";
-import { CaseScript, SEF } from "../store/store-fixtures.ts";
+import { ADA_STAFF, CaseScript, SEF } from "../store/store-fixtures.ts";
 
 const CHANNEL = "19:cases@thread.tacv2";
-const ADA = {
-  id: "ada",
-  name: "Ada Wilson",
-  school: "sef",
-  roles: ["adviser"],
-  aadObjectId: "aad-ada",
-} as Staff;
+const ADA = ADA_STAFF;
 const SAM = {
   id: "s-1",
   displayName: "Sam Taylor",
@@ -52,6 +46,8 @@ class Recording implements Connector {
 }
 
 const cardText = (activity: OutgoingActivity) => JSON.stringify(activity.attachments);
+const note = (text: string) =>
+  ({ type: "add_note", noteId: "n1", text, visibility: "team" }) as const;
 
 describe("card updates queued behind each other", () => {
   let store: SqliteStore;
@@ -102,12 +98,7 @@ describe("card updates queued behind each other", () => {
     expect(connector.requests.map((r) => r.op)).toEqual(["post"]);
     await change({ type: "confirm" });
     await change({ type: "log_contact", channel: "phone", outcome: "no_answer" });
-    await change({
-      type: "add_note",
-      noteId: "n1",
-      text: "Called home; will try again.",
-      visibility: "team",
-    });
+    await change(note("Called home; will try again."));
     await worker.drainUntilIdle();
 
     const sent = connector.requests.slice(1);
@@ -137,12 +128,7 @@ describe("card updates queued behind each other", () => {
   it("sends a change made after an update went out as its own update", async () => {
     await change({ type: "confirm" });
     await worker.drainUntilIdle();
-    await change({
-      type: "add_note",
-      noteId: "n1",
-      text: "Met in the library.",
-      visibility: "team",
-    });
+    await change(note("Met in the library."));
     await worker.drainUntilIdle();
 
     const ops = connector.requests.map((r) => r.op);
