@@ -303,8 +303,12 @@ export class DeliveryWorker {
       const skippedBefore = this.counters.skipped;
       const claimed = asked > 0 ? await this.claim(asked) : 0;
       if (claimed > 0 && claimed === asked) continue; // more may be due now
-      // An entry settled without a send (skipped) lets its case's next entry be claimed.
-      if (this.counters.skipped !== skippedBefore) continue;
+      // An entry settled without a send (skipped) lets its case's next entry be claimed:
+      // claim again, after the event loop's other work (a long run of skips is no stall).
+      if (this.counters.skipped !== skippedBefore) {
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
       if (untilIdle && this.queued === 0 && claimed < asked) {
         await this.settled();
         if (this.queued > 0) continue;
