@@ -12,6 +12,13 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * The reason a sleep is cut short (`controller.abort(WOKEN)`). A reason of our own spares
+ * the `DOMException`, and its stack, that a bare `abort()` makes: a card action wakes the
+ * dispatcher and a lane.
+ */
+export const WOKEN = "woken";
+
 export const realClock: Clock = {
   now: () => Date.now(),
   sleep(ms, signal) {

@@ -3,7 +3,7 @@
  * flight and paces them to the app's windows (50/s). A grant records the send in the app's
  * log at that instant, so two conversations can never both take the last slot.
  */
-import type { Clock } from "./clock.ts";
+import { type Clock, WOKEN } from "./clock.ts";
 import { type RateWindow, SendLog } from "./rate-limits.ts";
 
 interface Waiter {
@@ -48,7 +48,7 @@ export class SendGate {
       const abort = () => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
-        if (this.waiters.length === 0) this.nap?.abort("woken");
+        if (this.waiters.length === 0) this.nap?.abort(WOKEN);
         resolve(undefined);
       };
       signal?.addEventListener("abort", abort, { once: true });

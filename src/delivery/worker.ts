@@ -13,7 +13,7 @@
 import { randomUUID } from "node:crypto";
 import type { OutboxEntry, OutboxKey, Store } from "../store/index.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF, fullJitter } from "./backoff.ts";
-import { type Clock, realClock } from "./clock.ts";
+import { type Clock, realClock, WOKEN } from "./clock.ts";
 import {
   type Connector,
   ConnectorError,
@@ -32,12 +32,6 @@ import {
 import { type Logger, silentLogger } from "./logger.ts";
 import { checkWindows, type RateLimits, SendLog, TEAMS_LIMITS } from "./rate-limits.ts";
 import { SendGate } from "./send-gate.ts";
-
-/**
- * The reason a nap is cut short. Aborting with a reason of our own spares the
- * `DOMException` (and its stack) that a bare `abort()` makes, once per card action.
- */
-const WOKEN = "woken";
 
 export interface DeliveryWorkerOptions {
   store: Store;

@@ -65,6 +65,12 @@ interface ShownCard {
   version: number;
 }
 
+interface Planned {
+  key: string;
+  version: number;
+  activityId?: string;
+}
+
 export class TeamsPlanner implements Planner {
   /**
    * Per case (policy and case id), the newest version of the case a card sent to its
@@ -72,8 +78,11 @@ export class TeamsPlanner implements Planner {
    * and an unknown case is simply updated).
    */
   private readonly shown = new Map<string, ShownCard>();
-  /** Per planned post or update not yet settled (by entry): what its card shows. */
-  private readonly planned = new Map<string, { key: string; card: ShownCard | number }>();
+  /**
+   * Per planned post or update not yet settled (by entry): its case, and what its card
+   * shows (a post's activity id comes when it is sent).
+   */
+  private readonly planned = new Map<string, Planned>();
 
   constructor(
     private readonly store: Store,
@@ -166,7 +175,7 @@ export class TeamsPlanner implements Planner {
       if (card === undefined) return { op: "skip", reason: "the case no longer exists" };
       this.plannedSet(entryKey(entry), {
         key: caseKey(entry.policyId, caseId),
-        card: card.version,
+        version: card.version,
       });
       return {
         op: "post",
@@ -218,7 +227,8 @@ export class TeamsPlanner implements Planner {
     if (card === undefined) return { op: "skip", reason: "the case no longer exists" };
     this.plannedSet(entryKey(entry), {
       key,
-      card: { activityId: posted.activityId, version: card.version },
+      version: card.version,
+      activityId: posted.activityId,
     });
     return {
       op: "update",
@@ -255,7 +265,7 @@ export class TeamsPlanner implements Planner {
    * Notes what a planned entry's card shows until it settles. One let go unsettled (its
    * claim ran out) is planned again, replacing this, or forgotten when the map is full.
    */
-  private plannedSet(key: string, value: { key: string; card: ShownCard | number }): void {
+  private plannedSet(key: string, value: Planned): void {
     if (this.planned.size >= SHOWN_LIMIT) this.planned.clear();
     this.planned.set(key, value);
   }
@@ -266,13 +276,9 @@ export class TeamsPlanner implements Planner {
     if (planned === undefined) return;
     this.planned.delete(entryKey(entry));
     if (outcome.kind !== "sent") return;
-    const card =
-      typeof planned.card === "number"
-        ? outcome.activityId === undefined
-          ? undefined
-          : { activityId: outcome.activityId, version: planned.card }
-        : planned.card;
-    if (card === undefined) return;
+    const activityId = planned.activityId ?? outcome.activityId;
+    if (activityId === undefined) return;
+    const card: ShownCard = { activityId, version: planned.version };
     const before = this.shown.get(planned.key);
     if (
       before !== undefined &&
